@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from paperwire.cli.common import Context, pass_context
+from paperwire.ingest import FETCHERS, fetch_source, import_files
+from paperwire.ingest import Progress as ProgressFn
+from paperwire.models import IngestReport
+from paperwire.sources.formats import FORMATS
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[ProgressFn | None]:
+    """A rich progress bar on a terminal; nothing when stdout is a pipe or file."""
+    if not sys.stdout.isatty():
+        yield None
+        return
+    columns = (TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _finish(report: IngestReport) -> None:
+    for rejected in report.rejected:
+        click.echo(f"rejected {rejected}", err=True)
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", *FORMATS]),
+    default="auto",
+    show_default=True,
+    help="The file format; auto recognises it from the content.",
+)
+@pass_context
+def import_(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
+    """Import papers from files (.gz and .tar.gz accepted).
+
+    Bad records are reported with file and line and skipped; a file that cannot be
+    read to its end is reported and leaves the database as it was. Exit code 0 when
+    everything was imported, 1 when anything was rejected.
+    """
+    store = ctx.store(create=True)
+    try:
+        with _progress("importing") as progress:
+            report = import_files(store, paths, fmt=fmt, progress=progress)
+    finally:
+        store.close()
+    _finish(report)
+
+
+@click.command()
+@click.argument("source", type=click.Choice(list(FETCHERS)))
+@pass_context
+def fetch(ctx: Context, source: str) -> None:
+    """Fetch new papers from a network source (incremental, polite, resumable).
+
+    arxiv: the arXiv API by category and date window; oai: OAI-PMH ListRecords;
+    rss: the daily RSS feed of each category; hf-daily: the Hugging Face daily papers.
+    The categories come from PAPERWIRE_CATEGORIES.
+    """
+    store = ctx.store(create=True)
+    try:
+        if sys.stdout.isatty():
+            from rich.console import Console
+
+            with Console().status(f"fetching {source}"):
+                report = fetch_source(store, ctx.settings, source)
+        else:
+            report = fetch_source(store, ctx.settings, source)
+    finally:
+        store.close()
+    click.echo(f"{source}: {report.requests} request(s)", err=True)
+    _finish(report)

@@ -1,0 +1,160 @@
+"""The data model: plain dataclasses, no I/O.
+
+A ``Paper`` is what every source produces and what the store keeps. Ids are arXiv
+ids without version (``2401.01234``, ``hep-th/9901001``); papers that have no arXiv
+id get a prefixed id (``doi:...``, ``listing:...``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    name: str
+    affiliation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "affiliation": self.affiliation}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class FeedDate:
+    """The day a paper entered a daily feed (``arxiv`` listing, ``hf-daily``, ...)."""
+
+    day: date
+    feed: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"feed": self.feed, "date": self.day.isoformat()}
+
+
+@dataclass(slots=True)
+class Paper:
+    id: str
+    title: str
+    abstract: str = ""
+    version: int | None = None
+    authors: list[Author] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    comment: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    license: str | None = None
+    abs_url: str | None = None
+    pdf_url: str | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    upvotes: int | None = None
+    submitted_by: str | None = None
+    submitted_at: datetime | None = None
+    sources: list[str] = field(default_factory=list)
+    feed_dates: list[FeedDate] = field(default_factory=list)
+    first_seen_at: datetime | None = None
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every field, JSON-ready (dates as ISO 8601 strings)."""
+
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
+        return {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "abstract": self.abstract,
+            "authors": [a.to_dict() for a in self.authors],
+            "categories": list(self.categories),
+            "published_at": iso(self.published_at),
+            "updated_at": iso(self.updated_at),
+            "comment": self.comment,
+            "journal_ref": self.journal_ref,
+            "doi": self.doi,
+            "license": self.license,
+            "abs_url": self.abs_url,
+            "pdf_url": self.pdf_url,
+            "github_repo": self.github_repo,
+            "github_stars": self.github_stars,
+            "project_page": self.project_page,
+            "upvotes": self.upvotes,
+            "submitted_by": self.submitted_by,
+            "submitted_at": iso(self.submitted_at),
+            "sources": list(self.sources),
+            "feed_dates": [f.to_dict() for f in self.feed_dates],
+            "first_seen_at": iso(self.first_seen_at),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A record a parser could not turn into a paper; ``where`` is ``file:line`` or similar."""
+
+    where: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.reason}"
+
+
+@dataclass(slots=True)
+class UpsertCounts:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def add(self, other: UpsertCounts) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+
+
+@dataclass(slots=True)
+class Stats:
+    papers: int
+    by_source: dict[str, int]
+    by_category: dict[str, int]
+    by_day: dict[str, int]
+    checkpoints: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "papers": self.papers,
+            "by_source": self.by_source,
+            "by_category": self.by_category,
+            "by_day": self.by_day,
+            "checkpoints": self.checkpoints,
+        }
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What an import or a fetch did; ``errors`` are whole files or pages that were dropped."""
+
+    counts: UpsertCounts = field(default_factory=UpsertCounts)
+    rejected: list[Rejected] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    requests: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected and not self.errors
+
+    def summary(self) -> str:
+        c = self.counts
+        line = (
+            f"imported {c.new} new, {c.updated} updated, {c.unchanged} unchanged, "
+            f"{len(self.rejected)} rejected"
+        )
+        if self.errors:
+            line += f"; {len(self.errors)} file(s) or page(s) failed"
+        return line

@@ -1,0 +1,108 @@
+"""Small pure functions every source uses to normalise what it reads."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from datetime import UTC, date, datetime
+
+_WS = re.compile(r"\s+")
+# A LaTeX forced line break ("\\" followed by a newline or the end) inside a title.
+_LATEX_BREAK = re.compile(r"\\\\(?=\s|$)")
+
+_NEW_ID = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
+_OLD_ID = re.compile(r"^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$")
+_ID_IN_URL = re.compile(
+    r"(?:arxiv\.org/(?:abs|pdf|html)/|oai:arXiv\.org:|arXiv:|^)"
+    r"((?:\d{4}\.\d{4,5})|(?:[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}))(?:v(\d+))?(?:\.pdf)?/?$"
+)
+
+_GITHUB = re.compile(
+    r"(?:https?://)?(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9\-]{0,38}))/([A-Za-z0-9_.\-]+)",
+    re.IGNORECASE,
+)
+_NOT_OWNERS = {"features", "orgs", "topics", "sponsors", "about", "marketplace", "settings"}
+
+
+def clean_text(text: str | None) -> str:
+    """Collapse whitespace and LaTeX line breaks into single spaces."""
+    if not text:
+        return ""
+    return _WS.sub(" ", _LATEX_BREAK.sub(" ", text)).strip()
+
+
+def clean_optional(text: str | None) -> str | None:
+    cleaned = clean_text(text)
+    return cleaned or None
+
+
+def split_arxiv_id(raw: str) -> tuple[str, int | None] | None:
+    """``"http://arxiv.org/abs/2401.01234v2"`` -> ``("2401.01234", 2)``; None if not an arXiv id."""
+    raw = raw.strip()
+    match = _ID_IN_URL.search(raw)
+    if match is None:
+        return None
+    version = match.group(2)
+    return match.group(1), int(version) if version else None
+
+
+def is_arxiv_id(value: str) -> bool:
+    return bool(_NEW_ID.match(value) or _OLD_ID.match(value))
+
+
+def find_github_repo(*texts: str | None) -> str | None:
+    """The first ``https://github.com/owner/repo`` mentioned in the texts, normalised."""
+    for text in texts:
+        if not text:
+            continue
+        for match in _GITHUB.finditer(text):
+            owner, repo = match.group(1), match.group(2)
+            repo = repo.rstrip(".").removesuffix(".git").rstrip(".")
+            if not repo or owner.lower() in _NOT_OWNERS:
+                continue
+            return f"https://github.com/{owner}/{repo}"
+    return None
+
+
+def normalize_github_repo(value: str | None) -> str | None:
+    if not value:
+        return None
+    found = find_github_repo(value if "github.com" in value else f"github.com/{value}")
+    return found
+
+
+def title_key(title: str) -> str:
+    """A key that is equal for the same title written with different case, accents or spacing."""
+    folded = unicodedata.normalize("NFKD", title).casefold()
+    return "".join(ch for ch in folded if ch.isalnum())
+
+
+def content_id(prefix: str, title: str) -> str:
+    """A stable id for a paper known only by its title (``listing:3f2a...``)."""
+    digest = hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:16]
+    return f"{prefix}:{digest}"
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """ISO 8601 (``2026-06-12T00:00:00.000Z``, ``2024-01-02``) to an aware UTC datetime.
+
+    Raises ValueError for text that is not a date.
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def parse_day(value: str) -> date:
+    return date.fromisoformat(value.strip()[:10])
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)

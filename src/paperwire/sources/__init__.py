@@ -1,0 +1,1 @@
+"""Sources: parsers for every file format and the network fetchers that use them."""

@@ -1,0 +1,83 @@
+"""Numbered schema migrations, per backend.
+
+Each migration is a name and a list of statements; a backend applies the pending ones
+in order, each in its own transaction, and records it in ``schema_migrations``.
+Append new migrations; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+SQLITE: list[tuple[str, list[str]]] = [
+    (
+        "0001_papers",
+        [
+            """
+            CREATE TABLE papers (
+                id TEXT PRIMARY KEY,
+                version INTEGER,
+                title TEXT NOT NULL,
+                abstract TEXT NOT NULL DEFAULT '',
+                authors TEXT NOT NULL DEFAULT '[]',
+                categories TEXT NOT NULL DEFAULT '[]',
+                primary_category TEXT,
+                published_at TEXT,
+                updated_at TEXT,
+                comment TEXT,
+                journal_ref TEXT,
+                doi TEXT,
+                license TEXT,
+                abs_url TEXT,
+                pdf_url TEXT,
+                github_repo TEXT,
+                github_stars INTEGER,
+                project_page TEXT,
+                upvotes INTEGER,
+                submitted_by TEXT,
+                submitted_at TEXT,
+                sources TEXT NOT NULL DEFAULT '[]',
+                feed_dates TEXT NOT NULL DEFAULT '[]',
+                first_seen_at TEXT NOT NULL,
+                title_key TEXT NOT NULL,
+                sort_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX papers_title_key ON papers (title_key)",
+            "CREATE INDEX papers_sort_at ON papers (sort_at)",
+            "CREATE INDEX papers_published_at ON papers (published_at)",
+            """
+            CREATE TABLE paper_categories (
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                category TEXT NOT NULL,
+                position INTEGER NOT NULL,
+                PRIMARY KEY (paper_id, category)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX paper_categories_category ON paper_categories (category, paper_id)",
+            """
+            CREATE TABLE paper_days (
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                feed TEXT NOT NULL,
+                day TEXT NOT NULL,
+                PRIMARY KEY (paper_id, feed, day)
+            ) WITHOUT ROWID
+            """,
+            "CREATE INDEX paper_days_day ON paper_days (day, paper_id)",
+            """
+            CREATE TABLE star_observations (
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                repo TEXT NOT NULL,
+                observed_at TEXT NOT NULL,
+                stars INTEGER NOT NULL,
+                PRIMARY KEY (repo, observed_at)
+            )
+            """,
+            """
+            CREATE TABLE checkpoints (
+                name TEXT PRIMARY KEY,
+                value TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )
+            """,
+        ],
+    ),
+]

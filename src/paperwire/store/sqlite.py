@@ -1,0 +1,453 @@
+"""The SQLite backend: one file, WAL, foreign keys, one writer.
+
+Lists (authors, categories, sources, feed dates) are JSON columns of ``papers``;
+``paper_categories`` and ``paper_days`` mirror them for indexed filtering.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from paperwire.errors import StoreError
+from paperwire.merge import merge_papers
+from paperwire.models import Author, FeedDate, Paper, Stats, UpsertCounts
+from paperwire.normalize import title_key, utcnow
+from paperwire.store.migrations import SQLITE as MIGRATIONS
+
+_BATCH = 500
+_LISTING_PREFIX = "listing:"
+
+_COLUMNS = (
+    "id",
+    "version",
+    "title",
+    "abstract",
+    "authors",
+    "categories",
+    "primary_category",
+    "published_at",
+    "updated_at",
+    "comment",
+    "journal_ref",
+    "doi",
+    "license",
+    "abs_url",
+    "pdf_url",
+    "github_repo",
+    "github_stars",
+    "project_page",
+    "upvotes",
+    "submitted_by",
+    "submitted_at",
+    "sources",
+    "feed_dates",
+    "first_seen_at",
+    "title_key",
+    "sort_at",
+)
+_INSERT = (
+    f"INSERT INTO papers ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
+    "ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "id")
+)
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM papers"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _sort_at(paper: Paper) -> str:
+    if paper.published_at is not None:
+        return paper.published_at.isoformat()
+    if paper.feed_dates:
+        return datetime.combine(min(paper.feed_dates).day, time(), UTC).isoformat()
+    seen = paper.first_seen_at or utcnow()
+    return seen.isoformat()
+
+
+def _row(paper: Paper) -> tuple[Any, ...]:
+    authors = [
+        {"name": a.name, "affiliation": a.affiliation} if a.affiliation else {"name": a.name}
+        for a in paper.authors
+    ]
+    return (
+        paper.id,
+        paper.version,
+        paper.title,
+        paper.abstract,
+        json.dumps(authors, ensure_ascii=False),
+        json.dumps(paper.categories),
+        paper.primary_category,
+        _iso(paper.published_at),
+        _iso(paper.updated_at),
+        paper.comment,
+        paper.journal_ref,
+        paper.doi,
+        paper.license,
+        paper.abs_url,
+        paper.pdf_url,
+        paper.github_repo,
+        paper.github_stars,
+        paper.project_page,
+        paper.upvotes,
+        paper.submitted_by,
+        _iso(paper.submitted_at),
+        json.dumps(paper.sources),
+        json.dumps([[f.day.isoformat(), f.feed] for f in paper.feed_dates]),
+        _iso(paper.first_seen_at),
+        title_key(paper.title),
+        _sort_at(paper),
+    )
+
+
+def _paper(row: Sequence[Any]) -> Paper:
+    return Paper(
+        id=row[0],
+        version=row[1],
+        title=row[2],
+        abstract=row[3],
+        authors=[Author(a["name"], a.get("affiliation")) for a in json.loads(row[4])],
+        categories=json.loads(row[5]),
+        published_at=_dt(row[7]),
+        updated_at=_dt(row[8]),
+        comment=row[9],
+        journal_ref=row[10],
+        doi=row[11],
+        license=row[12],
+        abs_url=row[13],
+        pdf_url=row[14],
+        github_repo=row[15],
+        github_stars=row[16],
+        project_page=row[17],
+        upvotes=row[18],
+        submitted_by=row[19],
+        submitted_at=_dt(row[20]),
+        sources=json.loads(row[21]),
+        feed_dates=[FeedDate(date.fromisoformat(d), f) for d, f in json.loads(row[22])],
+        first_seen_at=_dt(row[23]),
+    )
+
+
+class SQLiteStore:
+    """A ``Store`` over one SQLite file. Writes are serialised by one lock and
+    ``BEGIN IMMEDIATE``; other processes wait up to the busy timeout."""
+
+    def __init__(self, path: str, *, create: bool = True) -> None:
+        self.path = path
+        self.url = f"sqlite:///{path}"
+        if not create and path != ":memory:" and not Path(path).exists():
+            raise StoreError(f"no database at {path}: run `paperwire db migrate` first")
+        try:
+            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {path}: {exc}") from exc
+        self._conn.execute("PRAGMA busy_timeout = 10000")
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._write_lock = threading.RLock()
+        self._depth = 0
+
+    # -- transactions and migrations -------------------------------------------------
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        with self._write_lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            try:
+                yield
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def _applied(self) -> set[str]:
+        exists = self._conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        if not exists:
+            return set()
+        return {r[0] for r in self._conn.execute("SELECT name FROM schema_migrations")}
+
+    def pending_migrations(self) -> list[str]:
+        applied = self._applied()
+        return [name for name, _ in MIGRATIONS if name not in applied]
+
+    def migrate(self) -> list[str]:
+        done: list[str] = []
+        with self._write_lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
+            for name, statements in MIGRATIONS:
+                with self.atomic():
+                    if name in self._applied():
+                        continue
+                    for statement in statements:
+                        self._conn.execute(statement)
+                    self._conn.execute(
+                        "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                        (name, utcnow().isoformat()),
+                    )
+                    done.append(name)
+        return done
+
+    def _require_schema(self) -> None:
+        pending = self.pending_migrations()
+        if pending:
+            raise StoreError(
+                f"{self.path} needs migrations ({', '.join(pending)}): run `paperwire db migrate`"
+            )
+
+    # -- papers ------------------------------------------------------------------------
+
+    def upsert_papers(self, papers: Iterable[Paper]) -> UpsertCounts:
+        counts = UpsertCounts()
+        batch: list[Paper] = []
+        with self.atomic():
+            for paper in papers:
+                batch.append(paper)
+                if len(batch) >= _BATCH:
+                    counts.add(self._upsert_batch(batch))
+                    batch = []
+            if batch:
+                counts.add(self._upsert_batch(batch))
+        return counts
+
+    def _fetch(self, ids: Sequence[str]) -> dict[str, Paper]:
+        found: dict[str, Paper] = {}
+        for start in range(0, len(ids), _BATCH):
+            chunk = ids[start : start + _BATCH]
+            marks = ",".join("?" * len(chunk))
+            for row in self._conn.execute(f"{_SELECT} WHERE id IN ({marks})", chunk):
+                found[row[0]] = _paper(row)
+        return found
+
+    def _title_matches(self, keys: Sequence[str]) -> dict[str, list[str]]:
+        """Stored ids by title key, for pairing listing entries with arXiv records."""
+        matches: dict[str, list[str]] = {}
+        if not keys:
+            return matches
+        marks = ",".join("?" * len(keys))
+        sql = f"SELECT title_key, id FROM papers WHERE title_key IN ({marks})"
+        for key, paper_id in self._conn.execute(sql, list(keys)):
+            matches.setdefault(key, []).append(paper_id)
+        return matches
+
+    def _upsert_batch(self, batch: list[Paper]) -> UpsertCounts:
+        now = utcnow()
+        incoming: dict[str, Paper] = {}
+        for paper in batch:
+            if paper.first_seen_at is None:
+                paper.first_seen_at = now
+            seen = incoming.get(paper.id)
+            incoming[paper.id] = merge_papers(seen, paper) if seen else paper
+        stored = self._fetch(list(incoming))
+
+        # Listing entries carry only a content id: pair them with a record of the same title.
+        unknown = [p for p in incoming.values() if p.id not in stored]
+        keys = {title_key(p.title): p for p in unknown}
+        retired: list[tuple[str, str]] = []  # (listing id, arXiv id)
+        for key, ids in self._title_matches(list(keys)).items():
+            paper = keys[key]
+            others = [i for i in ids if i != paper.id]
+            if not others:
+                continue
+            if paper.id.startswith(_LISTING_PREFIX):
+                target = next((i for i in others if not i.startswith(_LISTING_PREFIX)), None)
+                if target is None:
+                    continue
+                del incoming[paper.id]
+                paper.id = target
+                seen = incoming.get(target)
+                incoming[target] = merge_papers(seen, paper) if seen else paper
+            else:
+                retired.extend((i, paper.id) for i in others if i.startswith(_LISTING_PREFIX))
+        if retired:
+            old = self._fetch([listing_id for listing_id, _ in retired])
+            for listing_id, target in retired:
+                if listing_id in old:
+                    merged = merge_papers(incoming[target], old[listing_id])
+                    merged.id = target
+                    incoming[target] = merged
+        stored.update(self._fetch([i for i in incoming if i not in stored]))
+
+        counts = UpsertCounts()
+        changed: list[Paper] = []
+        for paper_id, paper in incoming.items():
+            old_paper = stored.get(paper_id)
+            if old_paper is None:
+                counts.new += 1
+                changed.append(paper)
+                continue
+            merged = merge_papers(old_paper, paper)
+            if merged == old_paper:
+                counts.unchanged += 1
+            else:
+                counts.updated += 1
+                changed.append(merged)
+        self._write(changed, stored)
+        for listing_id, target in retired:
+            self._conn.execute(
+                "UPDATE star_observations SET paper_id = ? WHERE paper_id = ?", (target, listing_id)
+            )
+            self._conn.execute("DELETE FROM papers WHERE id = ?", (listing_id,))
+        return counts
+
+    def _write(self, papers: list[Paper], stored: dict[str, Paper]) -> None:
+        if not papers:
+            return
+        conn = self._conn
+        conn.executemany(_INSERT, [_row(p) for p in papers])
+        recategorised = [p for p in papers if p.id in stored]
+        if recategorised:
+            conn.executemany(
+                "DELETE FROM paper_categories WHERE paper_id = ?", [(p.id,) for p in recategorised]
+            )
+        conn.executemany(
+            "INSERT OR IGNORE INTO paper_categories (paper_id, category, position) VALUES (?, ?, ?)",
+            [(p.id, c, i) for p in papers for i, c in enumerate(p.categories)],
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO paper_days (paper_id, feed, day) VALUES (?, ?, ?)",
+            [(p.id, f.feed, f.day.isoformat()) for p in papers for f in p.feed_dates],
+        )
+        observations = [
+            (
+                p.id,
+                p.github_repo,
+                (p.submitted_at or p.first_seen_at or utcnow()).isoformat(),
+                p.github_stars,
+            )
+            for p in papers
+            if p.github_repo
+            and p.github_stars is not None
+            and (p.id not in stored or stored[p.id].github_stars != p.github_stars)
+        ]
+        conn.executemany(
+            "INSERT OR IGNORE INTO star_observations (paper_id, repo, observed_at, stars) "
+            "VALUES (?, ?, ?, ?)",
+            observations,
+        )
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        self._require_schema()
+        row = self._conn.execute(f"{_SELECT} WHERE id = ?", (paper_id,)).fetchone()
+        return _paper(row) if row else None
+
+    def list_papers(
+        self, *, day: date | None = None, category: str | None = None, limit: int = 50
+    ) -> list[Paper]:
+        self._require_schema()
+        where: list[str] = []
+        params: list[Any] = []
+        if day is not None:
+            start = datetime.combine(day, time(), UTC)
+            where.append(
+                "(id IN (SELECT paper_id FROM paper_days WHERE day = ?)"
+                " OR (published_at >= ? AND published_at < ? AND feed_dates = '[]'))"
+            )
+            params += [day.isoformat(), start.isoformat(), (start + timedelta(days=1)).isoformat()]
+        if category is not None:
+            where.append("id IN (SELECT paper_id FROM paper_categories WHERE category = ?)")
+            params.append(category)
+        sql = _SELECT
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY sort_at DESC, id DESC LIMIT ?"
+        params.append(limit)
+        return [_paper(r) for r in self._conn.execute(sql, params)]
+
+    def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
+        self._require_schema()
+        after = ""
+        while True:
+            rows = self._conn.execute(
+                f"{_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (after, batch_size)
+            ).fetchall()
+            if not rows:
+                return
+            yield from (_paper(r) for r in rows)
+            after = rows[-1][0]
+
+    def count_papers(self) -> int:
+        self._require_schema()
+        return int(self._conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+
+    def star_history(self, paper_id: str) -> list[tuple[datetime, int]]:
+        rows = self._conn.execute(
+            "SELECT observed_at, stars FROM star_observations WHERE paper_id = ? "
+            "ORDER BY observed_at",
+            (paper_id,),
+        )
+        return [(datetime.fromisoformat(at), stars) for at, stars in rows]
+
+    def stats(self) -> Stats:
+        self._require_schema()
+        conn = self._conn
+
+        def grouped(sql: str) -> dict[str, int]:
+            return {str(k): int(n) for k, n in conn.execute(sql)}
+
+        checkpoints = {
+            name: json.loads(value)
+            for name, value in conn.execute("SELECT name, value FROM checkpoints ORDER BY name")
+        }
+        return Stats(
+            papers=self.count_papers(),
+            by_source=grouped(
+                "SELECT j.value, count(*) FROM papers, json_each(papers.sources) AS j "
+                "GROUP BY j.value ORDER BY count(*) DESC"
+            ),
+            by_category=grouped(
+                "SELECT category, count(*) FROM paper_categories "
+                "GROUP BY category ORDER BY count(*) DESC, category"
+            ),
+            by_day=grouped(
+                "SELECT day, count(DISTINCT paper_id) FROM paper_days GROUP BY day ORDER BY day"
+            ),
+            checkpoints=checkpoints,
+        )
+
+    # -- checkpoints -------------------------------------------------------------------
+
+    def get_checkpoint(self, name: str) -> dict[str, Any] | None:
+        self._require_schema()
+        row = self._conn.execute("SELECT value FROM checkpoints WHERE name = ?", (name,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def set_checkpoint(self, name: str, value: dict[str, Any]) -> None:
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO checkpoints (name, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
+                (name, json.dumps(value, sort_keys=True), utcnow().isoformat()),
+            )
+
+    def close(self) -> None:
+        self._conn.close()
