@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Author:
     name: str
     affiliation: str | None = None

@@ -7,7 +7,6 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime
 
-_WS = re.compile(r"\s+")
 # A LaTeX forced line break ("\\" followed by a newline or the end) inside a title.
 _LATEX_BREAK = re.compile(r"\\\\(?=\s|$)")
 
@@ -19,9 +18,9 @@ _ID_IN_URL = re.compile(
 )
 
 _GITHUB = re.compile(
-    r"(?:https?://)?(?:www\.)?github\.com/([A-Za-z0-9](?:[A-Za-z0-9\-]{0,38}))/([A-Za-z0-9_.\-]+)",
-    re.IGNORECASE,
+    r"github\.com/([A-Za-z0-9][A-Za-z0-9\-]{0,38})/([A-Za-z0-9_.\-]+)", re.IGNORECASE
 )
+_NOT_WORD = re.compile(r"[\W_]+")
 _NOT_OWNERS = {"features", "orgs", "topics", "sponsors", "about", "marketplace", "settings"}
 
 
@@ -29,7 +28,14 @@ def clean_text(text: str | None) -> str:
     """Collapse whitespace and LaTeX line breaks into single spaces."""
     if not text:
         return ""
-    return _WS.sub(" ", _LATEX_BREAK.sub(" ", text)).strip()
+    if "\\\\" in text:
+        text = _LATEX_BREAK.sub(" ", text)
+    if text.isascii():
+        # Fast path for the common case: arXiv's hard line breaks and nothing else.
+        text = text.replace("\n", " ")
+        if not any(ch in text for ch in ("  ", "\t", "\r", "\f", "\v")):
+            return text.strip()
+    return " ".join(text.split())
 
 
 def clean_optional(text: str | None) -> str | None:
@@ -54,7 +60,7 @@ def is_arxiv_id(value: str) -> bool:
 def find_github_repo(*texts: str | None) -> str | None:
     """The first ``https://github.com/owner/repo`` mentioned in the texts, normalised."""
     for text in texts:
-        if not text:
+        if not text or ("ithub" not in text and "ITHUB" not in text):
             continue
         for match in _GITHUB.finditer(text):
             owner, repo = match.group(1), match.group(2)
@@ -75,7 +81,7 @@ def normalize_github_repo(value: str | None) -> str | None:
 def title_key(title: str) -> str:
     """A key that is equal for the same title written with different case, accents or spacing."""
     folded = unicodedata.normalize("NFKD", title).casefold()
-    return "".join(ch for ch in folded if ch.isalnum())
+    return _NOT_WORD.sub("", folded)
 
 
 def content_id(prefix: str, title: str) -> str:

@@ -81,7 +81,8 @@ def parse_record(record: dict[str, Any], *, where: str) -> Paper:
     abstract = clean_text(record.get("abstract") or record.get("summary"))
     comment = clean_optional(record.get("comments") or record.get("comment"))
     if "feed_dates" in record or "summary" in record:
-        authors = [Author(clean_text(n)) for n in record.get("authors") or [] if clean_text(n)]
+        names = (" ".join(n.split()) for n in record.get("authors") or [] if isinstance(n, str))
+        authors = [Author(name) for name in names if name]
         feed_dates = [FeedDate(parse_day(d), "arxiv") for d in record.get("feed_dates") or []]
         return Paper(
             id=paper_id,

@@ -43,25 +43,22 @@ SQLITE: list[tuple[str, list[str]]] = [
             """,
             "CREATE INDEX papers_title_key ON papers (title_key)",
             "CREATE INDEX papers_sort_at ON papers (sort_at)",
-            "CREATE INDEX papers_published_at ON papers (published_at)",
             """
             CREATE TABLE paper_categories (
                 paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
                 category TEXT NOT NULL,
                 position INTEGER NOT NULL,
-                PRIMARY KEY (paper_id, category)
+                PRIMARY KEY (category, paper_id)
             ) WITHOUT ROWID
             """,
-            "CREATE INDEX paper_categories_category ON paper_categories (category, paper_id)",
             """
             CREATE TABLE paper_days (
                 paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
                 feed TEXT NOT NULL,
                 day TEXT NOT NULL,
-                PRIMARY KEY (paper_id, feed, day)
+                PRIMARY KEY (day, feed, paper_id)
             ) WITHOUT ROWID
             """,
-            "CREATE INDEX paper_days_day ON paper_days (day, paper_id)",
             """
             CREATE TABLE star_observations (
                 paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from paperwire.normalize import title_key, utcnow
 from paperwire.store.migrations import SQLITE as MIGRATIONS
 
 _BATCH = 500
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _LISTING_PREFIX = "listing:"
 
 _COLUMNS = (
@@ -78,17 +80,15 @@ def _sort_at(paper: Paper) -> str:
 
 
 def _row(paper: Paper) -> tuple[Any, ...]:
-    authors = [
-        {"name": a.name, "affiliation": a.affiliation} if a.affiliation else {"name": a.name}
-        for a in paper.authors
-    ]
+    # An author is stored as "name", or ["name", "affiliation"] when one is known.
+    authors = [[a.name, a.affiliation] if a.affiliation else a.name for a in paper.authors]
     return (
         paper.id,
         paper.version,
         paper.title,
         paper.abstract,
-        json.dumps(authors, ensure_ascii=False),
-        json.dumps(paper.categories),
+        _encode(authors),
+        _encode(paper.categories),
         paper.primary_category,
         _iso(paper.published_at),
         _iso(paper.updated_at),
@@ -104,8 +104,8 @@ def _row(paper: Paper) -> tuple[Any, ...]:
         paper.upvotes,
         paper.submitted_by,
         _iso(paper.submitted_at),
-        json.dumps(paper.sources),
-        json.dumps([[f.day.isoformat(), f.feed] for f in paper.feed_dates]),
+        _encode(paper.sources),
+        _encode([[f.day.isoformat(), f.feed] for f in paper.feed_dates]),
         _iso(paper.first_seen_at),
         title_key(paper.title),
         _sort_at(paper),
@@ -118,7 +118,7 @@ def _paper(row: Sequence[Any]) -> Paper:
         version=row[1],
         title=row[2],
         abstract=row[3],
-        authors=[Author(a["name"], a.get("affiliation")) for a in json.loads(row[4])],
+        authors=[Author(a) if isinstance(a, str) else Author(*a) for a in json.loads(row[4])],
         categories=json.loads(row[5]),
         published_at=_dt(row[7]),
         updated_at=_dt(row[8]),
@@ -157,6 +157,7 @@ class SQLiteStore:
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._conn.execute("PRAGMA foreign_keys = ON")
+        self._conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big imports stay in memory
         self._write_lock = threading.RLock()
         self._depth = 0
 
@@ -262,16 +263,27 @@ class SQLiteStore:
         now = utcnow()
         incoming: dict[str, Paper] = {}
         for paper in batch:
-            if paper.first_seen_at is None:
-                paper.first_seen_at = now
+            # Work on copies: the caller's reports are not changed.
+            paper = replace(paper, first_seen_at=paper.first_seen_at or now)
             seen = incoming.get(paper.id)
             incoming[paper.id] = merge_papers(seen, paper) if seen else paper
+        # A listing entry and a record of the same title in this batch are one paper.
+        by_title = {
+            title_key(p.title): p.id
+            for p in incoming.values()
+            if not p.id.startswith(_LISTING_PREFIX)
+        }
+        for listing_id in [i for i in incoming if i.startswith(_LISTING_PREFIX)]:
+            target = by_title.get(title_key(incoming[listing_id].title))
+            if target is not None:
+                incoming[target] = merge_papers(incoming[target], incoming.pop(listing_id))
         stored = self._fetch(list(incoming))
 
         # Listing entries carry only a content id: pair them with a record of the same title.
         unknown = [p for p in incoming.values() if p.id not in stored]
         keys = {title_key(p.title): p for p in unknown}
         retired: list[tuple[str, str]] = []  # (listing id, arXiv id)
+        targets: set[str] = set()  # stored ids that listing entries were redirected to
         for key, ids in self._title_matches(list(keys)).items():
             paper = keys[key]
             others = [i for i in ids if i != paper.id]
@@ -283,6 +295,7 @@ class SQLiteStore:
                     continue
                 del incoming[paper.id]
                 paper.id = target
+                targets.add(target)
                 seen = incoming.get(target)
                 incoming[target] = merge_papers(seen, paper) if seen else paper
             else:
@@ -294,7 +307,8 @@ class SQLiteStore:
                     merged = merge_papers(incoming[target], old[listing_id])
                     merged.id = target
                     incoming[target] = merged
-        stored.update(self._fetch([i for i in incoming if i not in stored]))
+        if targets:
+            stored.update(self._fetch([i for i in targets if i not in stored]))
 
         counts = UpsertCounts()
         changed: list[Paper] = []
@@ -311,6 +325,20 @@ class SQLiteStore:
                 counts.updated += 1
                 changed.append(merged)
         self._write(changed, stored)
+        # A star count is an observation at the time it was reported; record it only
+        # when it differs from the last one, so re-importing a file adds nothing.
+        observed_at = datetime.now(UTC).isoformat()
+        self._conn.executemany(
+            "INSERT OR IGNORE INTO star_observations (paper_id, repo, observed_at, stars) "
+            "VALUES (?, ?, ?, ?)",
+            [
+                (p.id, p.github_repo, observed_at, p.github_stars)
+                for p in changed
+                if p.github_repo
+                and p.github_stars is not None
+                and (p.id not in stored or stored[p.id].github_stars != p.github_stars)
+            ],
+        )
         for listing_id, target in retired:
             self._conn.execute(
                 "UPDATE star_observations SET paper_id = ? WHERE paper_id = ?", (target, listing_id)
@@ -323,11 +351,12 @@ class SQLiteStore:
             return
         conn = self._conn
         conn.executemany(_INSERT, [_row(p) for p in papers])
-        recategorised = [p for p in papers if p.id in stored]
-        if recategorised:
-            conn.executemany(
-                "DELETE FROM paper_categories WHERE paper_id = ?", [(p.id,) for p in recategorised]
-            )
+        # Both side tables are keyed by (category|day, paper id) for filtering; the stored
+        # paper says which rows to remove, so no index on paper_id is needed.
+        conn.executemany(
+            "DELETE FROM paper_categories WHERE category = ? AND paper_id = ?",
+            [(c, p.id) for p in papers if p.id in stored for c in stored[p.id].categories],
+        )
         conn.executemany(
             "INSERT OR IGNORE INTO paper_categories (paper_id, category, position) VALUES (?, ?, ?)",
             [(p.id, c, i) for p in papers for i, c in enumerate(p.categories)],
@@ -335,23 +364,6 @@ class SQLiteStore:
         conn.executemany(
             "INSERT OR IGNORE INTO paper_days (paper_id, feed, day) VALUES (?, ?, ?)",
             [(p.id, f.feed, f.day.isoformat()) for p in papers for f in p.feed_dates],
-        )
-        observations = [
-            (
-                p.id,
-                p.github_repo,
-                (p.submitted_at or p.first_seen_at or utcnow()).isoformat(),
-                p.github_stars,
-            )
-            for p in papers
-            if p.github_repo
-            and p.github_stars is not None
-            and (p.id not in stored or stored[p.id].github_stars != p.github_stars)
-        ]
-        conn.executemany(
-            "INSERT OR IGNORE INTO star_observations (paper_id, repo, observed_at, stars) "
-            "VALUES (?, ?, ?, ?)",
-            observations,
         )
 
     def get_paper(self, paper_id: str) -> Paper | None:
@@ -369,7 +381,7 @@ class SQLiteStore:
             start = datetime.combine(day, time(), UTC)
             where.append(
                 "(id IN (SELECT paper_id FROM paper_days WHERE day = ?)"
-                " OR (published_at >= ? AND published_at < ? AND feed_dates = '[]'))"
+                " OR (sort_at >= ? AND sort_at < ? AND feed_dates = '[]'))"
             )
             params += [day.isoformat(), start.isoformat(), (start + timedelta(days=1)).isoformat()]
         if category is not None:
