@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     )
     page_size: int = Field(200, description="Records asked for per arXiv API page.")
     user_agent: str = Field(
-        "paperwire/0.1 (+https://github.com/paperwire)", description="Sent with every request."
+        "paperwire/0.1", description="Sent with every request; add a contact address for arXiv."
     )
 
     @field_validator("categories", mode="before")

@@ -16,8 +16,9 @@ import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
+from importlib.resources import files
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError, ParseError
@@ -26,6 +27,14 @@ from paperwire.sources.base import Record
 from paperwire.sources.formats import FORMATS, get_parser, sniff_format
 from paperwire.sources.http import PoliteClient
 from paperwire.store import Store
+
+SAMPLE_DESCRIPTION = "3,294 real arXiv papers of 2026-06-16..07-01, offline"
+
+
+def sample_path() -> Path:
+    """The bundled sample of real papers (see ``paperwire/sample/README.md``)."""
+    return Path(str(files("paperwire") / "sample" / "papers.jsonl.gz"))
+
 
 #: progress(bytes_done, bytes_total) for file imports.
 Progress = Callable[[int, int], None]
@@ -60,7 +69,7 @@ def _inputs(path: Path, stack: ExitStack) -> tuple[Iterator[tuple[str, IO[bytes]
         return members(), raw
     stream: IO[bytes] = raw
     if _is_gzip(path):
-        stream = stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb"))
+        stream = cast(IO[bytes], stack.enter_context(gzip.GzipFile(fileobj=raw, mode="rb")))
     return iter([(str(path), stream)]), raw
 
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from paperwire.cli.common import Context, pass_context
-from paperwire.ingest import FETCHERS, fetch_source, import_files
+from paperwire.ingest import FETCHERS, SAMPLE_DESCRIPTION, fetch_source, import_files, sample_path
 from paperwire.ingest import Progress as ProgressFn
 from paperwire.models import IngestReport
 from paperwire.sources.formats import FORMATS
@@ -40,7 +41,7 @@ def _finish(report: IngestReport) -> None:
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option(
     "--format",
     "fmt",
@@ -49,18 +50,28 @@ def _finish(report: IngestReport) -> None:
     show_default=True,
     help="The file format; auto recognises it from the content.",
 )
+@click.option(
+    "--sample",
+    is_flag=True,
+    help=f"Also import the bundled sample ({SAMPLE_DESCRIPTION}).",
+)
 @pass_context
-def import_(ctx: Context, paths: tuple[str, ...], fmt: str) -> None:
+def import_(ctx: Context, paths: tuple[str, ...], fmt: str, sample: bool) -> None:
     """Import papers from files (.gz and .tar.gz accepted).
 
     Bad records are reported with file and line and skipped; a file that cannot be
     read to its end is reported and leaves the database as it was. Exit code 0 when
     everything was imported, 1 when anything was rejected.
     """
+    if not paths and not sample:
+        raise click.UsageError("give one or more PATHS, or --sample")
+    files: list[str | Path] = list(paths)
+    if sample:
+        files.append(sample_path())
     store = ctx.store(create=True)
     try:
         with _progress("importing") as progress:
-            report = import_files(store, paths, fmt=fmt, progress=progress)
+            report = import_files(store, files, fmt=fmt, progress=progress)
     finally:
         store.close()
     _finish(report)

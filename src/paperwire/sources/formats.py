@@ -39,7 +39,7 @@ def sniff_format(head: bytes, name: str = "") -> str | None:
     if name.endswith(".abs") or text.startswith(b"---------") and b"arXiv:" in text[:400]:
         return "abs"
     if text.startswith(b"["):
-        return "hf-daily"
+        return "hf-daily" if b'"paper"' in text or text.rstrip() == b"[]" else None
     if text.startswith(b"{"):
         return "arxiv-jsonl"
     if text.startswith(b"<"):

@@ -1,0 +1,94 @@
+"""import_files: whole-file atomicity, format sniffing, compressed and archived input."""
+
+import gzip
+import io
+import shutil
+import sqlite3
+import tarfile
+from pathlib import Path
+
+from paperwire.ingest import import_files
+
+
+def snapshot(db_path: Path) -> list[tuple]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT * FROM papers ORDER BY id").fetchall()
+    finally:
+        conn.close()
+
+
+def daily_sample(shared_data: Path, tmp_path: Path, n: int) -> Path:
+    path = tmp_path / f"daily_{n}.jsonl.gz"
+    with gzip.open(shared_data / "arxiv_daily_cs_2025_2026.jsonl.gz", "rb") as src:
+        lines = [line for _, line in zip(range(n), src, strict=False)]
+    with gzip.open(path, "wb") as f:
+        f.writelines(lines)
+    return path
+
+
+def test_truncated_gzip_leaves_the_database_exactly_as_it_was(shared_data, store, tmp_path):
+    import_files(store, [daily_sample(shared_data, tmp_path, 100)])
+    before = snapshot(tmp_path / "paperwire.db")
+    whole = daily_sample(shared_data, tmp_path, 3000).read_bytes()
+    truncated = tmp_path / "truncated.jsonl.gz"
+    truncated.write_bytes(whole[: len(whole) * 2 // 3])
+    report = import_files(store, [truncated])
+    assert report.counts.new == 0
+    assert len(report.errors) == 1
+    assert str(truncated) in report.errors[0]
+    assert not report.ok
+    assert snapshot(tmp_path / "paperwire.db") == before
+
+
+def test_a_broken_file_does_not_stop_the_good_ones(shared_data, store, tmp_path):
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>")
+    good = daily_sample(shared_data, tmp_path, 10)
+    report = import_files(store, [broken, good])
+    assert report.counts.new == 10
+    assert len(report.errors) == 1
+    assert "broken.xml" in report.errors[0]
+
+
+def test_unknown_format_is_an_error_naming_the_file(store, tmp_path):
+    odd = tmp_path / "odd.bin"
+    odd.write_bytes(b"\x00\x01\x02binary")
+    report = import_files(store, [odd])
+    assert report.errors == [f"{odd}: cannot tell the format; pass --format"]
+
+
+def test_formats_are_recognised_in_plain_gzip_and_tar_files(shared_data, store, tmp_path):
+    hf = shared_data / "hf_daily_papers" / "2026-06-12_daily_papers_30.json"
+    listing = shared_data / "listing" / "papers_page_first_half.txt"
+    gz = tmp_path / "hf.json.gz"
+    gz.write_bytes(gzip.compress(hf.read_bytes()))
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(listing, arcname="pages/listing.txt")
+        info = tarfile.TarInfo("pages/README")  # no known extension: skipped
+        info.size = 5
+        tar.addfile(info, io.BytesIO(b"hello"))
+    report = import_files(store, [gz, archive])
+    assert report.ok, report.errors + [str(r) for r in report.rejected]
+    assert report.counts.new == 30 + 33
+    sources = store.stats().by_source
+    assert sources["hf-daily"] == 30
+    assert sources["listing"] == 33
+
+
+def test_progress_reaches_the_total(shared_data, store, tmp_path):
+    sample = daily_sample(shared_data, tmp_path, 1500)
+    seen: list[tuple[int, int]] = []
+    import_files(store, [sample], progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (sample.stat().st_size, sample.stat().st_size)
+    assert len(seen) >= 2
+
+
+def test_same_file_twice_in_one_call_is_not_duplicated(shared_data, store, tmp_path):
+    sample = daily_sample(shared_data, tmp_path, 50)
+    copy = tmp_path / "copy.jsonl.gz"
+    shutil.copy(sample, copy)
+    report = import_files(store, [sample, copy])
+    assert (report.counts.new, report.counts.unchanged) == (50, 50)
+    assert store.count_papers() == 50
