@@ -1,7 +1,7 @@
 """Write docs/cli.md (from --help) and docs/configuration.md (from Settings).
 
-    python scripts/make_docs.py          # rewrite both
-    python scripts/make_docs.py --check  # exit 1 when either is out of date
+python scripts/make_docs.py          # rewrite both
+python scripts/make_docs.py --check  # exit 1 when either is out of date
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def cli_markdown() -> str:
         "Generated from `--help` by `scripts/make_docs.py`; a test keeps it current.\n",
     ]
     for path in [[], *_commands(cli, [])]:
-        ctx = click.Context(cli, info_name="paperwire", terminal_width=100)
+        ctx = click.Context(cli, info_name="paperwire", terminal_width=100, **cli.context_settings)
         command: click.Command = cli
         for name in path:
             assert isinstance(command, click.Group)
