@@ -86,9 +86,8 @@ def main() -> None:
     print(f"paperwire import:        {t_import:.2f} s  ({count / t_import:,.0f} papers/s)")
     print(f"floor (decode + insert): {t_floor:.2f} s  ({count / t_floor:,.0f} rows/s)")
     print(f"floor (insert only):     {t_insert:.2f} s  ({count / t_insert:,.0f} rows/s)")
-    print(
-        f"import / floor:          {t_import / t_floor:.2f}x  (insert only: {t_import / t_insert:.1f}x)"
-    )
+    ratio, ratio_insert = t_import / t_floor, t_import / t_insert
+    print(f"import / floor:          {ratio:.2f}x  (insert only: {ratio_insert:.1f}x)")
     print(f"median of {args.runs} runs")
 
 

@@ -68,6 +68,11 @@ class Settings(BaseSettings):
         3, description="How many days back a first fetch (no checkpoint yet) starts."
     )
     page_size: int = Field(200, description="Records asked for per arXiv API page.")
+    arxiv_window_overlap_hours: float = Field(
+        72.0,
+        description="How far each arXiv API window reaches back into the last one: papers "
+        "appear in the API only once announced, up to about three days after submission.",
+    )
     user_agent: str = Field(
         "paperwire/0.1", description="Sent with every request; add a contact address for arXiv."
     )

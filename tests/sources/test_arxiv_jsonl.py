@@ -90,9 +90,11 @@ def test_bad_lines_are_rejected_with_their_line_and_the_rest_kept(shared_data):
         b'{"id": "2501.00002", "title": "   "}\n',
         b'["a list"]\n',
         good[1],
-        b'{"id": "2501.00003", "title": "bad date", "versions": [{"version": "v1", "created": "soon"}]}\n',
+        b'{"id": "2501.00003", "title": "bad date", '
+        b'"versions": [{"version": "v1", "created": "soon"}]}\n',
         b"\n",
-        b'{"id": "2501.00004", "title": "bad feed date", "summary": "x", "feed_dates": ["2025-13-45"]}\n',
+        b'{"id": "2501.00004", "title": "bad feed date", "summary": "x", '
+        b'"feed_dates": ["2025-13-45"]}\n',
         good[2],
     ]
     records = parse(lines)

@@ -358,7 +358,8 @@ class SQLiteStore:
             [(c, p.id) for p in papers if p.id in stored for c in stored[p.id].categories],
         )
         conn.executemany(
-            "INSERT OR IGNORE INTO paper_categories (paper_id, category, position) VALUES (?, ?, ?)",
+            "INSERT OR IGNORE INTO paper_categories (paper_id, category, position) "
+            "VALUES (?, ?, ?)",
             [(p.id, c, i) for p in papers for i, c in enumerate(p.categories)],
         )
         conn.executemany(
