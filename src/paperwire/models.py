@@ -158,3 +158,39 @@ class IngestReport:
         if self.errors:
             line += f"; {len(self.errors)} file(s) or page(s) failed"
         return line
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """What every ranker, search and recommender returns: a paper id, a score (higher is
+    better, comparable only within one result list) and a short human reason."""
+
+    paper_id: str
+    score: float
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions every search mode applies the same way.
+
+    ``since``/``until`` bound the paper's date (published, else first feed day), both
+    inclusive; ``author`` matches a name or part of one; ``has_code`` requires a
+    ``github_repo``.
+    """
+
+    category: str | None = None
+    since: date | None = None
+    until: date | None = None
+    has_code: bool | None = None
+    author: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return (
+            self.category is None
+            and self.since is None
+            and self.until is None
+            and self.has_code is None
+            and self.author is None
+        )
