@@ -30,6 +30,16 @@ class Settings(BaseSettings):
         "sqlite:///./paperwire.db",
         description="Where papers are kept: `sqlite:///path` or `postgresql://...`.",
     )
+    index_dir: str = Field(
+        "",
+        description="Where the search indexes live; empty: beside the SQLite database "
+        "(`paperwire.db` -> `paperwire.index/`).",
+    )
+    hnsw_threshold: int = Field(
+        200_000,
+        description="Above this many vectors, semantic search uses an HNSW graph instead of "
+        "an exact scan.",
+    )
     smtp_url: str = Field(
         "file://./outbox",
         description="Mail transport: `smtp://user:pass@host:port`, `smtps://...` or `file://dir`.",
@@ -99,3 +109,13 @@ class Settings(BaseSettings):
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
         )
+
+
+def index_directory(settings: Settings) -> Path:
+    """The folder of the search indexes for these settings."""
+    if settings.index_dir:
+        return Path(settings.index_dir)
+    url = settings.database_url
+    if url.startswith("sqlite:///"):
+        return Path(url.removeprefix("sqlite:///")).with_suffix(".index")
+    return Path("paperwire.index")

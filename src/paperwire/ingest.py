@@ -36,6 +36,11 @@ def sample_path() -> Path:
     return Path(str(files("paperwire") / "sample" / "papers.jsonl.gz"))
 
 
+def sample_vectors_path() -> Path:
+    """Quality-tier vectors of the bundled sample, computed ahead of time."""
+    return Path(str(files("paperwire") / "sample" / "quality_vectors.npz"))
+
+
 #: progress(bytes_done, bytes_total) for file imports.
 Progress = Callable[[int, int], None]
 

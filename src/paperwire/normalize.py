@@ -84,6 +84,11 @@ def title_key(title: str) -> str:
     return _NOT_WORD.sub("", folded)
 
 
+def text_hash(title: str, abstract: str) -> str:
+    """Changes exactly when the text that search indexes and embeds changes."""
+    return hashlib.sha1(f"{title}\n{abstract}".encode()).hexdigest()[:16]
+
+
 def content_id(prefix: str, title: str) -> str:
     """A stable id for a paper known only by its title (``listing:3f2a...``)."""
     digest = hashlib.sha1(title_key(title).encode("utf-8")).hexdigest()[:16]

@@ -13,6 +13,7 @@ from paperwire.cli.common import Context
 from paperwire.cli.db import db
 from paperwire.cli.ingest import fetch, import_
 from paperwire.cli.papers import papers, show, stats
+from paperwire.cli.search import index, search, similar
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,7 +29,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     ctx.obj = Context(database_url=database_url)
 
 
-for command in (db, import_, fetch, stats, show, papers):
+for command in (db, import_, fetch, stats, show, papers, index, search, similar):
     cli.add_command(command)
 
 

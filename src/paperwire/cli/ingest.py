@@ -9,7 +9,14 @@ import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from paperwire.cli.common import Context, pass_context
-from paperwire.ingest import FETCHERS, SAMPLE_DESCRIPTION, fetch_source, import_files, sample_path
+from paperwire.ingest import (
+    FETCHERS,
+    SAMPLE_DESCRIPTION,
+    fetch_source,
+    import_files,
+    sample_path,
+    sample_vectors_path,
+)
 from paperwire.ingest import Progress as ProgressFn
 from paperwire.models import IngestReport
 from paperwire.sources.formats import FORMATS
@@ -72,6 +79,11 @@ def import_(ctx: Context, paths: tuple[str, ...], fmt: str, sample: bool) -> Non
     try:
         with _progress("importing") as progress:
             report = import_files(store, files, fmt=fmt, progress=progress)
+        if sample:
+            from paperwire.index.jobs import load_sample_vectors
+
+            loaded = load_sample_vectors(store, sample_path(), sample_vectors_path())
+            click.echo(f"loaded {loaded} precomputed quality vectors of the sample", err=True)
     finally:
         store.close()
     _finish(report)

@@ -7,12 +7,24 @@ keep their SQL to themselves.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, Protocol
 
-from paperwire.models import Paper, Stats, UpsertCounts
+from paperwire.models import Filters, Paper, Stats, UpsertCounts
+
+
+@dataclass(frozen=True, slots=True)
+class VectorRow:
+    """One stored vector: ``seq`` grows with every write, ``key`` is the paper's stable
+    integer key (what vector indexes store), ``vector`` is float16 bytes."""
+
+    seq: int
+    key: int
+    paper_id: str
+    vector: bytes
 
 
 class Store(Protocol):
@@ -49,6 +61,38 @@ class Store(Protocol):
     def count_papers(self) -> int: ...
 
     def stats(self) -> Stats: ...
+
+    def star_history(self, paper_id: str) -> list[tuple[datetime, int]]: ...
+
+    # -- what the search indexes need -------------------------------------------------
+
+    def max_revision(self) -> int:
+        """Every write gives the paper a new, higher revision number."""
+        ...
+
+    def changed_papers(self, *, after: int, limit: int) -> list[tuple[int, Paper]]: ...
+
+    def deleted_papers(self, *, after: int) -> list[tuple[int, str, int]]: ...
+
+    def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]: ...
+
+    def filter_ids(self, ids: Sequence[str], filters: Filters) -> set[str]: ...
+
+    def matching_ids(self, filters: Filters) -> list[str]: ...
+
+    def vector_hashes(self, tier: str, ids: Sequence[str]) -> dict[str, str]: ...
+
+    def save_vectors(self, tier: str, rows: Iterable[tuple[str, str, bytes]]) -> int: ...
+
+    def vectors_after(self, tier: str, *, after: int, limit: int) -> list[VectorRow]: ...
+
+    def count_vectors(self, tier: str) -> int: ...
+
+    def papers_missing_vectors(self, tier: str, *, limit: int) -> list[Paper]: ...
+
+    def ids_for_keys(self, keys: Sequence[int]) -> dict[int, str]: ...
+
+    def keys_for_ids(self, ids: Sequence[str]) -> dict[str, int]: ...
 
     def get_checkpoint(self, name: str) -> dict[str, Any] | None: ...
 

@@ -38,9 +38,12 @@ SQLITE: list[tuple[str, list[str]]] = [
                 feed_dates TEXT NOT NULL DEFAULT '[]',
                 first_seen_at TEXT NOT NULL,
                 title_key TEXT NOT NULL,
-                sort_at TEXT NOT NULL
+                sort_at TEXT NOT NULL,
+                text_hash TEXT NOT NULL,
+                revision INTEGER NOT NULL
             )
             """,
+            "CREATE INDEX papers_revision ON papers (revision)",
             "CREATE INDEX papers_title_key ON papers (title_key)",
             "CREATE INDEX papers_sort_at ON papers (sort_at)",
             """
@@ -66,6 +69,31 @@ SQLITE: list[tuple[str, list[str]]] = [
                 observed_at TEXT NOT NULL,
                 stars INTEGER NOT NULL,
                 PRIMARY KEY (repo, observed_at)
+            )
+            """,
+            """
+            CREATE TABLE counters (
+                name TEXT PRIMARY KEY,
+                value INTEGER NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE paper_vectors (
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                tier TEXT NOT NULL,
+                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                paper_key INTEGER NOT NULL,
+                text_hash TEXT NOT NULL,
+                vector BLOB NOT NULL,
+                UNIQUE (tier, paper_id)
+            )
+            """,
+            "CREATE INDEX paper_vectors_paper ON paper_vectors (paper_id)",
+            """
+            CREATE TABLE tombstones (
+                revision INTEGER PRIMARY KEY,
+                paper_id TEXT NOT NULL,
+                paper_key INTEGER NOT NULL
             )
             """,
             """

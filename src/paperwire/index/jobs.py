@@ -1,0 +1,209 @@
+"""``paperwire index``: bring the keyword index and the vector tiers up to date.
+
+The store numbers every write (``revision``); the index folder remembers up to which
+revision it is current (``state.json``). One pass:
+
+1. papers changed since that revision, in batches: upsert them into the keyword index
+   and compute fast-tier vectors for those whose text changed (stored in the database,
+   in the batch's transaction), then commit the keyword index and advance the state;
+2. papers removed since (listing entries merged into their arXiv record) leave the
+   keyword index;
+3. with ``quality=True``: fill the quality tier, newest papers first, in small
+   committed batches, until every paper has a current quality vector;
+4. HNSW graphs (only above the threshold) catch up with the stored vectors.
+
+A crash anywhere loses at most the batch in progress: the next run redoes it, and
+redoing is harmless (upserts by id, vectors replaced by paper).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, cast
+
+from paperwire.config import Settings, index_directory
+from paperwire.index.embed import load_embedder, paper_text
+from paperwire.index.keyword import KeywordIndex
+from paperwire.index.semantic import VectorSearch, encode_vector
+from paperwire.models import Paper
+from paperwire.normalize import text_hash
+from paperwire.store.base import Store
+
+FAST, QUALITY = "fast", "quality"
+TIERS = (FAST, QUALITY)
+BATCH = 2000
+QUALITY_BATCH = 32
+
+#: progress(stage, done, total)
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(slots=True)
+class IndexReport:
+    keyword: int = 0
+    fast: int = 0
+    quality: int = 0
+    removed: int = 0
+    graph: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        line = (
+            f"indexed {self.keyword} papers, {self.fast} fast vectors, "
+            f"{self.quality} quality vectors, {self.removed} removed"
+        )
+        return f"{line} in {self.seconds:.1f} s"
+
+
+class IndexState:
+    """``state.json`` in the index folder: up to which store revision it is current."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "state.json"
+
+    def read(self) -> dict[str, Any]:
+        try:
+            value: dict[str, Any] = json.loads(self.path.read_text())
+            return value
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def write(self, value: dict[str, Any]) -> None:
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(value, sort_keys=True))
+        os.replace(tmp, self.path)
+
+
+def _fast_vectors(store: Store, papers: list[Paper]) -> int:
+    stored = store.vector_hashes(FAST, [p.id for p in papers])
+    todo = [p for p in papers if stored.get(p.id) != text_hash(p.title, p.abstract)]
+    if not todo:
+        return 0
+    embedder = load_embedder(FAST)
+    vectors = embedder.encode([paper_text(p.title, p.abstract) for p in todo])
+    with store.atomic():
+        store.save_vectors(
+            FAST,
+            [
+                (p.id, text_hash(p.title, p.abstract), encode_vector(v))
+                for p, v in zip(todo, vectors, strict=True)
+            ],
+        )
+    return len(todo)
+
+
+def fill_quality(
+    store: Store,
+    *,
+    limit: int | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Compute missing or stale quality vectors, newest papers first; returns how many."""
+    done = 0
+    embedder = None
+    while limit is None or done < limit:
+        size = QUALITY_BATCH if limit is None else min(QUALITY_BATCH, limit - done)
+        papers = store.papers_missing_vectors(QUALITY, limit=size)
+        if not papers or should_stop():
+            break
+        embedder = embedder or load_embedder(QUALITY)
+        vectors = embedder.encode([paper_text(p.title, p.abstract) for p in papers])
+        with store.atomic():
+            store.save_vectors(
+                QUALITY,
+                [
+                    (p.id, text_hash(p.title, p.abstract), encode_vector(v))
+                    for p, v in zip(papers, vectors, strict=True)
+                ],
+            )
+        done += len(papers)
+        if progress is not None:
+            progress(QUALITY, done, done + store.count_papers() - store.count_vectors(QUALITY))
+    return done
+
+
+def update_index(
+    store: Store,
+    settings: Settings,
+    *,
+    quality: bool = False,
+    progress: Progress | None = None,
+) -> IndexReport:
+    started = time.perf_counter()
+    directory = index_directory(settings)
+    directory.mkdir(parents=True, exist_ok=True)
+    report = IndexReport()
+    state_file = IndexState(directory)
+    state = state_file.read()
+    keyword = KeywordIndex(directory / "keyword")
+    if state.get("keyword_generation") != keyword.generation:
+        # A new or rebuilt keyword index (perhaps rebuilt by another process): fill it again.
+        state = {"keyword_generation": keyword.generation}
+    after = int(state.get("revision", 0))
+    target = store.max_revision()
+    deleted = store.deleted_papers(after=int(state.get("deleted", 0)))
+    if deleted:
+        keyword.delete([pid for _, pid, _ in deleted])
+        keyword.commit()
+        report.removed = len(deleted)
+        state["deleted"] = deleted[-1][0]
+        state_file.write(state)
+    while True:
+        changed = store.changed_papers(after=after, limit=BATCH)
+        if not changed:
+            break
+        papers = [p for _, p in changed]
+        report.fast += _fast_vectors(store, papers)
+        keyword.add_papers(papers)
+        keyword.commit()
+        after = changed[-1][0]
+        report.keyword += len(papers)
+        state["revision"] = after
+        state_file.write(state)
+        if progress is not None:
+            progress("keyword", after, target)
+    if quality:
+        report.quality = fill_quality(store, progress=progress)
+    for tier in TIERS:
+        added = VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold).sync()
+        if added:
+            report.graph[tier] = added
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def load_sample_vectors(store: Store, papers_path: Path, vectors_path: Path) -> int:
+    """Store the shipped quality vectors of the bundled sample, for each paper whose
+    stored text is still the text they were computed from; returns how many."""
+    import gzip
+
+    import numpy as np
+
+    from paperwire.sources.arxiv_jsonl import parse_arxiv_jsonl
+
+    with gzip.open(papers_path, "rb") as stream:
+        shipped = {
+            p.id: text_hash(p.title, p.abstract)
+            for p in parse_arxiv_jsonl(cast(IO[bytes], stream), origin=str(papers_path))
+            if isinstance(p, Paper)
+        }
+    data = np.load(vectors_path)
+    ids = [str(i) for i in data["ids"]]
+    stored = store.get_papers(ids)
+    current = store.vector_hashes(QUALITY, ids)
+    rows = [
+        (pid, shipped[pid], encode_vector(vector))
+        for pid, vector in zip(ids, data["vectors"], strict=True)
+        if pid in stored
+        and pid in shipped
+        and text_hash(stored[pid].title, stored[pid].abstract) == shipped[pid]
+        and current.get(pid) != shipped[pid]
+    ]
+    with store.atomic():
+        return store.save_vectors(QUALITY, rows)

@@ -1,0 +1,240 @@
+"""Nearest neighbours over the stored vectors of one tier.
+
+The store keeps every vector (float16, normalised) and is the source of truth. This
+module keeps a search structure in step with it:
+
+- up to ``hnsw_threshold`` vectors (default 200,000): an exact search over a matrix
+  loaded from the store (numpy; about 5 ms at 75k x 256);
+- above it: a usearch HNSW graph persisted beside the database (``<tier>.usearch``
+  with ``<tier>.json`` saying up to which stored ``seq`` it is current). ``sync()``
+  adds what the store gained since; a crash between saving the graph and its state
+  only means the next sync adds the same vectors again (adding is idempotent).
+
+Filters are applied by over-fetching neighbours and asking the store which of them
+match; exact mode filters before ranking.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from paperwire.models import Filters
+from paperwire.store.base import Store
+
+Vector = npt.NDArray[np.float32]
+_SYNC_BATCH = 20_000
+_OVERFETCH = (10, 100, 1000)
+
+
+@dataclass(frozen=True, slots=True)
+class Neighbour:
+    paper_id: str
+    similarity: float  # cosine similarity, 1.0 = the same direction
+
+
+def _decode(blob: bytes) -> npt.NDArray[np.float16]:
+    return np.frombuffer(blob, dtype=np.float16)
+
+
+def encode_vector(vector: Vector) -> bytes:
+    """How vectors are stored: little-endian float16."""
+    return np.asarray(vector, dtype="<f2").tobytes()
+
+
+class VectorSearch:
+    def __init__(
+        self,
+        store: Store,
+        tier: str,
+        directory: Path,
+        *,
+        hnsw_threshold: int = 200_000,
+        ef_search: int = 128,
+    ) -> None:
+        self.store = store
+        self.tier = tier
+        self.directory = directory
+        self.hnsw_threshold = hnsw_threshold
+        self.ef_search = ef_search
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._matrix: npt.NDArray[np.float32] | None = None
+        self._hnsw: Any = None
+        self._loaded = False
+
+    # -- state -------------------------------------------------------------------------
+
+    @property
+    def _graph_path(self) -> Path:
+        return self.directory / f"{self.tier}.usearch"
+
+    @property
+    def _state_path(self) -> Path:
+        return self.directory / f"{self.tier}.json"
+
+    def _read_state(self) -> dict[str, Any]:
+        try:
+            state: dict[str, Any] = json.loads(self._state_path.read_text())
+            return state
+        except (FileNotFoundError, ValueError):
+            return {}
+
+    def _write_state(self, state: dict[str, Any]) -> None:
+        tmp = self._state_path.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(state))
+        os.replace(tmp, self._state_path)
+
+    @property
+    def uses_hnsw(self) -> bool:
+        return self.store.count_vectors(self.tier) > self.hnsw_threshold
+
+    def __len__(self) -> int:
+        self._load()
+        if self._hnsw is not None:
+            return int(len(self._hnsw))
+        return len(self._ids)
+
+    # -- building ----------------------------------------------------------------------
+
+    def sync(self) -> int:
+        """Bring the HNSW graph up to date with the store (no-op in exact mode).
+        Returns the number of vectors added."""
+        if not self.uses_hnsw:
+            return 0
+        from usearch.index import Index
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        state = self._read_state()
+        index: Any = None
+        if self._graph_path.exists() and state.get("tier") == self.tier:
+            index = Index.restore(str(self._graph_path))
+        after = int(state.get("seq", 0)) if index is not None else 0
+        added = 0
+        while True:
+            rows = self.store.vectors_after(self.tier, after=after, limit=_SYNC_BATCH)
+            if not rows:
+                break
+            vectors = np.stack([_decode(r.vector) for r in rows]).astype(np.float32)
+            if index is None:
+                index = Index(
+                    ndim=vectors.shape[1],
+                    metric="ip",
+                    dtype="f16",
+                    connectivity=16,
+                    expansion_add=128,
+                    expansion_search=self.ef_search,
+                )
+            keys = np.array([r.key for r in rows], dtype=np.uint64)
+            present = np.asarray(index.contains(keys), dtype=bool)
+            for key in keys[present]:
+                index.remove(int(key))
+            index.add(keys, vectors, threads=os.cpu_count() or 1)
+            added += len(rows)
+            after = rows[-1].seq
+        if index is not None and added:
+            tmp = self._graph_path.with_suffix(".usearch.tmp")
+            index.save(str(tmp))
+            os.replace(tmp, self._graph_path)
+            self._write_state({"tier": self.tier, "seq": after, "count": int(len(index))})
+        self._loaded = False
+        return added
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if self.uses_hnsw and self._graph_path.exists():
+            from usearch.index import Index
+
+            self._hnsw = Index.restore(str(self._graph_path), view=True)
+            self._hnsw.expansion_search = self.ef_search
+            return
+        ids: list[str] = []
+        chunks: list[npt.NDArray[np.float16]] = []
+        after = 0
+        while True:
+            rows = self.store.vectors_after(self.tier, after=after, limit=_SYNC_BATCH)
+            if not rows:
+                break
+            ids.extend(r.paper_id for r in rows)
+            chunks.append(np.stack([_decode(r.vector) for r in rows]))
+            after = rows[-1].seq
+        self._ids = ids
+        self._row_of = {pid: i for i, pid in enumerate(ids)}
+        self._matrix = np.concatenate(chunks).astype(np.float32) if chunks else None
+
+    # -- searching ---------------------------------------------------------------------
+
+    def vector_of(self, paper_id: str) -> Vector | None:
+        self._load()
+        if self._hnsw is not None:
+            key = self.store.keys_for_ids([paper_id]).get(paper_id)
+            if key is None:
+                return None
+            found = self._hnsw.get(np.uint64(key))
+            return None if found is None else np.asarray(found, dtype=np.float32)
+        row = self._row_of.get(paper_id)
+        if row is None or self._matrix is None:
+            return None
+        vector: Vector = self._matrix[row]
+        return vector
+
+    def search(
+        self,
+        query: Vector,
+        *,
+        limit: int = 20,
+        filters: Filters | None = None,
+        exclude: frozenset[str] = frozenset(),
+    ) -> list[Neighbour]:
+        self._load()
+        filters = filters or Filters()
+        if self._hnsw is not None:
+            return self._search_hnsw(query, limit, filters, exclude)
+        if self._matrix is None:
+            return []
+        scores = self._matrix @ np.asarray(query, dtype=np.float32)
+        if not filters.is_empty:
+            allowed = self.store.matching_ids(filters)
+            mask = np.zeros(len(self._ids), dtype=bool)
+            rows = [self._row_of[i] for i in allowed if i in self._row_of]
+            mask[rows] = True
+            scores = np.where(mask, scores, -np.inf)
+        for pid in exclude:
+            row = self._row_of.get(pid)
+            if row is not None:
+                scores[row] = -np.inf
+        k = min(limit, len(scores))
+        if k <= 0:
+            return []
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [Neighbour(self._ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+
+    def _search_hnsw(
+        self, query: Vector, limit: int, filters: Filters, exclude: frozenset[str]
+    ) -> list[Neighbour]:
+        wanted = limit + len(exclude)
+        found: list[Neighbour] = []
+        for factor in _OVERFETCH if not filters.is_empty else (1,):
+            count = min(wanted * factor, len(self._hnsw))
+            matches = self._hnsw.search(np.asarray(query, dtype=np.float32), count, threads=1)
+            keys = [int(k) for k in matches.keys]
+            ids = self.store.ids_for_keys(keys)
+            candidates = [
+                (ids[k], 1.0 - float(d))
+                for k, d in zip(keys, matches.distances, strict=True)
+                if k in ids and ids[k] not in exclude
+            ]
+            allowed = self.store.filter_ids([c[0] for c in candidates], filters)
+            found = [Neighbour(pid, sim) for pid, sim in candidates if pid in allowed]
+            if len(found) >= limit or count >= len(self._hnsw):
+                break
+        return found[:limit]
