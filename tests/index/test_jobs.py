@@ -7,7 +7,6 @@ import subprocess
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 
 from paperwire.config import Settings, index_directory
 from paperwire.index.jobs import BATCH, FAST, QUALITY, fill_quality, update_index

@@ -7,7 +7,7 @@ import pytest
 from paperwire.index.jobs import load_sample_vectors
 from paperwire.ingest import sample_path, sample_vectors_path
 from paperwire.models import Filters, Paper
-from paperwire.search import NotFound, Searcher, fuse, Ranked
+from paperwire.search import NotFound, Ranked, Searcher, fuse
 
 PRUNING = "2606.27660"  # MVPruner: Dynamic Token Pruning ... Multi-view Vision-Language Models
 
