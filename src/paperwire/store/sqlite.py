@@ -37,17 +37,36 @@ class SQLiteStore(IndexSupport):
         self.url = f"sqlite:///{path}"
         if not create and path != ":memory:" and not Path(path).exists():
             raise StoreError(f"no database at {path}: run `paperwire db migrate` first")
-        try:
-            self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open {path}: {exc}") from exc
-        self._conn.execute("PRAGMA busy_timeout = 10000")
+        self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.execute("PRAGMA foreign_keys = ON")
         self._conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big imports stay in memory
         self._write_lock = threading.RLock()
         self._depth = 0
+        self._writer: int | None = None  # the thread inside atomic()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _db(self) -> sqlite3.Connection:
+        """The connection for a read: the writer's inside this thread's transaction
+        (so it sees its own writes), else one connection per thread (WAL readers do
+        not block each other or the writer)."""
+        if self._depth and self._writer == threading.get_ident():
+            return self._conn
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+            self._readers.append(conn)
+        return conn
 
     # -- transactions and migrations -------------------------------------------------
 
@@ -63,6 +82,7 @@ class SQLiteStore(IndexSupport):
                 return
             self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
+            self._writer = threading.get_ident()
             try:
                 yield
             except BaseException:
@@ -72,6 +92,7 @@ class SQLiteStore(IndexSupport):
                 self._conn.execute("COMMIT")
             finally:
                 self._depth = 0
+                self._writer = None
 
     def _applied(self) -> set[str]:
         exists = self._conn.execute(
@@ -273,7 +294,7 @@ class SQLiteStore(IndexSupport):
 
     def get_paper(self, paper_id: str) -> Paper | None:
         self._require_schema()
-        row = self._conn.execute(f"{SELECT_PAPERS} WHERE id = ?", (paper_id,)).fetchone()
+        row = self._db().execute(f"{SELECT_PAPERS} WHERE id = ?", (paper_id,)).fetchone()
         return paper_from_row(row) if row else None
 
     def list_papers(
@@ -297,15 +318,17 @@ class SQLiteStore(IndexSupport):
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY sort_at DESC, id DESC LIMIT ?"
         params.append(limit)
-        return [paper_from_row(r) for r in self._conn.execute(sql, params)]
+        return [paper_from_row(r) for r in self._db().execute(sql, params)]
 
     def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
         self._require_schema()
         after = ""
         while True:
-            rows = self._conn.execute(
-                f"{SELECT_PAPERS} WHERE id > ? ORDER BY id LIMIT ?", (after, batch_size)
-            ).fetchall()
+            rows = (
+                self._db()
+                .execute(f"{SELECT_PAPERS} WHERE id > ? ORDER BY id LIMIT ?", (after, batch_size))
+                .fetchall()
+            )
             if not rows:
                 return
             yield from (paper_from_row(r) for r in rows)
@@ -313,10 +336,10 @@ class SQLiteStore(IndexSupport):
 
     def count_papers(self) -> int:
         self._require_schema()
-        return int(self._conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+        return int(self._db().execute("SELECT count(*) FROM papers").fetchone()[0])
 
     def star_history(self, paper_id: str) -> list[tuple[datetime, int]]:
-        rows = self._conn.execute(
+        rows = self._db().execute(
             "SELECT observed_at, stars FROM star_observations WHERE paper_id = ? "
             "ORDER BY observed_at",
             (paper_id,),
@@ -325,7 +348,7 @@ class SQLiteStore(IndexSupport):
 
     def stats(self) -> Stats:
         self._require_schema()
-        conn = self._conn
+        conn = self._db()
 
         def grouped(sql: str) -> dict[str, int]:
             return {str(k): int(n) for k, n in conn.execute(sql)}
@@ -354,7 +377,7 @@ class SQLiteStore(IndexSupport):
 
     def get_checkpoint(self, name: str) -> dict[str, Any] | None:
         self._require_schema()
-        row = self._conn.execute("SELECT value FROM checkpoints WHERE name = ?", (name,)).fetchone()
+        row = self._db().execute("SELECT value FROM checkpoints WHERE name = ?", (name,)).fetchone()
         return json.loads(row[0]) if row else None
 
     def set_checkpoint(self, name: str, value: dict[str, Any]) -> None:
@@ -367,4 +390,7 @@ class SQLiteStore(IndexSupport):
             )
 
     def close(self) -> None:
+        for conn in self._readers:
+            conn.close()
+        self._readers.clear()
         self._conn.close()

@@ -43,25 +43,32 @@ class IndexSupport:
     def _require_schema(self) -> None:
         raise NotImplementedError
 
+    def _db(self) -> sqlite3.Connection:
+        raise NotImplementedError
+
     def max_revision(self) -> int:
         self._require_schema()
-        row = self._conn.execute("SELECT value FROM counters WHERE name = 'revision'").fetchone()
+        row = self._db().execute("SELECT value FROM counters WHERE name = 'revision'").fetchone()
         return int(row[0]) if row else 0
 
     def changed_papers(self, *, after: int, limit: int) -> list[tuple[int, Paper]]:
         """Papers written after revision ``after``, oldest change first."""
         self._require_schema()
-        rows = self._conn.execute(
-            f"{SELECT_PAPERS.replace(' FROM', ', revision FROM')} "
-            "WHERE revision > ? ORDER BY revision LIMIT ?",
-            (after, limit),
-        ).fetchall()
+        rows = (
+            self._db()
+            .execute(
+                f"{SELECT_PAPERS.replace(' FROM', ', revision FROM')} "
+                "WHERE revision > ? ORDER BY revision LIMIT ?",
+                (after, limit),
+            )
+            .fetchall()
+        )
         return [(int(r[-1]), paper_from_row(r)) for r in rows]
 
     def deleted_papers(self, *, after: int) -> list[tuple[int, str, int]]:
         """(revision, paper id, paper key) of papers removed after revision ``after``."""
         self._require_schema()
-        rows = self._conn.execute(
+        rows = self._db().execute(
             "SELECT revision, paper_id, paper_key FROM tombstones WHERE revision > ? "
             "ORDER BY revision",
             (after,),
@@ -74,7 +81,7 @@ class IndexSupport:
         for start in range(0, len(ids), _CHUNK):
             chunk = list(ids[start : start + _CHUNK])
             marks = ",".join("?" * len(chunk))
-            for row in self._conn.execute(f"{SELECT_PAPERS} WHERE id IN ({marks})", chunk):
+            for row in self._db().execute(f"{SELECT_PAPERS} WHERE id IN ({marks})", chunk):
                 found[row[0]] = paper_from_row(row)
         return found
 
@@ -88,18 +95,18 @@ class IndexSupport:
             chunk = list(ids[start : start + _CHUNK])
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT id FROM papers WHERE id IN ({marks}) AND " + " AND ".join(where)
-            kept.update(r[0] for r in self._conn.execute(sql, [*chunk, *params]))
+            kept.update(r[0] for r in self._db().execute(sql, [*chunk, *params]))
         return kept
 
     def count_matching(self, filters: Filters) -> int:
         where, params = filter_clauses(filters)
         sql = "SELECT count(*) FROM papers" + (" WHERE " + " AND ".join(where) if where else "")
-        return int(self._conn.execute(sql, params).fetchone()[0])
+        return int(self._db().execute(sql, params).fetchone()[0])
 
     def matching_ids(self, filters: Filters) -> list[str]:
         where, params = filter_clauses(filters)
         sql = "SELECT id FROM papers" + (" WHERE " + " AND ".join(where) if where else "")
-        return [r[0] for r in self._conn.execute(sql, params)]
+        return [r[0] for r in self._db().execute(sql, params)]
 
     # -- vectors ----------------------------------------------------------------------
 
@@ -113,7 +120,7 @@ class IndexSupport:
                 f"SELECT paper_id, text_hash FROM paper_vectors "
                 f"WHERE tier = ? AND paper_id IN ({marks})"
             )
-            found.update(dict(self._conn.execute(sql, [tier, *chunk]).fetchall()))
+            found.update(dict(self._db().execute(sql, [tier, *chunk]).fetchall()))
         return found
 
     def save_vectors(self, tier: str, rows: Iterable[tuple[str, str, bytes]]) -> int:
@@ -128,7 +135,7 @@ class IndexSupport:
         return len(params)
 
     def vectors_after(self, tier: str, *, after: int, limit: int) -> list[VectorRow]:
-        rows = self._conn.execute(
+        rows = self._db().execute(
             "SELECT seq, paper_key, paper_id, vector FROM paper_vectors "
             "WHERE tier = ? AND seq > ? ORDER BY seq LIMIT ?",
             (tier, after, limit),
@@ -137,7 +144,7 @@ class IndexSupport:
 
     def count_vectors(self, tier: str) -> int:
         sql = "SELECT count(*) FROM paper_vectors WHERE tier = ?"
-        return int(self._conn.execute(sql, (tier,)).fetchone()[0])
+        return int(self._db().execute(sql, (tier,)).fetchone()[0])
 
     def papers_missing_vectors(self, tier: str, *, limit: int) -> list[Paper]:
         """Papers with no vector of this tier, or one computed from older text."""
@@ -148,7 +155,7 @@ class IndexSupport:
             "WHERE v.paper_id IS NULL OR v.text_hash != p.text_hash "
             "ORDER BY p.sort_at DESC LIMIT ?"
         )
-        return [paper_from_row(r) for r in self._conn.execute(sql, (tier, limit))]
+        return [paper_from_row(r) for r in self._db().execute(sql, (tier, limit))]
 
     def ids_for_keys(self, keys: Sequence[int]) -> dict[int, str]:
         found: dict[int, str] = {}
@@ -156,7 +163,7 @@ class IndexSupport:
             chunk = list(keys[start : start + _CHUNK])
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT rowid, id FROM papers WHERE rowid IN ({marks})"
-            found.update({int(k): str(i) for k, i in self._conn.execute(sql, chunk)})
+            found.update({int(k): str(i) for k, i in self._db().execute(sql, chunk)})
         return found
 
     def keys_for_ids(self, ids: Sequence[str]) -> dict[str, int]:
@@ -165,5 +172,5 @@ class IndexSupport:
             chunk = list(ids[start : start + _CHUNK])
             marks = ",".join("?" * len(chunk))
             sql = f"SELECT id, rowid FROM papers WHERE id IN ({marks})"
-            found.update({str(i): int(k) for i, k in self._conn.execute(sql, chunk)})
+            found.update({str(i): int(k) for i, k in self._db().execute(sql, chunk)})
         return found
