@@ -50,10 +50,23 @@ class Store(Protocol):
     def get_paper(self, paper_id: str) -> Paper | None: ...
 
     def list_papers(
-        self, *, day: date | None = None, category: str | None = None, limit: int = 50
+        self,
+        *,
+        day: date | None = None,
+        until: date | None = None,
+        category: str | None = None,
+        submitter: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        order: str = "newest",
     ) -> list[Paper]:
-        """Newest first. ``day``: papers that entered a daily feed that day (or, never
-        having entered one, were published that day)."""
+        """Newest first (or most upvoted first with ``order="upvotes"``). ``day``: papers
+        that entered a daily feed that day (``until``: through that day), or, never having
+        entered one, were published then."""
+        ...
+
+    def feed_days(self, around: date | None = None) -> tuple[date | None, date | None, date | None]:
+        """(previous day with papers before ``around``, latest day, next day after it)."""
         ...
 
     def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]: ...

@@ -298,27 +298,60 @@ class SQLiteStore(IndexSupport):
         return paper_from_row(row) if row else None
 
     def list_papers(
-        self, *, day: date | None = None, category: str | None = None, limit: int = 50
+        self,
+        *,
+        day: date | None = None,
+        until: date | None = None,
+        category: str | None = None,
+        submitter: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        order: str = "newest",
     ) -> list[Paper]:
         self._require_schema()
         where: list[str] = []
         params: list[Any] = []
         if day is not None:
+            last = until or day
             start = datetime.combine(day, time(), UTC)
+            end = datetime.combine(last + timedelta(days=1), time(), UTC)
             where.append(
-                "(id IN (SELECT paper_id FROM paper_days WHERE day = ?)"
+                "(id IN (SELECT paper_id FROM paper_days WHERE day BETWEEN ? AND ?)"
                 " OR (sort_at >= ? AND sort_at < ? AND feed_dates = '[]'))"
             )
-            params += [day.isoformat(), start.isoformat(), (start + timedelta(days=1)).isoformat()]
+            params += [day.isoformat(), last.isoformat(), start.isoformat(), end.isoformat()]
         if category is not None:
             where.append("id IN (SELECT paper_id FROM paper_categories WHERE category = ?)")
             params.append(category)
+        if submitter is not None:
+            where.append("submitted_by = ?")
+            params.append(submitter)
         sql = SELECT_PAPERS
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY sort_at DESC, id DESC LIMIT ?"
-        params.append(limit)
+        if order == "upvotes":
+            sql += " ORDER BY coalesce(upvotes, 0) DESC, sort_at DESC, id DESC"
+        else:
+            sql += " ORDER BY sort_at DESC, id DESC"
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
         return [paper_from_row(r) for r in self._db().execute(sql, params)]
+
+    def feed_days(self, around: date | None = None) -> tuple[date | None, date | None, date | None]:
+        """(the day before ``around`` with papers, the latest day, the day after)."""
+        self._require_schema()
+        db = self._db()
+        latest = db.execute("SELECT max(day) FROM paper_days").fetchone()[0]
+        if around is None:
+            return None, date.fromisoformat(latest) if latest else None, None
+        before = db.execute("SELECT max(day) FROM paper_days WHERE day < ?", (around.isoformat(),))
+        after = db.execute("SELECT min(day) FROM paper_days WHERE day > ?", (around.isoformat(),))
+        b, a = before.fetchone()[0], after.fetchone()[0]
+        return (
+            date.fromisoformat(b) if b else None,
+            date.fromisoformat(latest) if latest else None,
+            date.fromisoformat(a) if a else None,
+        )
 
     def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]:
         self._require_schema()

@@ -1,0 +1,1 @@
+"""JSON APIs: paperwire's own (/api/v1) and the Hugging Face compatible read API."""

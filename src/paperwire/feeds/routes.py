@@ -1,0 +1,5 @@
+"""Atom and RSS feeds."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/feeds", tags=["feeds"])

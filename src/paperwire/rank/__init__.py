@@ -1,0 +1,1 @@
+"""Ranking: what is trending."""

@@ -1,0 +1,1 @@
+"""The web service: server-rendered pages, the JSON APIs and feeds."""

@@ -1,0 +1,59 @@
+"""``create_app(settings, store)``: wiring only; every route lives in its own module."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from paperwire import __version__
+from paperwire.config import Settings
+from paperwire.store import Store, open_store
+from paperwire.web.middleware import install_middleware
+from paperwire.web.templates import make_templates
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or Settings()
+    owns_store = store is None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owns_store:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="paperwire",
+        version=__version__,
+        description="Papers, search, trending and feeds of a paperwire server.",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store or open_store(settings.database_url, create=True)
+    if owns_store:
+        app.state.store.migrate()
+    app.state.templates = make_templates(settings)
+    app.state.searcher = None
+    install_middleware(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from paperwire.api import hf, routes
+    from paperwire.feeds import routes as feed_routes
+    from paperwire.web import ops
+    from paperwire.web.pages import ROUTERS
+
+    for router in ROUTERS:
+        app.include_router(router)
+    app.include_router(routes.router)
+    app.include_router(hf.router)
+    app.include_router(feed_routes.router)
+    app.include_router(ops.router)
+    return app
