@@ -125,6 +125,7 @@ class Stats:
     by_category: dict[str, int]
     by_day: dict[str, int]
     checkpoints: dict[str, Any]
+    vectors: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +134,7 @@ class Stats:
             "by_category": self.by_category,
             "by_day": self.by_day,
             "checkpoints": self.checkpoints,
+            "vectors": self.vectors,
         }
 
 

@@ -35,6 +35,8 @@ def stats(ctx: Context, as_json: bool) -> None:
     click.echo(f"by day ({len(days)} days, latest 7):")
     for day, n in days[-7:]:
         click.echo(f"  {day:<16} {n:>8}")
+    for tier, n in result.vectors.items():
+        click.echo(f"vectors {tier}: {n} of {result.papers}")
     for name, value in result.checkpoints.items():
         click.echo(f"checkpoint {name}: {value}")
 

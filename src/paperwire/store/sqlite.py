@@ -404,6 +404,7 @@ class SQLiteStore(IndexSupport):
                 "SELECT day, count(DISTINCT paper_id) FROM paper_days GROUP BY day ORDER BY day"
             ),
             checkpoints=checkpoints,
+            vectors=grouped("SELECT tier, count(*) FROM paper_vectors GROUP BY tier ORDER BY tier"),
         )
 
     # -- checkpoints -------------------------------------------------------------------
