@@ -1,9 +1,11 @@
 """Search by words, by meaning, or both, and papers similar to a paper.
 
-Every mode returns ``list[Scored]``. Result lists are fused with weighted reciprocal
-rank fusion: ``score(d) = sum_i w_i / (K + rank_i(d))``, which needs no score
-calibration between BM25 and cosine similarity. The weights were chosen with
-``benchmarks/search_quality.py`` (see ``docs/search.md``).
+Every mode returns ``list[Scored]``. Result lists are fused by a weighted sum of
+normalised scores: BM25 divided by the list's best score, cosine similarity min-max
+scaled over the list; a paper missing from a list gets 0 there. The weights depend
+on which tiers exist and were chosen with ``benchmarks/search_quality.py`` (see
+``docs/search.md``): the fast tier alone is a weak ranker for queries, so it only
+nudges keyword results, while the quality tier carries real weight.
 
 Lists that take part:
 - ``keyword``: BM25 over title, authors and abstract (``index/keyword.py``);
@@ -29,11 +31,11 @@ from paperwire.store.base import Store
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
-RRF_K = 60
-
-# Fusion weights per list (benchmarks/search_quality.py).
-SEARCH_WEIGHTS = {"keyword": 1.0, FAST: 0.5, QUALITY: 1.0}
-SIMILAR_WEIGHTS = {"keyword": 1.0, FAST: 0.7, QUALITY: 1.5}
+# Fusion weights per list, by the tiers available (benchmarks/search_quality.py).
+SEARCH_WEIGHTS = {"keyword": 0.9, FAST: 0.1}
+SEARCH_WEIGHTS_QUALITY = {"keyword": 0.6, FAST: 0.0, QUALITY: 0.4}
+SIMILAR_WEIGHTS = {"keyword": 0.5, FAST: 0.5}
+SIMILAR_WEIGHTS_QUALITY = {"keyword": 0.3, FAST: 0.1, QUALITY: 0.6}
 
 
 class NotFound(PaperwireError):
@@ -42,21 +44,35 @@ class NotFound(PaperwireError):
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """One input list of a fusion: ids best first, with a reason per id."""
+    """One input list of a fusion: (id, score) best first, with a reason per id.
+    ``scaled`` lists (cosine) are min-max scaled; others are divided by their best."""
 
     name: str
-    ids: list[str]
+    hits: list[tuple[str, float]]
     reasons: dict[str, str]
+    scaled: bool = False
+
+    def normalised(self) -> dict[str, float]:
+        if not self.hits:
+            return {}
+        top = self.hits[0][1]
+        if self.scaled:
+            low = self.hits[-1][1]
+            span = top - low
+            return {pid: (s - low) / span if span > 0 else 1.0 for pid, s in self.hits}
+        return {pid: s / top if top > 0 else 0.0 for pid, s in self.hits}
 
 
 def fuse(lists: Sequence[Ranked], weights: dict[str, float], *, limit: int) -> list[Scored]:
-    """Weighted reciprocal rank fusion; the reason names what each list saw."""
+    """Weighted sum of normalised scores; the reason names what each list saw."""
     scores: dict[str, float] = {}
     reasons: dict[str, list[str]] = {}
     for ranked in lists:
-        weight = weights.get(ranked.name, 1.0)
-        for rank, pid in enumerate(ranked.ids):
-            scores[pid] = scores.get(pid, 0.0) + weight / (RRF_K + rank + 1)
+        weight = weights.get(ranked.name, 0.0)
+        if weight <= 0:
+            continue
+        for pid, value in ranked.normalised().items():
+            scores[pid] = scores.get(pid, 0.0) + weight * value
             reason = ranked.reasons.get(pid)
             if reason and reason not in reasons.setdefault(pid, []):
                 reasons[pid].append(reason)
@@ -67,8 +83,15 @@ def fuse(lists: Sequence[Ranked], weights: dict[str, float], *, limit: int) -> l
 def _meaning(neighbours: list[Neighbour], name: str) -> Ranked:
     return Ranked(
         name,
-        [n.paper_id for n in neighbours],
+        [(n.paper_id, n.similarity) for n in neighbours],
         {n.paper_id: "close in meaning" for n in neighbours},
+        scaled=True,
+    )
+
+
+def _words(hits: list[Scored]) -> Ranked:
+    return Ranked(
+        "keyword", [(h.paper_id, h.score) for h in hits], {h.paper_id: h.reason for h in hits}
     )
 
 
@@ -121,11 +144,14 @@ class Searcher:
             hits = self.keyword.search(query, limit=depth, filters=filters)
             if mode == "keyword":
                 return hits[:limit]
-            lists.append(
-                Ranked("keyword", [h.paper_id for h in hits], {h.paper_id: h.reason for h in hits})
-            )
-        lists.extend(self._semantic_lists(query, depth, filters))
-        return fuse(lists, SEARCH_WEIGHTS, limit=limit)
+            lists.append(_words(hits))
+        semantic = self._semantic_lists(query, depth, filters)
+        if mode == "semantic":
+            weights = {QUALITY: 1.0} if self._has_quality else {FAST: 1.0}
+            return fuse(semantic, weights, limit=limit)
+        lists.extend(semantic)
+        weights = SEARCH_WEIGHTS_QUALITY if self._has_quality else SEARCH_WEIGHTS
+        return fuse(lists, weights, limit=limit)
 
     def similar(
         self, paper_id: str, *, limit: int = 10, filters: Filters | None = None
@@ -140,18 +166,16 @@ class Searcher:
         exclude = frozenset({paper_id})
         lists: list[Ranked] = []
         lexical = self.keyword.similar(paper_id, limit=depth, filters=filters)
-        lists.append(
-            Ranked(
-                "keyword", [h.paper_id for h in lexical], {h.paper_id: h.reason for h in lexical}
-            )
-        )
+        lists.append(_words(lexical))
         for tier in (FAST, QUALITY):
             vector = self.vectors[tier].vector_of(paper_id)
             if vector is None:
                 continue
             found = self.vectors[tier].search(vector, limit=depth, filters=filters, exclude=exclude)
             lists.append(_meaning(found, tier))
-        fused = fuse(lists, SIMILAR_WEIGHTS, limit=limit * 2 + 5)
+        has_quality = any(r.name == QUALITY for r in lists)
+        weights = SIMILAR_WEIGHTS_QUALITY if has_quality else SIMILAR_WEIGHTS
+        fused = fuse(lists, weights, limit=limit * 2 + 5)
         own = title_key(paper.title)
         titles = self.store.get_papers([s.paper_id for s in fused])
         kept = [

@@ -12,19 +12,24 @@ from paperwire.search import NotFound, Ranked, Searcher, fuse
 PRUNING = "2606.27660"  # MVPruner: Dynamic Token Pruning ... Multi-view Vision-Language Models
 
 
-def test_fusion_rewards_agreement():
+def test_fusion_rewards_agreement_and_keeps_reasons():
     fused = fuse(
         [
-            Ranked("keyword", ["a", "b", "c"], {"a": "matches: x"}),
-            Ranked("fast", ["b", "a", "d"], {}),
+            Ranked("keyword", [("a", 10.0), ("b", 8.0), ("c", 1.0)], {"a": "matches: x"}),
+            Ranked("fast", [("b", 0.9), ("a", 0.8), ("d", 0.1)], {}, scaled=True),
         ],
-        {"keyword": 1.0, "fast": 1.0},
-        limit=3,
+        {"keyword": 0.5, "fast": 0.5},
+        limit=4,
     )
-    assert [s.paper_id for s in fused][:2] in (["a", "b"], ["b", "a"])
-    assert fused[0].score > fused[2].score
-    assert fused[2].paper_id in {"c", "d"}
+    ids = [s.paper_id for s in fused]
+    assert ids[:2] == ["a", "b"]  # a: 0.5 * 1 + 0.5 * 0.875; b: 0.5 * 0.8 + 0.5 * 1
+    assert fused[0].score == pytest.approx(0.9375)
+    assert fused[1].score == pytest.approx(0.9)
+    assert ids[2:] == ["c", "d"]  # d scores 0 after min-max scaling; c keeps 0.05
     assert "matches: x" in next(s.reason for s in fused if s.paper_id == "a")
+    # a list with no weight takes no part
+    only = fuse([Ranked("fast", [("z", 1.0)], {})], {"keyword": 1.0}, limit=3)
+    assert only == []
 
 
 @pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
