@@ -34,7 +34,7 @@ MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
 # Fusion weights per list, by the tiers available (benchmarks/search_quality.py).
 SEARCH_WEIGHTS = {"keyword": 0.9, FAST: 0.1}
 SEARCH_WEIGHTS_QUALITY = {"keyword": 0.6, FAST: 0.0, QUALITY: 0.4}
-SIMILAR_WEIGHTS = {"keyword": 0.5, FAST: 0.5}
+SIMILAR_WEIGHTS = {"keyword": 0.6, FAST: 0.4}
 SIMILAR_WEIGHTS_QUALITY = {"keyword": 0.3, FAST: 0.1, QUALITY: 0.6}
 
 
