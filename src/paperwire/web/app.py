@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from paperwire import __version__
 from paperwire.config import Settings
@@ -49,7 +50,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     from paperwire.feeds import routes as feed_routes
     from paperwire.web import ops
     from paperwire.web.pages import ROUTERS
+    from paperwire.web.pages.common import http_error_page
 
+    app.add_exception_handler(HTTPException, http_error_page)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(routes.router)

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from paperwire.config import Settings
 from paperwire.models import Paper
 
 TEMPLATES = Path(__file__).parent / "templates"
+
+#: New-style (``2401.01234``) and old-style (``hep-th/9901001``) arXiv ids, no version.
+ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})$")
 
 
 def paper_day(paper: Paper) -> date | None:
@@ -27,10 +34,177 @@ def short_date(value: date | datetime | None) -> str:
     return value.strftime("%b %d, %Y").replace(" 0", " ")
 
 
+def is_arxiv_id(paper_id: str) -> bool:
+    return ARXIV_ID.match(paper_id) is not None
+
+
+def paper_url(paper: Paper | str) -> str:
+    """The page of a paper (old-style ids keep their slash)."""
+    paper_id = paper if isinstance(paper, str) else paper.id
+    return "/papers/" + quote(paper_id, safe="/:")
+
+
+def abs_url(paper: Paper) -> str | None:
+    if paper.abs_url:
+        return paper.abs_url
+    return f"https://arxiv.org/abs/{paper.id}" if is_arxiv_id(paper.id) else None
+
+
+def pdf_url(paper: Paper) -> str | None:
+    if paper.pdf_url:
+        return paper.pdf_url
+    return f"https://arxiv.org/pdf/{paper.id}" if is_arxiv_id(paper.id) else None
+
+
+def repo_name(url: str | None) -> str:
+    """``https://github.com/owner/repo`` -> ``owner/repo``."""
+    if not url:
+        return ""
+    return url.split("github.com/", 1)[-1].strip("/")
+
+
+def count(value: int | None) -> str:
+    """Compact counts: 950, 1.2k, 12k, 1.3M."""
+    n = value or 0
+    if n < 1000:
+        return str(n)
+    if n < 10_000:
+        return f"{n / 1000:.1f}k".replace(".0k", "k")
+    if n < 1_000_000:
+        return f"{n // 1000}k"
+    return f"{n / 1_000_000:.1f}M".replace(".0M", "M")
+
+
+def author_names(paper: Paper, limit: int = 0) -> str:
+    """Authors joined by commas; with ``limit``, the first ones and how many more."""
+    names = [a.name for a in paper.authors]
+    if limit and len(names) > limit:
+        return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+    return ", ".join(names)
+
+
+_UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def preview(text: str, limit: int = 300) -> str:
+    """The start of ``text``, cut at a word boundary and never inside ``$...$`` math."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    if " " in cut:
+        cut = cut[: cut.rindex(" ")]
+    dollars = [m.start() for m in _UNESCAPED_DOLLAR.finditer(cut)]
+    if len(dollars) % 2:  # an open formula: stop before it
+        cut = cut[: dollars[-1]]
+    return cut.rstrip(" ,;:.") + " …"
+
+
+_URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+")
+_URL_TAIL = ".,;:!?)]"
+
+
+def linkify(text: str | None) -> Markup:
+    """Escaped text whose ``http(s)://`` addresses become links."""
+    if not text:
+        return Markup("")
+    out: list[str] = []
+    at = 0
+    for match in _URL.finditer(text):
+        url = match[0].rstrip(_URL_TAIL)
+        if url.count("(") > url.count(")") and match[0][len(url) :].startswith(")"):
+            url += ")"  # a URL that ends in a closing parenthesis of its own
+        out.append(escape(text[at : match.start()]))
+        out.append(Markup('<a href="{0}" rel="nofollow noopener">{0}</a>').format(url))
+        at = match.start() + len(url)
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
+def citation_date(paper: Paper) -> str:
+    """``YYYY/MM/DD`` as Highwire Press ``citation_date`` wants it."""
+    when = paper.published_at.date() if paper.published_at else paper_day(paper)
+    return when.strftime("%Y/%m/%d") if when else ""
+
+
+def _bibtex_value(text: str) -> str:
+    """Braces must balance inside a BibTeX field: drop those that do not."""
+    out: list[str] = []
+    depth = 0
+    for char in " ".join(text.split()):
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            if depth == 0:
+                continue
+            depth -= 1
+        out.append(char)
+    value = "".join(out)
+    while depth:  # unmatched opening braces: remove the last ones
+        at = value.rindex("{")
+        value = value[:at] + value[at + 1 :]
+        depth -= 1
+    return value
+
+
+def _bibtex_name(name: str) -> str:
+    parts = name.split()
+    if len(parts) < 2 or "," in name:
+        return name
+    return f"{parts[-1]}, {' '.join(parts[:-1])}"
+
+
+def bibtex_key(paper: Paper) -> str:
+    last = paper.authors[0].name.split()[-1] if paper.authors else "anonymous"
+    when = paper.published_at.date() if paper.published_at else paper_day(paper)
+    words = [w for w in re.findall(r"[A-Za-z]+", paper.title) if len(w) > 3]
+    key = re.sub(r"[^a-z]", "", last.lower()) or "anonymous"
+    return f"{key}{when.year if when else ''}{words[0].lower() if words else ''}"
+
+
+def bibtex(paper: Paper) -> str:
+    """An ``@misc`` entry in the form arXiv's own export uses."""
+    fields: list[tuple[str, str]] = [
+        ("title", _bibtex_value(paper.title)),
+        ("author", " and ".join(_bibtex_value(_bibtex_name(a.name)) for a in paper.authors)),
+    ]
+    when = paper.published_at.date() if paper.published_at else paper_day(paper)
+    if when:
+        fields.append(("year", str(when.year)))
+    if is_arxiv_id(paper.id):
+        fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
+        if paper.primary_category:
+            fields.append(("primaryClass", paper.primary_category))
+    if paper.doi:
+        fields.append(("doi", paper.doi))
+    url = abs_url(paper)
+    if url:
+        fields.append(("url", url))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
+    return f"@misc{{{bibtex_key(paper)},\n{body}\n}}"
+
+
+def query_url(path: str, params: Mapping[str, object]) -> str:
+    """``path`` with the non-empty ``params`` as a query string."""
+    kept = {k: str(v) for k, v in params.items() if v is not None and v != "" and v is not False}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
     env.globals["base_url"] = settings.base_url.rstrip("/")
+    env.globals["query_url"] = query_url
     env.filters["short_date"] = short_date
     env.filters["paper_day"] = paper_day
+    env.filters["paper_url"] = paper_url
+    env.filters["is_arxiv_id"] = is_arxiv_id
+    env.filters["abs_url"] = abs_url
+    env.filters["pdf_url"] = pdf_url
+    env.filters["repo_name"] = repo_name
+    env.filters["count"] = count
+    env.filters["author_names"] = author_names
+    env.filters["preview"] = preview
+    env.filters["linkify"] = linkify
+    env.filters["citation_date"] = citation_date
+    env.filters["bibtex"] = bibtex
     return templates

@@ -2,4 +2,12 @@
 
 from fastapi import APIRouter
 
-ROUTERS: list[APIRouter] = []
+from paperwire.web.pages import home, paper, search, subscribe, trending
+
+ROUTERS: list[APIRouter] = [
+    home.router,
+    trending.router,
+    search.router,
+    subscribe.router,
+    paper.router,
+]

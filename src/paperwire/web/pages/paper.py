@@ -1,0 +1,65 @@
+"""``/papers/{id}``: one paper, its links, BibTeX, citation meta tags and similar papers."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from paperwire.errors import PaperwireError
+from paperwire.models import Paper, Scored
+from paperwire.search import Searcher
+from paperwire.store import Store
+from paperwire.web.deps import SearcherDep, StoreDep, TemplatesDep
+from paperwire.web.pages.common import error_page, render, scored_papers
+from paperwire.web.templates import paper_url
+
+router = APIRouter(include_in_schema=False)
+
+SIMILAR = 6
+#: ``arXiv:2401.01234v2`` -> ``2401.01234``; ``hep-th/9901001v3`` -> ``hep-th/9901001``.
+_VERSIONED = re.compile(
+    r"^(?:arxiv:)?(\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?$", re.IGNORECASE
+)
+
+
+def canonical_id(paper_id: str) -> str | None:
+    """The id without prefix or version, when it differs from ``paper_id``."""
+    match = _VERSIONED.match(paper_id)
+    if match is None or match[1] == paper_id:
+        return None
+    return match[1]
+
+
+def similar_papers(
+    store: Store, searcher: Searcher | None, paper: Paper
+) -> list[tuple[Paper, Scored]] | None:
+    """Papers like this one; None when there is no index to ask."""
+    if searcher is None:
+        return None
+    try:
+        found = searcher.similar(paper.id, limit=SIMILAR)
+    except PaperwireError:
+        return None
+    return scored_papers(store, found)
+
+
+@router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+def paper_page(
+    request: Request,
+    paper_id: str,
+    store: StoreDep,
+    searcher: SearcherDep,
+    templates: TemplatesDep,
+) -> Response:
+    paper = store.get_paper(paper_id)
+    if paper is None:
+        canonical = canonical_id(paper_id)
+        if canonical is not None and store.get_paper(canonical) is not None:
+            return RedirectResponse(paper_url(canonical), status_code=301)
+        return error_page(
+            request, templates, 404, "Paper not found", f"There is no paper “{paper_id}” here."
+        )
+    context = {"paper": paper, "similar": similar_papers(store, searcher, paper)}
+    return render(request, templates, "paper.html", context)
