@@ -1,5 +1,127 @@
-"""A read API in the shapes of the Hugging Face papers API."""
+"""A read API in the shapes of the Hugging Face papers API.
 
-from fastapi import APIRouter
+``huggingface_hub.HfApi(endpoint=<paperwire url>)`` works against these routes unchanged:
+``list_daily_papers`` reads ``/api/daily_papers``, ``paper_info`` reads
+``/api/papers/{id}`` and ``list_papers`` reads ``/api/papers/search``. Items carry the
+fields of the Hub's answers that paperwire keeps (upvotes, code repository and stars,
+project page, submitter, the day a paper was put on the daily list); fields it has no
+value for are left out, as the Hub leaves them out. Errors are ``{"error": "..."}``, the
+Hub's own shape, which the client shows in its exception.
+"""
 
-router = APIRouter(prefix="/api", tags=["huggingface"])
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from paperwire.api.routes import NO_INDEX, day_range, paper_id_of
+from paperwire.api.routes import describe as describe_error
+from paperwire.api.schemas import (
+    DailyPapersIn,
+    HfDailyPaperOut,
+    HfErrorOut,
+    HfPaperOut,
+    HfSearchIn,
+)
+from paperwire.web.deps import SearcherDep, StoreDep
+
+
+class HfRoute(APIRoute):
+    """Every error as ``{"error": "<what was wrong>"}``; a bad parameter is a 400."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse({"error": describe_error(exc)}, status_code=400)
+            except HTTPException as exc:
+                return JSONResponse(
+                    {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+                )
+
+        return route
+
+
+router = APIRouter(prefix="/api", tags=["huggingface"], route_class=HfRoute)
+
+# "4XX" covers 400 (a parameter that cannot be read) and 404 (no such paper); it also keeps
+# FastAPI from describing a 422 that these routes never send.
+CLIENT_ERRORS: dict[int | str, dict[str, Any]] = {
+    "4XX": {
+        "model": HfErrorOut,
+        "description": "A parameter that cannot be read (400), or no such paper (404).",
+    }
+}
+NO_SEARCH: dict[int | str, dict[str, Any]] = {
+    503: {"model": HfErrorOut, "description": "The server has no search index yet."}
+}
+
+
+@router.get(
+    "/daily_papers",
+    responses=CLIENT_ERRORS,
+    response_model_exclude_none=True,
+    summary="Daily papers (Hugging Face compatible)",
+)
+def daily_papers(
+    query: Annotated[DailyPapersIn, Query()], store: StoreDep
+) -> list[HfDailyPaperOut]:
+    """The papers of a day (``date``), an ISO week (``week``) or a month (``month``);
+    without any of them, of the latest day with papers. ``sort=publishedAt``: newest
+    first; ``sort=trending``: most upvoted first. ``p`` counts pages of ``limit`` from 0."""
+    days = day_range(query.date, query.week, query.month)
+    if days is None:
+        latest = store.feed_days()[1]
+        if latest is None:
+            return []
+        days = (latest, latest)
+    papers = store.list_papers(
+        day=days[0],
+        until=days[1],
+        submitter=query.submitter,
+        limit=query.limit,
+        offset=query.p * query.limit,
+        order="upvotes" if query.sort == "trending" else "newest",
+    )
+    return [HfDailyPaperOut.of(p) for p in papers]
+
+
+@router.get(
+    "/papers/search",
+    responses=CLIENT_ERRORS | NO_SEARCH,
+    response_model_exclude_none=True,
+    summary="Search papers (Hugging Face compatible)",
+)
+def search_papers(
+    query: Annotated[HfSearchIn, Query()], store: StoreDep, searcher: SearcherDep
+) -> list[HfDailyPaperOut]:
+    """Papers matching ``q`` (words and meaning), best first; without ``q``, the newest."""
+    if not query.q or not query.q.strip():
+        return [HfDailyPaperOut.of(p) for p in store.list_papers(limit=query.limit)]
+    if searcher is None:
+        raise HTTPException(503, NO_INDEX)
+    hits = searcher.search(query.q, mode="hybrid", limit=query.limit)
+    papers = store.get_papers([h.paper_id for h in hits])
+    return [HfDailyPaperOut.of(papers[h.paper_id]) for h in hits if h.paper_id in papers]
+
+
+@router.get(
+    "/papers/{arxiv_id:path}",
+    responses=CLIENT_ERRORS,
+    response_model_exclude_none=True,
+    summary="One paper (Hugging Face compatible)",
+)
+def paper_info(arxiv_id: str, store: StoreDep) -> HfPaperOut:
+    """One paper by arXiv id (a version suffix is ignored)."""
+    paper = store.get_paper(paper_id_of(arxiv_id))
+    if paper is None:
+        raise HTTPException(404, f"paper not found: {arxiv_id}")
+    return HfPaperOut.of(paper)

@@ -1,5 +1,311 @@
-"""paperwire's JSON API under /api/v1."""
+"""paperwire's JSON API under /api/v1.
 
-from fastapi import APIRouter
+Every answer is JSON; every error is ``{"detail": "<what was wrong>"}``: 400 for a day,
+week or month that cannot be read (the message names the parameter), 404 for an unknown
+paper, 422 for any other bad parameter (a limit out of 1..100, an unknown ``window`` or
+``mode``), 503 while there is no search index. Lists are paginated with ``limit`` and
+``offset``; ``next`` is the address of the following page, or null on the last one.
+"""
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from paperwire.api.schemas import (
+    ErrorOut,
+    PaperListOut,
+    PaperOut,
+    PapersIn,
+    ScoredPaperOut,
+    SearchIn,
+    SearchOut,
+    SimilarIn,
+    SimilarOut,
+    TrendingIn,
+    TrendingOut,
+)
+from paperwire.models import Filters, Paper, Scored
+from paperwire.normalize import split_arxiv_id
+from paperwire.rank.trending import trending_scores
+from paperwire.search import NotFound, Searcher
+from paperwire.store import Store
+from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
+
+NO_INDEX = "no search index yet: run `paperwire index` on the server"
+
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Days outside these bounds are refused: windows and ranges around them stay computable.
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2999, 12, 31)
+
+
+# -- errors ------------------------------------------------------------------------------
+
+
+def describe(exc: RequestValidationError) -> str:
+    """``limit: Input should be less than or equal to 100`` (every error, ``; `` apart)."""
+    parts = []
+    for error in exc.errors():
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body")]
+        message = str(error.get("msg", "invalid"))
+        parts.append(f"{'.'.join(loc)}: {message}" if loc else message)
+    return "; ".join(parts) or "invalid request"
+
+
+class ApiRoute(APIRoute):
+    """Turns a bad parameter into 422 ``{"detail": "<parameter>: <problem>"}`` (one string
+    a person can read, instead of FastAPI's list of error objects)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return JSONResponse({"detail": describe(exc)}, status_code=422)
+
+        return route
+
+
+class BadParameter(HTTPException):
+    def __init__(self, name: str, problem: str) -> None:
+        super().__init__(status_code=400, detail=f"{name}: {problem}")
+
+
+# -- reading parameters ------------------------------------------------------------------
+
+
+def in_range(name: str, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
+    if first < FIRST_DAY or last > LAST_DAY:
+        raise BadParameter(name, f"out of range ({FIRST_DAY} to {LAST_DAY})")
+    return first, last
+
+
+def read_day(name: str, value: str) -> dt.date:
+    try:
+        if not _DAY.fullmatch(value):
+            raise ValueError(value)
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadParameter(name, "expected YYYY-MM-DD") from None
+    return in_range(name, day, day)[0]
+
+
+def parse_day(name: str, value: str | None) -> dt.date | None:
+    return read_day(name, value) if value is not None else None
+
+
+def parse_week(name: str, value: str) -> tuple[dt.date, dt.date]:
+    match = _WEEK.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        monday = dt.date.fromisocalendar(int(match.group(1)), int(match.group(2)), 1)
+    except ValueError:
+        raise BadParameter(name, "expected YYYY-Www (an ISO week, e.g. 2026-W24)") from None
+    in_range(name, monday, monday)
+    return monday, monday + dt.timedelta(days=6)
+
+
+def parse_month(name: str, value: str) -> tuple[dt.date, dt.date]:
+    match = _MONTH.fullmatch(value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        year, month = int(match.group(1)), int(match.group(2))
+        first = dt.date(year, month, 1)
+    except ValueError:
+        raise BadParameter(name, "expected YYYY-MM") from None
+    return in_range(name, first, first.replace(day=calendar.monthrange(year, month)[1]))
+
+
+def day_range(
+    date: str | None, week: str | None, month: str | None
+) -> tuple[dt.date, dt.date] | None:
+    """The days asked for by one of ``date``/``week``/``month``; None when none is given."""
+    given = [name for name, value in (("date", date), ("week", week), ("month", month)) if value]
+    if len(given) > 1:
+        raise HTTPException(400, f"{', '.join(given)}: give only one of date, week and month")
+    if date:
+        day = read_day("date", date)
+        return day, day
+    if week:
+        return parse_week("week", week)
+    if month:
+        return parse_month("month", month)
+    return None
+
+
+def paper_id_of(raw: str) -> str:
+    """``2401.01234v2``, ``arXiv:2401.01234`` or ``hep-th/9901001`` to the stored id;
+    other ids (``doi:...``) are kept as they are."""
+    split = split_arxiv_id(raw)
+    return split[0] if split is not None else raw.strip()
+
+
+def get_paper_or_404(store: Store, raw: str) -> Paper:
+    paper = store.get_paper(paper_id_of(raw))
+    if paper is None:
+        raise HTTPException(404, f"no paper {raw!r}")
+    return paper
+
+
+def next_url(request: Request, base_url: str, offset: int, more: bool) -> str | None:
+    """The same request one page on, on the public address (``PAPERWIRE_BASE_URL``)."""
+    if not more:
+        return None
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    params.append(("offset", str(offset)))
+    return f"{base_url.rstrip('/')}{request.url.path}?{urlencode(params)}"
+
+
+def scored_papers(store: Store, hits: Sequence[Scored], base_url: str) -> list[ScoredPaperOut]:
+    papers = store.get_papers([h.paper_id for h in hits])
+    return [
+        ScoredPaperOut.scored(papers[h.paper_id], h, base_url) for h in hits if h.paper_id in papers
+    ]
+
+
+def require_searcher(searcher: Searcher | None) -> Searcher:
+    if searcher is None:
+        raise HTTPException(503, NO_INDEX)
+    return searcher
+
+
+# -- routes ------------------------------------------------------------------------------
+
+router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ApiRoute)
+
+Responses = dict[int | str, dict[str, Any]]
+BAD_DAY: Responses = {
+    400: {"model": ErrorOut, "description": "A day, week or month that cannot be read."}
+}
+# Declaring 422 also keeps FastAPI from describing its own list-of-errors shape.
+INVALID: Responses = {
+    422: {"model": ErrorOut, "description": "A parameter out of range or of the wrong kind."}
+}
+NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No paper with that id."}}
+NO_SEARCH: Responses = {
+    503: {"model": ErrorOut, "description": "The server has no search index yet."}
+}
+
+
+@router.get("/papers", responses=BAD_DAY | INVALID, summary="Papers of a day, week or month")
+def list_papers(
+    request: Request,
+    query: Annotated[PapersIn, Query()],
+    store: StoreDep,
+    settings: SettingsDep,
+) -> PaperListOut:
+    """Newest first. With ``date``, ``week`` or ``month``: the papers that entered a daily
+    feed (arXiv's listing, Hugging Face's daily papers) in those days; without: all papers."""
+    days = day_range(query.date, query.week, query.month)
+    start, end = days if days is not None else (None, None)
+    papers = store.list_papers(
+        day=start, until=end, category=query.category, limit=query.limit + 1, offset=query.offset
+    )
+    more = len(papers) > query.limit
+    return PaperListOut(
+        papers=[PaperOut.of(p, settings.base_url) for p in papers[: query.limit]],
+        next=next_url(request, settings.base_url, query.offset + query.limit, more),
+    )
+
+
+@router.get(
+    "/papers/{paper_id:path}/similar",
+    responses=INVALID | NOT_FOUND | NO_SEARCH,
+    summary="Papers similar to a paper",
+)
+def similar_papers(
+    paper_id: str,
+    query: Annotated[SimilarIn, Query()],
+    store: StoreDep,
+    settings: SettingsDep,
+    searcher: SearcherDep,
+) -> SimilarOut:
+    """Neighbours in meaning and in words, each with a reason naming the key terms both
+    papers share; never the paper itself."""
+    paper = get_paper_or_404(store, paper_id)
+    found = require_searcher(searcher)
+    try:
+        hits = found.similar(paper.id, limit=query.limit)
+    except NotFound:
+        raise HTTPException(404, f"no paper {paper_id!r}") from None
+    return SimilarOut(id=paper.id, papers=scored_papers(store, hits, settings.base_url))
+
+
+@router.get(
+    "/papers/{paper_id:path}",
+    responses=INVALID | NOT_FOUND,
+    summary="One paper",
+)
+def get_paper(paper_id: str, store: StoreDep, settings: SettingsDep) -> PaperOut:
+    """Every field of one paper. The id may carry a version (``2401.01234v2``) or be an
+    old-style id with a slash (``hep-th/9901001``)."""
+    return PaperOut.of(get_paper_or_404(store, paper_id), settings.base_url)
+
+
+@router.get("/search", responses=BAD_DAY | INVALID | NO_SEARCH, summary="Search papers")
+def search(
+    request: Request,
+    query: Annotated[SearchIn, Query()],
+    store: StoreDep,
+    settings: SettingsDep,
+    searcher: SearcherDep,
+) -> SearchOut:
+    """Best first. ``hybrid`` fuses the keyword (BM25) and meaning (vector) rankings."""
+    filters = Filters(
+        category=query.category,
+        since=parse_day("since", query.since),
+        until=parse_day("until", query.until),
+        has_code=query.has_code,
+    )
+    found = require_searcher(searcher)
+    hits = found.search(
+        query.q, mode=query.mode, limit=query.offset + query.limit + 1, filters=filters
+    )
+    page = hits[query.offset : query.offset + query.limit]
+    more = len(hits) > query.offset + query.limit
+    return SearchOut(
+        query=query.q,
+        mode=query.mode,
+        papers=scored_papers(store, page, settings.base_url),
+        next=next_url(request, settings.base_url, query.offset + query.limit, more),
+    )
+
+
+@router.get("/trending", responses=BAD_DAY | INVALID, summary="Trending papers")
+def trending(
+    request: Request,
+    query: Annotated[TrendingIn, Query()],
+    store: StoreDep,
+    settings: SettingsDep,
+) -> TrendingOut:
+    """The papers of the window (``day``, ``week`` or ``month`` back from ``at``) with the
+    most community interest (upvotes, code stars), each with its score and reason."""
+    at = parse_day("at", query.at) or store.feed_days()[1]
+    if at is None:
+        return TrendingOut(window=query.window, at=None, papers=[], next=None)
+    ranked = trending_scores(
+        store, window=query.window, at=at, limit=query.limit + 1, offset=query.offset
+    )
+    more = len(ranked) > query.limit
+    return TrendingOut(
+        window=query.window,
+        at=at,
+        papers=[ScoredPaperOut.scored(p, s, settings.base_url) for p, s in ranked[: query.limit]],
+        next=next_url(request, settings.base_url, query.offset + query.limit, more),
+    )

@@ -1,0 +1,340 @@
+"""What the JSON APIs read and write: one pydantic model per shape.
+
+``*In`` models are query parameters (FastAPI reads them with ``Query()``); ``*Out`` models
+are response bodies. paperwire's own API (``/api/v1``) uses snake_case names and ISO 8601
+datetimes; the Hugging Face compatible API (``/api``) uses the camelCase names and the
+``2026-06-12T00:00:00.000Z`` timestamps of the Hugging Face papers API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+from urllib.parse import quote
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+
+from paperwire.models import Paper, Scored
+
+Mode = Literal["hybrid", "keyword", "semantic"]
+Window = Literal["day", "week", "month"]
+DailySort = Literal["publishedAt", "trending"]
+
+MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000
+MAX_SEARCH_OFFSET = 1_000
+
+DAY_EXAMPLE = "2026-06-12"
+
+# -- errors ------------------------------------------------------------------------------
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx/5xx answer of ``/api/v1``: one sentence naming what was wrong."""
+
+    detail: str = Field(examples=["date: expected YYYY-MM-DD"])
+
+
+class HfErrorOut(BaseModel):
+    """Every error of the Hugging Face compatible API, in the Hub's own shape."""
+
+    error: str = Field(examples=["paper not found: 2606.99999"])
+
+
+# -- /api/v1 query parameters ------------------------------------------------------------
+
+
+def _limit(default: int) -> int:
+    limit: int = Field(default, ge=1, le=MAX_LIMIT, description=f"At most {MAX_LIMIT}.")
+    return limit
+
+
+class PapersIn(BaseModel):
+    """``GET /api/v1/papers``: at most one of ``date``, ``week`` and ``month``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    date: str | None = Field(
+        None,
+        description="The day papers entered a daily feed (YYYY-MM-DD).",
+        examples=[DAY_EXAMPLE],
+    )
+    week: str | None = Field(
+        None, description="An ISO week (YYYY-Www), Monday to Sunday.", examples=["2026-W24"]
+    )
+    month: str | None = Field(None, description="A month (YYYY-MM).", examples=["2026-06"])
+    category: str | None = Field(
+        None, max_length=64, description="An arXiv category.", examples=["cs.CL"]
+    )
+    limit: int = _limit(50)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class SimilarIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    limit: int = _limit(10)
+
+
+class SearchIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: str = Field(min_length=1, max_length=500, description="Words, phrases, or a question.")
+    mode: Mode = Field(
+        "hybrid", description="Words and meaning fused, words only, or meaning only."
+    )
+    limit: int = _limit(20)
+    offset: int = Field(0, ge=0, le=MAX_SEARCH_OFFSET)
+    category: str | None = Field(None, max_length=64, examples=["cs.CV"])
+    since: str | None = Field(
+        None, description="Papers dated on or after this day (YYYY-MM-DD).", examples=[DAY_EXAMPLE]
+    )
+    until: str | None = Field(
+        None, description="Papers dated on or before this day (YYYY-MM-DD).", examples=[DAY_EXAMPLE]
+    )
+    has_code: bool | None = Field(None, description="Only papers with (or without) a code link.")
+
+
+class TrendingIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    window: Window = Field("week", description="How many days back from `at` count.")
+    at: str | None = Field(
+        None,
+        description="The last day of the window (YYYY-MM-DD); default: the latest day with papers.",
+        examples=[DAY_EXAMPLE],
+    )
+    limit: int = _limit(20)
+    offset: int = Field(0, ge=0, le=MAX_SEARCH_OFFSET)
+
+
+# -- /api/v1 responses -------------------------------------------------------------------
+
+
+class AuthorOut(BaseModel):
+    name: str
+    affiliation: str | None = None
+
+
+class FeedDateOut(BaseModel):
+    feed: str = Field(examples=["arxiv", "hf-daily"])
+    date: dt.date
+
+
+class PaperOut(BaseModel):
+    """Every field paperwire keeps about a paper, and the address of its page."""
+
+    id: str = Field(examples=["2606.13392"])
+    version: int | None
+    title: str
+    abstract: str
+    authors: list[AuthorOut]
+    categories: list[str]
+    published_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    comment: str | None
+    journal_ref: str | None
+    doi: str | None
+    license: str | None
+    abs_url: str | None
+    pdf_url: str | None
+    github_repo: str | None
+    github_stars: int | None
+    project_page: str | None
+    upvotes: int | None
+    submitted_by: str | None
+    submitted_at: dt.datetime | None
+    sources: list[str]
+    feed_dates: list[FeedDateOut]
+    first_seen_at: dt.datetime | None
+    url: str = Field(description="The paper's page on this server.")
+
+    @staticmethod
+    def fields_of(paper: Paper, base_url: str) -> dict[str, object]:
+        return {
+            "id": paper.id,
+            "version": paper.version,
+            "title": paper.title,
+            "abstract": paper.abstract,
+            "authors": [AuthorOut(name=a.name, affiliation=a.affiliation) for a in paper.authors],
+            "categories": list(paper.categories),
+            "published_at": paper.published_at,
+            "updated_at": paper.updated_at,
+            "comment": paper.comment,
+            "journal_ref": paper.journal_ref,
+            "doi": paper.doi,
+            "license": paper.license,
+            "abs_url": paper.abs_url,
+            "pdf_url": paper.pdf_url,
+            "github_repo": paper.github_repo,
+            "github_stars": paper.github_stars,
+            "project_page": paper.project_page,
+            "upvotes": paper.upvotes,
+            "submitted_by": paper.submitted_by,
+            "submitted_at": paper.submitted_at,
+            "sources": list(paper.sources),
+            "feed_dates": [FeedDateOut(feed=f.feed, date=f.day) for f in paper.feed_dates],
+            "first_seen_at": paper.first_seen_at,
+            "url": f"{base_url.rstrip('/')}/papers/{quote(paper.id, safe='/:')}",
+        }
+
+    @classmethod
+    def of(cls, paper: Paper, base_url: str) -> PaperOut:
+        return cls.model_validate(cls.fields_of(paper, base_url))
+
+
+class ScoredPaperOut(PaperOut):
+    """A paper in a ranked list: ``score`` is comparable only within that list."""
+
+    score: float
+    reason: str = Field(examples=["shared terms: attention, sparse"])
+
+    @classmethod
+    def scored(cls, paper: Paper, scored: Scored, base_url: str) -> ScoredPaperOut:
+        fields = cls.fields_of(paper, base_url)
+        fields.update(score=scored.score, reason=scored.reason)
+        return cls.model_validate(fields)
+
+
+class PaperListOut(BaseModel):
+    papers: list[PaperOut]
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+class SimilarOut(BaseModel):
+    id: str = Field(description="The paper the others are similar to.")
+    papers: list[ScoredPaperOut]
+
+
+class SearchOut(BaseModel):
+    query: str
+    mode: Mode
+    papers: list[ScoredPaperOut]
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+class TrendingOut(BaseModel):
+    window: Window
+    at: dt.date | None = Field(description="The last day of the window; null: no papers yet.")
+    papers: list[ScoredPaperOut]
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+# -- the Hugging Face compatible API -----------------------------------------------------
+
+
+def hf_time(value: dt.datetime) -> str:
+    """``2026-06-12T00:00:00.000Z``: UTC with milliseconds, as the Hub writes times."""
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+HfTime = Annotated[
+    dt.datetime,
+    PlainSerializer(hf_time, return_type=str),
+    WithJsonSchema({"type": "string", "format": "date-time"}, mode="serialization"),
+]
+
+
+class DailyPapersIn(BaseModel):
+    """``GET /api/daily_papers``: the query parameters ``huggingface_hub`` sends."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    date: str | None = Field(None, description="YYYY-MM-DD.", examples=[DAY_EXAMPLE])
+    week: str | None = Field(None, description="YYYY-Www.", examples=["2026-W24"])
+    month: str | None = Field(None, description="YYYY-MM.", examples=["2026-06"])
+    p: int = Field(0, ge=0, le=10_000, description="The page, from 0.")
+    limit: int = _limit(50)
+    submitter: str | None = Field(None, max_length=100, description="A submitter's user name.")
+    sort: DailySort = Field("publishedAt", description="Newest first, or most upvoted first.")
+
+
+class HfSearchIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    q: str | None = Field(None, max_length=500, description="Without it: the newest papers.")
+    limit: int = _limit(50)
+
+
+class HfUserOut(BaseModel):
+    """A Hub user as ``submittedBy``: paperwire knows the user name only."""
+
+    user: str
+    name: str
+    fullname: str
+    type: str = "user"
+
+    @classmethod
+    def named(cls, name: str | None) -> HfUserOut | None:
+        return cls(user=name, name=name, fullname=name) if name else None
+
+
+class HfAuthorOut(BaseModel):
+    name: str
+    hidden: bool = False
+
+
+def published(paper: Paper) -> dt.datetime | None:
+    """When the paper came out: its publication time, else (a paper known from a daily
+    listing only) midnight UTC of the first day it was listed."""
+    if paper.published_at is not None:
+        return paper.published_at
+    if paper.feed_dates:
+        return dt.datetime.combine(min(paper.feed_dates).day, dt.time(), dt.UTC)
+    return None
+
+
+class HfPaperOut(BaseModel):
+    """``GET /api/papers/{id}``, and the ``paper`` object of a daily-papers item."""
+
+    id: str = Field(examples=["2606.13392"])
+    authors: list[HfAuthorOut]
+    publishedAt: HfTime | None = None
+    submittedOnDailyAt: HfTime | None = None
+    title: str
+    submittedOnDailyBy: HfUserOut | None = None
+    summary: str
+    upvotes: int = 0
+    githubRepo: str | None = None
+    githubStars: int | None = None
+    projectPage: str | None = None
+
+    @classmethod
+    def of(cls, paper: Paper) -> HfPaperOut:
+        return cls(
+            id=paper.id,
+            authors=[HfAuthorOut(name=a.name) for a in paper.authors],
+            publishedAt=published(paper),
+            submittedOnDailyAt=paper.submitted_at,
+            title=paper.title,
+            submittedOnDailyBy=HfUserOut.named(paper.submitted_by),
+            summary=paper.abstract,
+            upvotes=paper.upvotes or 0,
+            githubRepo=paper.github_repo,
+            githubStars=paper.github_stars,
+            projectPage=paper.project_page,
+        )
+
+
+class HfDailyPaperOut(BaseModel):
+    """One item of ``GET /api/daily_papers`` and of ``GET /api/papers/search``."""
+
+    paper: HfPaperOut
+    publishedAt: HfTime | None = None
+    title: str
+    summary: str
+    numComments: int = 0
+    submittedBy: HfUserOut | None = None
+    isAuthorParticipating: bool = False
+
+    @classmethod
+    def of(cls, paper: Paper) -> HfDailyPaperOut:
+        return cls(
+            paper=HfPaperOut.of(paper),
+            publishedAt=published(paper) or paper.submitted_at,
+            title=paper.title,
+            summary=paper.abstract,
+            submittedBy=HfUserOut.named(paper.submitted_by),
+        )
