@@ -14,6 +14,7 @@ from paperwire.cli.db import db
 from paperwire.cli.ingest import fetch, import_
 from paperwire.cli.papers import papers, show, stats
 from paperwire.cli.search import index, search, similar
+from paperwire.cli.serve import serve, up
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -29,7 +30,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     ctx.obj = Context(database_url=database_url)
 
 
-for command in (db, import_, fetch, stats, show, papers, index, search, similar):
+for command in (db, import_, fetch, stats, show, papers, index, search, similar, serve, up):
     cli.add_command(command)
 
 
