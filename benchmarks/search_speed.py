@@ -95,9 +95,11 @@ def serve_queries(db_url: str, qs: list[str], hnsw_threshold: int) -> None:
     settings = Settings(database_url=db_url, hnsw_threshold=hnsw_threshold)
     store = open_store(db_url)
     searcher = Searcher(store, settings)
-    for q in qs[:5]:
+    for q in qs:
         for mode in MODES:
-            searcher.search(q, mode=mode, limit=10)  # warm up: load embedder and vectors
+            # Warm up every mode on every query first, so no mode pays for cold page
+            # cache (index files are memory-mapped) that the next one then enjoys.
+            searcher.search(q, mode=mode, limit=10)
     for mode in MODES:
         times = []
         for q in qs:
@@ -119,9 +121,12 @@ def recall_at_10(db_url: str, qs: list[str], hnsw_threshold: int) -> float:
     hits = 0
     for q in qs:
         v = embedder.encode([q])[0]
-        truth = {n.paper_id for n in exact.search(v, limit=10)}
-        found = {n.paper_id for n in graph.search(v, limit=10)}
-        hits += len(truth & found)
+        truth = exact.search(v, limit=10)
+        # Tie-aware: synthetic copies share a bag of words, so static vectors repeat;
+        # any neighbour as close as the 10th exact one is a correct answer.
+        tenth = truth[-1].similarity - 1e-4
+        found = graph.search(v, limit=10)
+        hits += sum(1 for n in found if n.similarity >= tenth)
     store.close()
     return hits / (10 * len(qs))
 
