@@ -34,7 +34,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         version=__version__,
         description="Papers, search, trending and feeds of a paperwire server.",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # the interactive docs need a CDN and inline script; /openapi.json stays
         redoc_url=None,
     )
     app.state.settings = settings
