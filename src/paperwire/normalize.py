@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -78,6 +79,7 @@ def normalize_github_repo(value: str | None) -> str | None:
     return found
 
 
+@functools.lru_cache(maxsize=4096)
 def title_key(title: str) -> str:
     """A key that is equal for the same title written with different case, accents or spacing."""
     folded = unicodedata.normalize("NFKD", title).casefold()

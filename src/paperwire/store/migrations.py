@@ -81,7 +81,7 @@ SQLITE: list[tuple[str, list[str]]] = [
             CREATE TABLE paper_vectors (
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
                 tier TEXT NOT NULL,
-                paper_id TEXT NOT NULL REFERENCES papers (id) ON DELETE CASCADE,
+                paper_id TEXT NOT NULL,
                 paper_key INTEGER NOT NULL,
                 text_hash TEXT NOT NULL,
                 vector BLOB NOT NULL,

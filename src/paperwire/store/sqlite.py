@@ -172,8 +172,8 @@ class SQLiteStore(IndexSupport):
         now = utcnow()
         incoming: dict[str, Paper] = {}
         for paper in batch:
-            # Work on copies: the caller's reports are not changed.
-            paper = replace(paper, first_seen_at=paper.first_seen_at or now)
+            # The caller's reports are not changed: a missing first_seen_at becomes
+            # ``now`` when the row is written.
             seen = incoming.get(paper.id)
             incoming[paper.id] = merge_papers(seen, paper) if seen else paper
         # A listing entry and a record of the same title in this batch are one paper.
@@ -203,7 +203,7 @@ class SQLiteStore(IndexSupport):
                 if target is None:
                     continue
                 del incoming[paper.id]
-                paper.id = target
+                paper = replace(paper, id=target)
                 targets.add(target)
                 seen = incoming.get(target)
                 incoming[target] = merge_papers(seen, paper) if seen else paper
@@ -233,7 +233,7 @@ class SQLiteStore(IndexSupport):
             else:
                 counts.updated += 1
                 changed.append(merged)
-        self._write(changed, stored)
+        self._write(changed, stored, now)
         # A star count is an observation at the time it was reported; record it only
         # when it differs from the last one, so re-importing a file adds nothing.
         observed_at = datetime.now(UTC).isoformat()
@@ -257,15 +257,19 @@ class SQLiteStore(IndexSupport):
                 "SELECT ?, id, rowid FROM papers WHERE id = ?",
                 (self._next_revisions(1), listing_id),
             )
+            # paper_vectors has no foreign key (it would slow every upsert): clean by hand.
+            self._conn.execute("DELETE FROM paper_vectors WHERE paper_id = ?", (listing_id,))
             self._conn.execute("DELETE FROM papers WHERE id = ?", (listing_id,))
         return counts
 
-    def _write(self, papers: list[Paper], stored: dict[str, Paper]) -> None:
+    def _write(self, papers: list[Paper], stored: dict[str, Paper], now: datetime) -> None:
         if not papers:
             return
         conn = self._conn
         first = self._next_revisions(len(papers))
-        conn.executemany(INSERT_PAPER, [(*paper_row(p), first + i) for i, p in enumerate(papers)])
+        conn.executemany(
+            INSERT_PAPER, [(*paper_row(p, now), first + i) for i, p in enumerate(papers)]
+        )
         # Both side tables are keyed by (category|day, paper id) for filtering; the stored
         # paper says which rows to remove, so no index on paper_id is needed.
         conn.executemany(

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from paperwire.models import Author, FeedDate, Paper
-from paperwire.normalize import text_hash, title_key, utcnow
+from paperwire.normalize import text_hash, title_key
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
@@ -60,16 +60,17 @@ def _dt(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def _sort_at(paper: Paper) -> str:
+def _sort_at(paper: Paper, now: datetime) -> str:
     if paper.published_at is not None:
         return paper.published_at.isoformat()
     if paper.feed_dates:
         return datetime.combine(min(paper.feed_dates).day, time(), UTC).isoformat()
-    seen = paper.first_seen_at or utcnow()
+    seen = paper.first_seen_at or now
     return seen.isoformat()
 
 
-def paper_row(paper: Paper) -> tuple[Any, ...]:
+def paper_row(paper: Paper, now: datetime) -> tuple[Any, ...]:
+    """The row of ``papers``; ``now`` stands in for a missing ``first_seen_at``."""
     # An author is stored as "name", or ["name", "affiliation"] when one is known.
     authors = [[a.name, a.affiliation] if a.affiliation else a.name for a in paper.authors]
     return (
@@ -96,9 +97,9 @@ def paper_row(paper: Paper) -> tuple[Any, ...]:
         _iso(paper.submitted_at),
         _encode(paper.sources),
         _encode([[f.day.isoformat(), f.feed] for f in paper.feed_dates]),
-        _iso(paper.first_seen_at),
+        _iso(paper.first_seen_at or now),
         title_key(paper.title),
-        _sort_at(paper),
+        _sort_at(paper, now),
         text_hash(paper.title, paper.abstract),
     )
 
