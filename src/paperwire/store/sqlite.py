@@ -45,6 +45,7 @@ class SQLiteStore(IndexSupport):
         self._writer: int | None = None  # the thread inside atomic()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
+        self._schema_ok = False
 
     def _connect(self) -> sqlite3.Connection:
         try:
@@ -127,7 +128,10 @@ class SQLiteStore(IndexSupport):
         return done
 
     def _require_schema(self) -> None:
+        if self._schema_ok:  # migrations only ever get applied, never undone
+            return
         pending = self.pending_migrations()
+        self._schema_ok = not pending
         if pending:
             raise StoreError(
                 f"{self.path} needs migrations ({', '.join(pending)}): run `paperwire db migrate`"
