@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import gzip
 import importlib
-import queue
 import tarfile
-import threading
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack
@@ -87,62 +85,16 @@ def _detect(stream: IO[bytes], origin: str) -> str:
     return found
 
 
-_CHUNK = 500
-_DONE = object()
-
-
-def _read_ahead(records: Iterable[Record]) -> Iterator[list[Record]]:
-    """Parse in a second thread while this one writes: SQLite releases the GIL while it
-    works, so parsing the next chunk overlaps writing the last one. Exceptions raised
-    by the parser reach the caller unchanged."""
-    chunks: queue.Queue[object] = queue.Queue(maxsize=8)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            chunk: list[Record] = []
-            for record in records:
-                chunk.append(record)
-                if len(chunk) >= _CHUNK:
-                    chunks.put(chunk)
-                    chunk = []
-                    if stop.is_set():
-                        return
-            chunks.put(chunk)
-            chunks.put(_DONE)
-        except BaseException as exc:  # handed over to the consuming thread
-            chunks.put(exc)
-
-    thread = threading.Thread(target=produce, name="paperwire-parse", daemon=True)
-    thread.start()
-    try:
-        while True:
-            item = chunks.get()
-            if item is _DONE:
-                return
-            if isinstance(item, BaseException):
-                raise item
-            yield item  # type: ignore[misc]
-    finally:
-        stop.set()
-        while thread.is_alive():
-            try:
-                chunks.get(timeout=0.05)
-            except queue.Empty:
-                pass
-        thread.join()
-
-
 def _papers(
     records: Iterable[Record], rejected: list[Rejected], tick: Callable[[], None]
 ) -> Iterator[Paper]:
-    for chunk in _read_ahead(records):
-        for record in chunk:
-            if isinstance(record, Rejected):
-                rejected.append(record)
-            else:
-                yield record
-        tick()
+    for n, record in enumerate(records):
+        if isinstance(record, Rejected):
+            rejected.append(record)
+        else:
+            yield record
+        if n % 1000 == 0:
+            tick()
 
 
 def import_files(
