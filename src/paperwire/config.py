@@ -47,6 +47,15 @@ class Settings(BaseSettings):
     base_url: str = Field(
         "http://127.0.0.1:8000", description="The public address used in links and emails."
     )
+    secret_key: str = Field(
+        "",
+        description="Signs sessions and emailed links; empty: generated once and kept in the "
+        "database.",
+    )
+    mail_from: str = Field(
+        "paperwire <paperwire@localhost>", description="The From address of every mail sent."
+    )
+    smtp_timeout: float = Field(30.0, description="Seconds before an SMTP command times out.")
     categories: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["cs.CV", "cs.CL", "cs.LG", "cs.AI"],
         description="The arXiv categories the scheduled fetch follows (comma separated).",
@@ -86,6 +95,12 @@ class Settings(BaseSettings):
     user_agent: str = Field(
         "paperwire/0.1", description="Sent with every request; add a contact address for arXiv."
     )
+
+    # -- accounts, upvotes and submissions --------------------------------------------
+
+    # -- GitHub stars and trending ----------------------------------------------------
+
+    # -- digests and the scheduler ----------------------------------------------------
 
     @field_validator("categories", mode="before")
     @classmethod

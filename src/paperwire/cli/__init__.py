@@ -11,10 +11,13 @@ import click
 from paperwire import __version__
 from paperwire.cli.common import Context
 from paperwire.cli.db import db
+from paperwire.cli.digest import digest, worker
 from paperwire.cli.ingest import fetch, import_
 from paperwire.cli.papers import papers, show, stats
+from paperwire.cli.rank import rank, trending
 from paperwire.cli.search import index, search, similar
 from paperwire.cli.serve import serve, up
+from paperwire.cli.users import user
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -30,7 +33,10 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
     ctx.obj = Context(database_url=database_url)
 
 
-for command in (db, import_, fetch, stats, show, papers, index, search, similar, serve, up):
+for command in (
+    db, import_, fetch, stats, show, papers, index, search, similar, rank, trending,
+    user, digest, worker, serve, up,
+):  # fmt: skip
     cli.add_command(command)
 
 

@@ -14,6 +14,9 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from paperwire.models import Filters, Paper, Stats, UpsertCounts
+from paperwire.store.base_accounts import AccountsStore
+from paperwire.store.base_digests import DigestStore
+from paperwire.store.base_rank import RankStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +30,7 @@ class VectorRow:
     vector: bytes
 
 
-class Store(Protocol):
+class Store(AccountsStore, RankStore, DigestStore, Protocol):
     url: str
 
     def migrate(self) -> list[str]:

@@ -7,6 +7,8 @@ Append new migrations; never edit one that has shipped.
 
 from __future__ import annotations
 
+from paperwire.store import migrations_accounts, migrations_digests, migrations_rank
+
 SQLITE: list[tuple[str, list[str]]] = [
     (
         "0001_papers",
@@ -106,3 +108,5 @@ SQLITE: list[tuple[str, list[str]]] = [
         ],
     ),
 ]
+# Each area keeps its migrations in its own module; their names are numbered globally.
+SQLITE += migrations_accounts.SQLITE + migrations_rank.SQLITE + migrations_digests.SQLITE

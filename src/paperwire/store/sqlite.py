@@ -21,14 +21,17 @@ from paperwire.merge import merge_papers
 from paperwire.models import Paper, Stats, UpsertCounts
 from paperwire.normalize import title_key, utcnow
 from paperwire.store.migrations import SQLITE as MIGRATIONS
+from paperwire.store.sqlite_accounts import AccountsSupport
+from paperwire.store.sqlite_digests import DigestSupport
 from paperwire.store.sqlite_index import IndexSupport
+from paperwire.store.sqlite_rank import RankSupport
 from paperwire.store.sqlite_rows import INSERT_PAPER, SELECT_PAPERS, paper_from_row, paper_row
 
 _BATCH = 500
 _LISTING_PREFIX = "listing:"
 
 
-class SQLiteStore(IndexSupport):
+class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
     """A ``Store`` over one SQLite file. Writes are serialised by one lock and
     ``BEGIN IMMEDIATE``; other processes wait up to the busy timeout."""
 

@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     install_middleware(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from paperwire.api import hf, routes
+    from paperwire.api import community, hf, routes, subscriptions
     from paperwire.feeds import routes as feed_routes
     from paperwire.web import ops
     from paperwire.web.pages import ROUTERS
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(routes.router)
+    app.include_router(community.router)
+    app.include_router(subscriptions.router)
     app.include_router(hf.router)
     app.include_router(feed_routes.router)
     app.include_router(ops.router)

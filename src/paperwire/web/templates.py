@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from paperwire.config import Settings
 from paperwire.models import Paper
+from paperwire.web.csrf import csrf_input
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -194,6 +195,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env = templates.env
     env.globals["base_url"] = settings.base_url.rstrip("/")
     env.globals["query_url"] = query_url
+    env.globals["csrf_input"] = csrf_input
     env.filters["short_date"] = short_date
     env.filters["paper_day"] = paper_day
     env.filters["paper_url"] = paper_url

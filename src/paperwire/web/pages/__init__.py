@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from paperwire.web.pages import home, paper, search, subscribe, trending
+from paperwire.web.pages import account, home, paper, search, subscribe, trending
 
 ROUTERS: list[APIRouter] = [
     home.router,
@@ -10,4 +10,5 @@ ROUTERS: list[APIRouter] = [
     search.router,
     subscribe.router,
     paper.router,
+    account.router,
 ]
