@@ -147,6 +147,7 @@ FETCHERS: dict[str, str] = {
     "oai": "paperwire.sources.arxiv_oai:fetch_oai",
     "rss": "paperwire.sources.arxiv_rss:fetch_rss",
     "hf-daily": "paperwire.sources.hf_daily:fetch_hf_daily",
+    "github": "paperwire.sources.github:fetch_github",
 }
 
 

@@ -28,7 +28,8 @@ from paperwire.api.schemas import (
     HfPaperOut,
     HfSearchIn,
 )
-from paperwire.web.deps import SearcherDep, StoreDep
+from paperwire.rank.trending import order_by_trending
+from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
 
 
 class HfRoute(APIRoute):
@@ -72,24 +73,32 @@ NO_SEARCH: dict[int | str, dict[str, Any]] = {
     summary="Daily papers (Hugging Face compatible)",
 )
 def daily_papers(
-    query: Annotated[DailyPapersIn, Query()], store: StoreDep
+    query: Annotated[DailyPapersIn, Query()], store: StoreDep, settings: SettingsDep
 ) -> list[HfDailyPaperOut]:
     """The papers of a day (``date``), an ISO week (``week``) or a month (``month``);
     without any of them, of the latest day with papers. ``sort=publishedAt``: newest
-    first; ``sort=trending``: most upvoted first. ``p`` counts pages of ``limit`` from 0."""
+    first; ``sort=trending``: by the trending score (``docs/trending.md``) of the
+    smallest window covering those days, as it stood on the last one. ``p`` counts pages
+    of ``limit`` from 0."""
     days = day_range(query.date, query.week, query.month)
     if days is None:
         latest = store.feed_days()[1]
         if latest is None:
             return []
         days = (latest, latest)
+    if query.sort == "trending":
+        every = store.list_papers(
+            day=days[0], until=days[1], submitter=query.submitter, limit=1_000_000
+        )
+        ordered = order_by_trending(store, every, first=days[0], last=days[1], settings=settings)
+        start = query.p * query.limit
+        return [HfDailyPaperOut.of(p) for p in ordered[start : start + query.limit]]
     papers = store.list_papers(
         day=days[0],
         until=days[1],
         submitter=query.submitter,
         limit=query.limit,
         offset=query.p * query.limit,
-        order="upvotes" if query.sort == "trending" else "newest",
     )
     return [HfDailyPaperOut.of(p) for p in papers]
 

@@ -96,8 +96,9 @@ def fetch(ctx: Context, source: str) -> None:
     """Fetch new papers from a network source (incremental, polite, resumable).
 
     arxiv: the arXiv API by category and date window; oai: OAI-PMH ListRecords;
-    rss: the daily RSS feed of each category; hf-daily: the Hugging Face daily papers.
-    The categories come from PAPERWIRE_CATEGORIES.
+    rss: the daily RSS feed of each category; hf-daily: the Hugging Face daily papers;
+    github: star counts of the papers' GitHub repositories (stops when the rate limit is
+    spent and resumes where it stopped). The categories come from PAPERWIRE_CATEGORIES.
     """
     store = ctx.store(create=True)
     try:

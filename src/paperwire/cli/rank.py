@@ -2,14 +2,107 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
+from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
+from paperwire.errors import PaperwireError
+from paperwire.rank.compute import WINDOW_DAYS
+
+WINDOWS = list(WINDOW_DAYS)
+
+
+def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+
+
+_at_option = click.option(
+    "--at",
+    metavar="DATE",
+    callback=_day,
+    help="The ranking as it stood at the end of this day (YYYY-MM-DD); default: the "
+    "latest day with papers or upvotes.",
+)
+
 
 @click.command()
-def rank() -> None:
-    """Compute trending scores (the scheduler runs it)."""
+@_at_option
+@click.option(
+    "--window",
+    "windows",
+    type=click.Choice(WINDOWS),
+    multiple=True,
+    help="Rank only this window (repeatable); default: day, week and month.",
+)
+@pass_context
+def rank(ctx: Context, at: date | None, windows: tuple[str, ...]) -> None:
+    """Compute and store trending scores (the scheduler runs it)."""
+    from paperwire.rank.jobs import run_rank
+
+    store = ctx.store()
+    try:
+        summary = run_rank(store, ctx.settings, at=at, windows=windows or tuple(WINDOWS))
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    click.echo(summary)
 
 
 @click.command()
-def trending() -> None:
-    """Trending papers of a window."""
+@click.option(
+    "--window", type=click.Choice(WINDOWS), default="week", show_default=True, help="The window."
+)
+@_at_option
+@click.option(
+    "--limit",
+    type=click.IntRange(1, 1000),
+    default=20,
+    show_default=True,
+    help="How many papers.",
+)
+@json_option
+@pass_context
+def trending(ctx: Context, window: str, at: date | None, limit: int, as_json: bool) -> None:
+    """Trending papers of a window, each with its score and reason.
+
+    Reads the stored ranking (`paperwire rank`); computes it when none is stored.
+    """
+    from paperwire.rank.trending import trending_scores
+
+    store = ctx.store()
+    try:
+        ranked = trending_scores(store, window=window, at=at, limit=limit, settings=ctx.settings)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        print_json(
+            [
+                {
+                    "rank": n,
+                    "id": paper.id,
+                    "title": paper.title,
+                    "score": scored.score,
+                    "reason": scored.reason,
+                    "upvotes": paper.upvotes,
+                    "github_repo": paper.github_repo,
+                    "github_stars": paper.github_stars,
+                }
+                for n, (paper, scored) in enumerate(ranked, start=1)
+            ]
+        )
+        return
+    if not ranked:
+        click.echo("nothing trending", err=True)
+        return
+    for n, (paper, scored) in enumerate(ranked, start=1):
+        click.echo(f"{n:>3}. {paper.id:<14} {scored.score:>8.3f}  {paper.title}")
+        click.echo(f"     {scored.reason}")

@@ -115,17 +115,28 @@ def trending(
         str, Query(description="day, week or month, counted back from the latest day.")
     ] = "week",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    at: Annotated[
+        str | None, Query(description="The ranking as it stood on this day (YYYY-MM-DD).")
+    ] = None,
 ) -> Response:
     """The trending papers of a window, most trending first."""
     if window not in WINDOW_DAYS:
         raise HTTPException(400, f"window: expected day, week or month, got {window!r}")
-    papers = [paper for paper, _ in trending_scores(store, window=window, limit=limit)]
+    day = _parse_day("at", at)
+    papers = [
+        paper
+        for paper, _ in trending_scores(
+            store, window=window, at=day, limit=limit, settings=settings
+        )
+    ]
     return feed_response(
         request,
         settings,
         title=f"paperwire: trending {WINDOW_TITLES[window]}",
         subtitle=f"The papers trending {WINDOW_TITLES[window]}, by upvotes and code stars.",
-        page_url=_page_url(settings, "/trending", window=window),
+        page_url=_page_url(
+            settings, "/trending", window=window, at=day.isoformat() if day else None
+        ),
         papers=papers,
     )
 

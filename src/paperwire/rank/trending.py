@@ -1,58 +1,97 @@
-"""Trending papers of a window, until the community issue's scoring job lands.
+"""Trending papers of a window, read from the stored rankings.
 
-The interim score, computed at read time from stored fields only:
-``upvotes + 2 * log1p(github_stars)`` (the community's signals), ties broken by
-recency. The window is counted back from the latest day with papers (or ``at``).
+``paperwire rank`` (and the scheduler, through ``paperwire.rank.jobs.run_rank``) stores
+the ranking of each window for a day; pages, APIs and feeds read it here. When nothing
+is stored for the asked (window, day), the ranking is computed on the fly from what
+the store knew on that day, so ``at`` works for any past date. The formula is in
+``paperwire.rank.score`` and ``docs/trending.md``.
 """
 
 from __future__ import annotations
 
-import math
-from datetime import date, timedelta
+from datetime import date
 from typing import Literal
 
+from paperwire.config import Settings
 from paperwire.models import Paper, Scored
+from paperwire.rank.compute import (
+    WINDOW_DAYS,
+    check_window,
+    compute_trending,
+    window_bounds,
+    window_days,
+)
+from paperwire.rank.score import Weights
 from paperwire.store.base import Store
 
 Window = Literal["day", "week", "month"]
-WINDOW_DAYS: dict[str, int] = {"day": 1, "week": 7, "month": 30}
+
+__all__ = [
+    "WINDOW_DAYS",
+    "Window",
+    "default_day",
+    "trending_scores",
+    "window_bounds",
+    "window_days",
+]
 
 
-def window_days(window: str, at: date) -> tuple[date, date]:
-    return at - timedelta(days=WINDOW_DAYS[window] - 1), at
-
-
-def score(paper: Paper) -> float:
-    return (paper.upvotes or 0) + 2 * math.log1p(paper.github_stars or 0)
-
-
-def reason(paper: Paper) -> str:
-    parts = []
-    if paper.upvotes:
-        parts.append(f"{paper.upvotes} upvotes")
-    if paper.github_stars:
-        parts.append(f"{paper.github_stars} stars")
-    return ", ".join(parts) or "new"
-
-
-def _recency(paper: Paper) -> int:
-    if paper.feed_dates:
-        return max(f.day for f in paper.feed_dates).toordinal()
-    if paper.published_at:
-        return paper.published_at.date().toordinal()
-    return 0
+def default_day(store: Store) -> date | None:
+    """The day rankings stand on when none is asked for: the latest day with a feed
+    entry or a local upvote."""
+    return store.latest_activity_day()
 
 
 def trending_scores(
-    store: Store, *, window: str = "week", at: date | None = None, limit: int = 50, offset: int = 0
+    store: Store,
+    *,
+    window: str = "week",
+    at: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    settings: Settings | None = None,
 ) -> list[tuple[Paper, Scored]]:
+    """The ranking of ``window`` as it stood on ``at`` (default: ``default_day``), pinned
+    papers first; ``settings`` gives the weights when it has to be computed."""
+    check_window(window)
     if at is None:
-        at = store.feed_days()[1]
+        at = default_day(store)
         if at is None:
             return []
-    start, end = window_days(window, at)
-    papers = store.list_papers(day=start, until=end, limit=5000)
-    ranked = sorted(papers, key=lambda p: (-score(p), -_recency(p), p.id))
+    stored = store.stored_trending(window=window, at=at, limit=limit, offset=offset)
+    if stored is not None:
+        papers = store.get_papers([row.paper_id for row in stored])
+        return [
+            (papers[row.paper_id], Scored(row.paper_id, row.score, row.reason))
+            for row in stored
+            if row.paper_id in papers
+        ]
+    weights = Weights.from_settings(settings or Settings())
+    ranked = compute_trending(store, weights, window=window, at=at)
     return [
-        (p, Scored(p.id, round(score(p), 4), reason(p))) for p in ranked[offset : offset + limit]
+        (paper, Scored(row.paper_id, row.score, row.reason))
+        for paper, row in ranked[offset : offset + limit]
     ]
+
+
+def order_by_trending(
+    store: Store,
+    papers: list[Paper],
+    *,
+    first: date,
+    last: date,
+    settings: Settings | None = None,
+) -> list[Paper]:
+    """``papers`` (of the days ``first``..``last``) in the order of the trending ranking
+    of the smallest window covering those days, as it stood on ``last``; papers the
+    ranking does not list (hidden ones aside) follow in their given order."""
+    span = (last - first).days + 1
+    window = next((w for w, n in WINDOW_DAYS.items() if n >= span), "month")
+    wanted = {p.id: p for p in papers}
+    ranked = trending_scores(
+        store, window=window, at=last, limit=1_000_000, offset=0, settings=settings
+    )
+    hidden = {paper_id for paper_id, flags in store.curation(list(wanted)).items() if flags.hidden}
+    ordered = [wanted[p.id] for p, _ in ranked if p.id in wanted]
+    listed = {p.id for p in ordered}
+    return ordered + [p for p in papers if p.id not in listed and p.id not in hidden]

@@ -1,17 +1,19 @@
-"""``/trending?window=day|week|month``: the interim trending ranking, with each reason."""
+"""``/trending?window=day|week|month&at=YYYY-MM-DD``: the trending ranking (as it stood
+on ``at``, default the latest day with papers), each paper with its reason."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from paperwire.rank.trending import WINDOW_DAYS, trending_scores, window_days
-from paperwire.web.deps import StoreDep, TemplatesDep
+from paperwire.rank.trending import WINDOW_DAYS, default_day, trending_scores, window_days
+from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import (
     PER_PAGE,
     BadParam,
     bad_param,
     parse_choice,
+    parse_day,
     parse_page,
     render,
 )
@@ -26,25 +28,31 @@ def trending(
     request: Request,
     store: StoreDep,
     templates: TemplatesDep,
+    settings: SettingsDep,
     window: str | None = None,
+    at: str | None = None,
     page: str | None = None,
 ) -> HTMLResponse:
     try:
         chosen = parse_choice("window", window, WINDOWS, "week")
+        asked = parse_day("at", at)
         number = parse_page(page)
     except BadParam as error:
         return bad_param(request, templates, error)
-    latest = store.feed_days()[1]
+    day = asked or default_day(store)
     offset = (number - 1) * PER_PAGE
     results = (
-        trending_scores(store, window=chosen, at=latest, limit=PER_PAGE + 1, offset=offset)
-        if latest
+        trending_scores(
+            store, window=chosen, at=day, limit=PER_PAGE + 1, offset=offset, settings=settings
+        )
+        if day
         else []
     )
     context = {
         "window": chosen,
         "windows": WINDOWS,
-        "span": window_days(chosen, latest) if latest else None,
+        "at": asked,
+        "span": window_days(chosen, day) if day else None,
         "results": results[:PER_PAGE],
         "has_next": len(results) > PER_PAGE,
         "page": number,
