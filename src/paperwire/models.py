@@ -51,16 +51,22 @@ class Paper:
     github_repo: str | None = None
     github_stars: int | None = None
     project_page: str | None = None
-    upvotes: int | None = None
+    upvotes: int | None = None  # as imported (Hugging Face daily papers)
     submitted_by: str | None = None
     submitted_at: datetime | None = None
     sources: list[str] = field(default_factory=list)
     feed_dates: list[FeedDate] = field(default_factory=list)
     first_seen_at: datetime | None = None
+    local_upvotes: int = 0  # upvotes of this server's readers (kept by the store)
 
     @property
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
+
+    @property
+    def total_upvotes(self) -> int:
+        """Imported and local upvotes together: what pages show and listings order by."""
+        return (self.upvotes or 0) + self.local_upvotes
 
     def to_dict(self) -> dict[str, Any]:
         """Every field, JSON-ready (dates as ISO 8601 strings)."""
@@ -92,6 +98,7 @@ class Paper:
             "sources": list(self.sources),
             "feed_dates": [f.to_dict() for f in self.feed_dates],
             "first_seen_at": iso(self.first_seen_at),
+            "local_upvotes": self.local_upvotes,
         }
 
 

@@ -141,7 +141,9 @@ class PaperOut(BaseModel):
     github_repo: str | None
     github_stars: int | None
     project_page: str | None
-    upvotes: int | None
+    upvotes: int = Field(description="Imported and local upvotes together.")
+    upvotes_imported: int = Field(description="Upvotes as imported (Hugging Face daily papers).")
+    upvotes_local: int = Field(description="Upvotes of this server's readers.")
     submitted_by: str | None
     submitted_at: dt.datetime | None
     sources: list[str]
@@ -169,7 +171,9 @@ class PaperOut(BaseModel):
             "github_repo": paper.github_repo,
             "github_stars": paper.github_stars,
             "project_page": paper.project_page,
-            "upvotes": paper.upvotes,
+            "upvotes": paper.total_upvotes,
+            "upvotes_imported": paper.upvotes or 0,
+            "upvotes_local": paper.local_upvotes,
             "submitted_by": paper.submitted_by,
             "submitted_at": paper.submitted_at,
             "sources": list(paper.sources),
@@ -311,7 +315,7 @@ class HfPaperOut(BaseModel):
             title=paper.title,
             submittedOnDailyBy=HfUserOut.named(paper.submitted_by),
             summary=paper.abstract,
-            upvotes=paper.upvotes or 0,
+            upvotes=paper.total_upvotes,
             githubRepo=paper.github_repo,
             githubStars=paper.github_stars,
             projectPage=paper.project_page,

@@ -63,7 +63,8 @@ class Store(AccountsStore, RankStore, DigestStore, Protocol):
         offset: int = 0,
         order: str = "newest",
     ) -> list[Paper]:
-        """Newest first (or most upvoted first with ``order="upvotes"``). ``day``: papers
+        """Newest first (or, with ``order="upvotes"``, papers a curator pinned, then the
+        most upvoted). ``day``: papers
         that entered a daily feed that day (``until``: through that day), or, never having
         entered one, were published then."""
         ...

@@ -341,7 +341,12 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
         if where:
             sql += " WHERE " + " AND ".join(where)
         if order == "upvotes":
-            sql += " ORDER BY coalesce(upvotes, 0) DESC, sort_at DESC, id DESC"
+            # Papers a curator pinned come first on the daily feed.
+            sql += (
+                " ORDER BY EXISTS (SELECT 1 FROM submissions s WHERE s.paper_id = papers.id"
+                " AND s.pinned AND NOT s.hidden) DESC,"
+                " coalesce(upvotes, 0) + local_upvotes DESC, sort_at DESC, id DESC"
+            )
         else:
             sql += " ORDER BY sort_at DESC, id DESC"
         sql += " LIMIT ? OFFSET ?"

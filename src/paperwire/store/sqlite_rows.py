@@ -47,9 +47,12 @@ INSERT_PAPER = (
     "ON CONFLICT (id) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in WRITTEN if c != "id")
 )
-SELECT_PAPERS = f"SELECT {', '.join(_COLUMNS)} FROM papers"
+#: What is read: the written columns and the count of local upvotes (kept by the
+#: accounts area in the same transaction as the ``upvotes`` rows, never written here).
+_READ = (*_COLUMNS, "local_upvotes")
+SELECT_PAPERS = f"SELECT {', '.join(_READ)} FROM papers"
 #: the same columns from ``papers AS p``, for joins
-SELECT_PAPERS_P = f"SELECT {', '.join('p.' + c for c in _COLUMNS)} FROM papers AS p"
+SELECT_PAPERS_P = f"SELECT {', '.join('p.' + c for c in _READ)} FROM papers AS p"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -129,4 +132,5 @@ def paper_from_row(row: Sequence[Any]) -> Paper:
         sources=json.loads(row[21]),
         feed_dates=[FeedDate(date.fromisoformat(d), f) for d, f in json.loads(row[22])],
         first_seen_at=_dt(row[23]),
+        local_upvotes=row[27] or 0,
     )

@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException
 from paperwire import __version__
 from paperwire.config import Settings
 from paperwire.store import Store, open_store
+from paperwire.web.csrf import install_csrf
+from paperwire.web.deps import get_user, has_upvoted
 from paperwire.web.middleware import install_middleware
 from paperwire.web.templates import make_templates
 
@@ -42,7 +44,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     if owns_store:
         app.state.store.migrate()
     app.state.templates = make_templates(settings)
+    app.state.templates.env.globals.update(current_user=get_user, has_upvoted=has_upvoted)
     app.state.searcher = None
+    install_csrf(app)  # inside the response cache, which sees its no-store answers
     install_middleware(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 

@@ -1,12 +1,17 @@
-"""What handlers receive: the store, the settings, the searcher, the templates."""
+"""What handlers receive: the store, the settings, the searcher, the templates, the
+signed-in user and the time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
+from paperwire.auth.models import User
+from paperwire.auth.sessions import SESSION_COOKIE, bearer_user, session_user
 from paperwire.config import Settings
 from paperwire.search import Searcher
 from paperwire.store import Store
@@ -39,7 +44,64 @@ def get_templates(request: Request) -> Jinja2Templates:
     return templates
 
 
+def get_now(request: Request) -> datetime:
+    """The time of this request: ``app.state.clock()`` when set (tests fix the time)."""
+    clock: Callable[[], datetime] | None = getattr(request.app.state, "clock", None)
+    return clock() if clock is not None else datetime.now(UTC)
+
+
+def get_user(request: Request) -> User | None:
+    """The signed-in reader: by ``Authorization: Bearer`` when the header is sent (the
+    cookie is then ignored), else by the session cookie; None for anonymous requests."""
+    if hasattr(request.state, "user"):
+        found: User | None = request.state.user
+        return found
+    from paperwire.web.csrf import app_secret
+
+    store: Store = request.app.state.store
+    user: User | None = None
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        user = bearer_user(store, authorization)
+    elif cookie := request.cookies.get(SESSION_COOKIE):
+        user = session_user(store, cookie=cookie, key=app_secret(request.app), now=get_now(request))
+    request.state.user = user
+    return user
+
+
+def has_upvoted(request: Request, paper_id: str) -> bool:
+    """Whether the signed-in reader upvoted the paper (their upvotes are read once per
+    request); for the upvote buttons of pages."""
+    upvoted: set[str] | None = getattr(request.state, "upvoted", None)
+    if upvoted is None:
+        user = get_user(request)
+        store: Store = request.app.state.store
+        upvoted = set(store.upvoted_ids(user.id)) if user is not None else set()
+        request.state.upvoted = upvoted
+    return paper_id in upvoted
+
+
+def require_user(user: Annotated[User | None, Depends(get_user)]) -> User:
+    if user is None:
+        raise HTTPException(
+            401,
+            "sign in, or send an API token as `Authorization: Bearer TOKEN`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return user
+
+
+def require_curator(user: Annotated[User, Depends(require_user)]) -> User:
+    if not user.is_curator:
+        raise HTTPException(403, "only curators and admins may do this")
+    return user
+
+
 StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SearcherDep = Annotated[Searcher | None, Depends(get_searcher)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+NowDep = Annotated[datetime, Depends(get_now)]
+UserDep = Annotated[User | None, Depends(get_user)]
+ReaderDep = Annotated[User, Depends(require_user)]
+CuratorDep = Annotated[User, Depends(require_curator)]

@@ -7,12 +7,13 @@ The response cache: an anonymous ``GET`` answered ``200`` is kept in memory, key
 host, path and query, and served again while the store's ``max_revision()`` (which every
 write to a paper advances) is unchanged and the entry is younger than ``ttl`` seconds, so
 a page is rendered once per data change instead of once per request. Not cached: requests
-with a ``Cookie`` or ``Authorization`` header, answers with ``Set-Cookie``, ``Vary`` or
-``Cache-Control: no-store``/``private``, bodies above ``max_entry_bytes``, and the
-operations and static paths. Concurrent misses of one key wait for the first one to
-render. A served copy gets the nonce of its own response: the nonce of the rendering is
-replaced in the body, and the CSP header names the new one. Cached answers with an
-``ETag`` or ``Last-Modified`` answer conditional requests with 304.
+with the session cookie (``pw_session``) or an ``Authorization`` header (other cookies,
+such as the anonymous CSRF cookie, do not count), answers with ``Set-Cookie``, ``Vary``
+or ``Cache-Control: no-store``/``private`` (pages with a CSRF token say so), bodies above
+``max_entry_bytes``, and the operations and static paths. Concurrent misses of one key
+wait for the first one to render. A served copy gets the nonce of its own response: the
+nonce of the rendering is replaced in the body, and the CSP header names the new one.
+Cached answers with an ``ETag`` or ``Last-Modified`` answer conditional requests with 304.
 """
 
 from __future__ import annotations
@@ -184,8 +185,22 @@ def _cacheable_request(scope: Scope, headers: Headers) -> bool:
     return (
         scope["method"] == "GET"
         and not scope["path"].startswith(UNCACHED_PREFIXES)
-        and "cookie" not in headers
+        and not _has_session(headers)
         and "authorization" not in headers
+    )
+
+
+#: The cookie that makes answers personal (paperwire.auth.sessions.SESSION_COOKIE).
+SESSION_COOKIE = "pw_session"
+
+
+def _has_session(headers: Headers) -> bool:
+    """Whether the request carries the session cookie. Other cookies (the anonymous CSRF
+    cookie) do not make a page personal: pages that render a token say ``no-store``."""
+    return any(
+        part.strip().startswith(SESSION_COOKIE + "=")
+        for raw in headers.getlist("cookie")
+        for part in raw.split(";")
     )
 
 

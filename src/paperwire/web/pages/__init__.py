@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from paperwire.web.pages import account, home, paper, search, subscribe, trending
+from paperwire.web.pages import account, home, paper, search, submit, subscribe, trending
 
 ROUTERS: list[APIRouter] = [
     home.router,
@@ -11,4 +11,5 @@ ROUTERS: list[APIRouter] = [
     subscribe.router,
     paper.router,
     account.router,
+    submit.router,
 ]

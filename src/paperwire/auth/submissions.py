@@ -1,0 +1,157 @@
+"""Submitting a paper to the daily feed by its arXiv id or address.
+
+``submit_paper`` checks in this order, cheapest first, and fetches only when it has to:
+a reference that is no arXiv id (400, nothing fetched), a paper already on the daily feed
+(409), a reader past the daily cap (429), an id arXiv does not know (404), a paper whose
+first version is older than ``submission_max_age_days`` (422). The paper is then
+upserted and put on the feed of the day of ``now`` in one transaction (which checks the
+duplicate and the cap again, so concurrent submissions cannot pass them).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from paperwire.auth.links import utcnow
+from paperwire.auth.models import (
+    SUBMITTED_FEED,
+    DuplicateSubmission,
+    Submission,
+    SubmissionCapReached,
+    User,
+)
+from paperwire.config import Settings
+from paperwire.errors import ParseError, SourceError
+from paperwire.models import Paper
+from paperwire.sources.arxiv_atom import ArxivAnswerError, read_page
+from paperwire.sources.http import PoliteClient
+from paperwire.store import Store
+
+_NEW = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})(?:v\d+)?")
+_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?)/(\d{2})(\d{2})(\d{3})(?:v\d+)?")
+_VERSION = re.compile(r"v\d+$")
+_HOSTS = ("arxiv.org", "www.arxiv.org", "export.arxiv.org")
+MAX_REFERENCE = 200
+
+
+class SubmissionError(Exception):
+    """A submission refused; ``status`` is the HTTP status, the message says why."""
+
+    def __init__(self, status: int, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.retry_after = retry_after
+
+
+def parse_reference(raw: str) -> str:
+    """``2401.01234``, ``arXiv:2401.01234v2``, ``https://arxiv.org/abs/2401.01234v2``,
+    ``https://arxiv.org/pdf/2401.01234.pdf``, ``hep-th/9901001`` -> the id without
+    version; SubmissionError 400 for anything else."""
+    text = raw.strip()
+    bad = SubmissionError(
+        400,
+        f"paper: expected an arXiv id such as 2401.01234 or an arxiv.org address, got {raw!r}"
+        if len(raw) <= MAX_REFERENCE
+        else "paper: expected an arXiv id or an arxiv.org address",
+    )
+    if not text or len(text) > MAX_REFERENCE:
+        raise bad
+    if text.lower().startswith(("http://", "https://")):
+        parts = urlsplit(text)
+        if (parts.hostname or "").lower() not in _HOSTS:
+            raise bad
+        path = parts.path
+        for prefix in ("/abs/", "/pdf/"):
+            if path.startswith(prefix):
+                text = path.removeprefix(prefix).removesuffix(".pdf").rstrip("/")
+                break
+        else:
+            raise bad
+    elif text.lower().startswith("arxiv:"):
+        text = text[len("arxiv:") :]
+    if (match := _NEW.fullmatch(text)) is not None:
+        month = int(match[2])
+    elif (match := _OLD.fullmatch(text)) is not None:
+        month = int(match[3])
+    else:
+        raise bad
+    if not 1 <= month <= 12:
+        raise bad
+    return _VERSION.sub("", text)
+
+
+def fetch_arxiv_paper(settings: Settings, paper_id: str) -> Paper | None:
+    """The paper's metadata from the arXiv API (``id_list=``); None when arXiv does not
+    know it. Raises SubmissionError 502 when arXiv cannot be reached."""
+    # A person is waiting: few retries, short waits.
+    quick = settings.model_copy(
+        update={
+            "max_retries": min(settings.max_retries, 1),
+            "max_retry_wait": min(settings.max_retry_wait, 5.0),
+        }
+    )
+    origin = f"{settings.arxiv_api_url} id_list={paper_id}"
+    try:
+        with PoliteClient(quick) as client:
+            response = client.get(
+                settings.arxiv_api_url,
+                {"id_list": paper_id, "max_results": 1},
+                ok=frozenset({200, 400}),
+            )
+        page = read_page(response.content, origin=origin)
+    except ArxivAnswerError:
+        return None  # arXiv's answer to an id it cannot read
+    except (SourceError, ParseError) as exc:
+        raise SubmissionError(502, f"arXiv could not be asked about {paper_id}: {exc}") from None
+    for record in page.records:
+        if isinstance(record, Paper) and record.id == paper_id:
+            return record
+    return None
+
+
+def submit_paper(
+    store: Store, settings: Settings, *, user: User, reference: str, now: datetime | None = None
+) -> tuple[Submission, Paper]:
+    now = now or utcnow()
+    paper_id = parse_reference(reference)
+    known = store.get_paper(paper_id)
+    if store.get_submission(paper_id) is not None or (
+        known is not None and any(f.feed in (SUBMITTED_FEED, "hf-daily") for f in known.feed_dates)
+    ):
+        raise SubmissionError(409, f"{paper_id} is already on the daily feed")
+    cap = None if user.is_curator else settings.submission_daily_cap
+    if cap is not None and store.count_submissions(user.id, now.date()) >= cap:
+        raise SubmissionError(
+            429, f"at most {cap} submissions a day: try again tomorrow", retry_after=_tomorrow(now)
+        )
+    paper = fetch_arxiv_paper(settings, paper_id)
+    if paper is None:
+        raise SubmissionError(404, f"arXiv has no paper {paper_id}")
+    if paper.published_at is None:
+        raise SubmissionError(422, f"arXiv gives no date for the first version of {paper_id}")
+    oldest = now - timedelta(days=settings.submission_max_age_days)
+    if paper.published_at < oldest:
+        raise SubmissionError(
+            422,
+            f"{paper_id} was first published on {paper.published_at.date().isoformat()}: only "
+            f"papers of the last {settings.submission_max_age_days} days can be submitted",
+        )
+    try:
+        submission = store.add_submission(paper, user=user, now=now, cap=cap)
+    except DuplicateSubmission:
+        raise SubmissionError(409, f"{paper_id} is already on the daily feed") from None
+    except SubmissionCapReached:
+        raise SubmissionError(
+            429, f"at most {cap} submissions a day: try again tomorrow", retry_after=_tomorrow(now)
+        ) from None
+    stored = store.get_paper(paper_id)
+    return submission, stored or paper
+
+
+def _tomorrow(now: datetime) -> int:
+    """Seconds until the next day (UTC) starts."""
+    start = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((start - now).total_seconds()))

@@ -1,0 +1,86 @@
+"""``/submit``: put a paper on today's daily feed by its arXiv id or address; and the
+form fallback of the upvote button (``POST /upvote``) for browsers without JavaScript."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from paperwire.auth.submissions import SubmissionError, submit_paper
+from paperwire.web.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep
+from paperwire.web.pages.common import error_page, render
+from paperwire.web.templates import paper_url
+
+router = APIRouter(include_in_schema=False)
+UPVOTE_WINDOW = 60.0
+
+
+@router.get("/submit", response_class=HTMLResponse)
+def submit_form(
+    request: Request, templates: TemplatesDep, settings: SettingsDep, user: UserDep
+) -> Response:
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    context = {"me": user, "reference": "", "error": None, "settings": settings}
+    return render(request, templates, "submit.html", context)
+
+
+@router.post("/submit", response_class=HTMLResponse)
+def submit(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    user: UserDep,
+    now: NowDep,
+    paper: Annotated[str, Form()] = "",
+) -> Response:
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    try:
+        _, stored = submit_paper(store, settings, user=user, reference=paper, now=now)
+    except SubmissionError as error:
+        context = {"me": user, "reference": paper[:500], "error": error.message}
+        context["settings"] = settings
+        response = render(request, templates, "submit.html", context, error.status)
+        if error.retry_after:
+            response.headers["retry-after"] = str(error.retry_after)
+        return response
+    return RedirectResponse(paper_url(stored), status_code=303)
+
+
+@router.post("/upvote")
+def upvote_form(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    user: UserDep,
+    now: NowDep,
+    paper: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "add",
+) -> Response:
+    if user is None:
+        return RedirectResponse("/login", status_code=303)
+    found = store.get_paper(paper)
+    if found is None:
+        return error_page(request, templates, 404, "Not Found", f"There is no paper {paper!r}.")
+    wait = store.hit_rate_limit(
+        f"upvote:{user.id}", limit=settings.upvote_limit, window=UPVOTE_WINDOW, now=now
+    )
+    if wait is not None:
+        response = error_page(
+            request, templates, 429, "Too many upvotes", "Too many upvote changes: wait a minute."
+        )
+        response.headers["retry-after"] = str(int(wait + 0.999))
+        return response
+    if action == "remove":
+        store.remove_upvote(user.id, found.id)
+    else:
+        store.add_upvote(user.id, found.id, now=now)
+    back = request.headers.get("referer", "")
+    base = str(request.base_url)
+    target = back[len(base) - 1 :] if back.startswith(base) else paper_url(found)
+    return RedirectResponse(target or "/", status_code=303)

@@ -1,0 +1,127 @@
+"""Signing in and upvoting in a real browser (Debian's chromium via Playwright) against a
+real server on loopback: the emailed link, the confirm button, the upvote button's script
+(fetch with the X-CSRF-Token header) under the site's CSP."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from paperwire.store import Store
+from tests.auth.support import Community, make_community
+from tests.web.test_browser import ARGS, CHROMIUM, WATCH_CSP
+
+LINK = re.compile(r"http://127\.0\.0\.1:\d+/login/confirm\?token=\S+")
+
+
+@pytest.fixture
+def running(store: Store, tmp_path: Path) -> Iterator[tuple[Community, str]]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    community = make_community(store, tmp_path, base_url=base)
+    config = uvicorn.Config(community.app, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+        time.sleep(0.02)
+    yield community, base
+    server.should_exit = True
+    thread.join(10)
+    sock.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/install-system)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def local_upvotes(store: Store, paper_id: str) -> int:
+    paper = store.get_paper(paper_id)
+    assert paper is not None
+    return paper.local_upvotes
+
+
+def sign_in(page: Page, community: Community, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#email", "ada@example.org")
+    page.click("form.login button")
+    page.wait_for_load_state("load")
+    assert page.locator("main h1").inner_text() == "Check your email"
+    body = community.mails()[-1].get_body(("plain",))
+    assert body is not None
+    (link,) = LINK.findall(body.get_content())
+    page.goto(link)
+    page.click("form.login-confirm button")
+    page.wait_for_url(f"{base}/me")
+
+
+def test_sign_in_and_upvote_in_a_browser(running: tuple[Community, str], browser: Browser) -> None:
+    community, base = running
+    context = browser.new_context()
+    context.add_init_script(WATCH_CSP)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    sign_in(page, community, base)
+    assert "ada@example.org" in page.locator("header .account").inner_text()
+
+    page.goto(f"{base}/papers/2607.00001")
+    button = page.locator("form.upvote button").first
+    assert button.get_attribute("aria-pressed") == "false"
+    assert button.locator(".count").inner_text() == "5"
+    with page.expect_response(lambda r: r.url.endswith("/upvote") and r.status == 200):
+        button.click()
+    page.wait_for_function(
+        "document.querySelector('form.upvote button').getAttribute('aria-pressed') === 'true'"
+    )
+    assert button.locator(".count").inner_text() == "6"
+    assert page.url == f"{base}/papers/2607.00001"  # no reload: the script did it
+    assert local_upvotes(community.store, "2607.00001") == 1
+    with page.expect_response(lambda r: r.url.endswith("/upvote") and r.status == 200):
+        button.click()
+    page.wait_for_function(
+        "document.querySelector('form.upvote button').getAttribute('aria-pressed') === 'false'"
+    )
+    assert button.locator(".count").inner_text() == "5"
+    assert local_upvotes(community.store, "2607.00001") == 0
+
+    page.click("form.signout button")
+    page.wait_for_url(f"{base}/")
+    assert "Sign in" in page.locator("header .account").inner_text()
+    assert page.evaluate("window.__csp || []") == []
+    assert errors == []
+    context.close()
+
+
+def test_upvote_without_javascript(running: tuple[Community, str], browser: Browser) -> None:
+    community, base = running
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, community, base)
+    page.goto(f"{base}/?date=2026-07-01")
+    page.locator("article.card[data-paper='2607.00002'] form.upvote button").click()
+    page.wait_for_load_state("load")
+    assert page.url == f"{base}/?date=2026-07-01"
+    card = page.locator("article.card[data-paper='2607.00002'] form.upvote button")
+    assert card.get_attribute("aria-pressed") == "true"
+    assert local_upvotes(community.store, "2607.00002") == 1
+    context.close()
