@@ -97,10 +97,150 @@ class Settings(BaseSettings):
     )
 
     # -- accounts, upvotes and submissions --------------------------------------------
+    login_link_minutes: int = Field(
+        15, ge=1, description="Minutes an emailed sign-in link stays valid (it works once)."
+    )
+    session_days: int = Field(
+        30, ge=1, description="Days a sign-in lasts before the reader signs in again."
+    )
+    allow_signup: bool = Field(
+        True,
+        description="Unknown addresses get a sign-in link too and become readers when they "
+        "use it; false: only accounts made with `paperwire user add` can sign in.",
+    )
+    login_limit_per_address: int = Field(
+        3, ge=1, description="Sign-in mails sent to one address per `login_limit_window`."
+    )
+    login_limit_per_ip: int = Field(
+        20, ge=1, description="Sign-in requests accepted from one IP per `login_limit_window`."
+    )
+    login_limit_window: int = Field(
+        3600, ge=1, description="Seconds over which the sign-in limits count."
+    )
+    upvote_limit: int = Field(
+        30, ge=1, description="Upvote changes (adds and removals) one reader may make per minute."
+    )
+    submission_daily_cap: int = Field(
+        3, ge=0, description="Papers a reader may submit to the daily feed per day (UTC)."
+    )
+    submission_max_age_days: int = Field(
+        14, ge=0, description="Submitted papers must be at most this many days old (first version)."
+    )
 
     # -- GitHub stars and trending ----------------------------------------------------
+    github_token: str = Field(
+        "",
+        description="A GitHub token sent as `Authorization: Bearer` by `fetch github` "
+        "(5,000 requests an hour instead of 60); empty: none.",
+    )
+    github_request_delay: float = Field(
+        0.1, description="Seconds between two requests of `fetch github`."
+    )
+    trending_upvote_weight: float = Field(
+        1.0, description="Weight of the upvote term: log1p of the decayed upvote count."
+    )
+    trending_upvote_half_life: float = Field(
+        0.3,
+        description="When an upvote counts half in the trending score, as a fraction of the "
+        "window (0.3: 7.2 hours in the day window, 2.1 days in the week's, 9 in the month's).",
+    )
+    trending_star_weight: float = Field(
+        1.0,
+        description="Weight of the GitHub star term: log1p(stars gained per day) plus "
+        "`trending_star_total_weight` * log1p(stars).",
+    )
+    trending_star_half_life: float = Field(
+        0.0,
+        description="When a star gain counts half in the window's star velocity, as a "
+        "fraction of the window; 0: all gains in the window count alike.",
+    )
+    trending_star_total_weight: float = Field(
+        0.3,
+        description="How much the repository's total stars add to its velocity "
+        "(chosen by benchmarks/trending_backtest.py).",
+    )
+    trending_recency_weight: float = Field(
+        1.0, description="Weight of the recency term (1 for a paper of today, halving)."
+    )
+    trending_recency_half_life: float = Field(
+        0.4,
+        description="When the recency term of a paper halves, as a fraction of the window.",
+    )
+    trending_curator_weight: float = Field(
+        0.5, description="Added to the score of a paper a curator submitted."
+    )
 
     # -- digests and the scheduler ----------------------------------------------------
+    digest_max_papers: int = Field(20, description="The most papers one digest lists.")
+    digest_trending: int = Field(
+        5, description="How many of the period's trending papers open each digest."
+    )
+    digest_topic_results: int = Field(
+        8, description="How many papers each of a subscriber's topics may add to a digest."
+    )
+    digest_hour: int = Field(
+        7, ge=0, le=23, description="The local hour (in the subscriber's time zone) digests go out."
+    )
+    digest_weekday: int = Field(
+        0, ge=0, le=6, description="The day weekly digests go out (0 Monday ... 6 Sunday)."
+    )
+    digest_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Processes that compose and render digests in parallel (large fan-outs; "
+        "1: all in the calling process).",
+    )
+    digest_send_rate: float = Field(
+        20.0, ge=0, description="Most digests sent per second (0: as fast as the server takes)."
+    )
+    digest_retry_seconds: float = Field(
+        60.0, description="The first wait after a temporary SMTP error; doubled each retry."
+    )
+    digest_max_attempts: int = Field(
+        8, description="Tries of one digest after temporary SMTP errors before it is given up."
+    )
+    digest_suspend_after: int = Field(
+        3, description="Permanent SMTP refusals (5xx) of an address before it is suspended."
+    )
+    digest_confirm_days: int = Field(
+        7, description="Days a subscription's confirmation link stays valid."
+    )
+    digest_preferences_days: int = Field(
+        90, description="Days a preferences link from a digest stays valid."
+    )
+    worker_fetch_sources: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["arxiv", "hf-daily"],
+        description="What the scheduler fetches (comma separated; empty: no fetching).",
+    )
+    worker_fetch_cron: str = Field(
+        "30 */6 * * *", description="When the scheduler fetches new papers (crontab, UTC)."
+    )
+    worker_rank_cron: str = Field(
+        "45 * * * *", description="When the scheduler computes trending scores (crontab, UTC)."
+    )
+    worker_index_cron: str = Field(
+        "50 * * * *",
+        description="When the scheduler updates the index and fills quality vectors "
+        "(crontab, UTC).",
+    )
+    worker_digest_cron: str = Field(
+        "*/15 * * * *",
+        description="How often the scheduler composes the digests that are due and sends the "
+        "outbox (crontab, UTC).",
+    )
+    up_fetch: bool = Field(
+        False,
+        description="Whether the scheduler started by `paperwire up` fetches from the network "
+        "(off: `up` works offline; run `paperwire worker` or set this to fetch).",
+    )
+
+    @field_validator("worker_fetch_sources", mode="before")
+    @classmethod
+    def _split_sources(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("categories", mode="before")
     @classmethod

@@ -8,6 +8,7 @@ import pytest
 from paperwire.errors import StoreError
 from paperwire.models import Author, FeedDate, Paper
 from paperwire.store import open_store
+from paperwire.store.migrations import SQLITE as MIGRATIONS
 
 
 def paper(pid: str, **fields) -> Paper:
@@ -17,14 +18,38 @@ def paper(pid: str, **fields) -> Paper:
 
 
 def test_migrate_is_recorded_and_idempotent(db_url, tmp_path):
+    names = [name for name, _ in MIGRATIONS]
+    assert names[0] == "0001_papers"
+    assert names == sorted(names) and len(set(n[:4] for n in names)) == len(names)
     store = open_store(db_url)
-    assert store.migrate() == ["0001_papers"]
+    assert store.migrate() == names
     assert store.migrate() == []
     assert store.pending_migrations() == []
     store.close()
     conn = sqlite3.connect(tmp_path / "paperwire.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert [r[0] for r in conn.execute("SELECT name FROM schema_migrations")] == ["0001_papers"]
+    assert [r[0] for r in conn.execute("SELECT name FROM schema_migrations")] == names
+
+
+def test_a_database_of_an_older_release_is_upgraded(db_url, tmp_path):
+    """A database made when only the first migration existed gets the rest, papers kept."""
+    conn = sqlite3.connect(tmp_path / "paperwire.db")
+    conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for statement in MIGRATIONS[0][1]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO schema_migrations VALUES ('0001_papers', '2026-01-01')")
+    conn.commit()
+    conn.close()
+    store = open_store(db_url)
+    assert store.pending_migrations() == [name for name, _ in MIGRATIONS[1:]]
+    with pytest.raises(StoreError, match="paperwire db migrate"):
+        store.count_papers()
+    store.close()
+    store = open_store(db_url)
+    assert store.migrate() == [name for name, _ in MIGRATIONS[1:]]
+    store.upsert_papers([paper("2401.00001")])
+    assert store.count_papers() == 1
+    store.close()
 
 
 def test_reading_an_unmigrated_or_missing_database_is_a_clear_error(db_url, tmp_path):

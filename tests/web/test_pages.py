@@ -243,6 +243,7 @@ def test_pagination(client: TestClient) -> None:
         ("/?category=%3Cscript%3E", "category"),
         ("/trending?window=year", "window"),
         ("/trending?page=-1", "page"),
+        ("/trending?at=2026-02-30", "at"),
         ("/search?q=x&mode=fuzzy", "mode"),
         ("/search?q=x&since=2026-06-31", "since"),
         ("/search?q=x&until=soon", "until"),
@@ -280,7 +281,9 @@ def test_trending(client: TestClient, window: str) -> None:
     found = cards(soup)
     assert found and found[0]["data-paper"] == MATH_ID
     assert [text_of(c.select_one(".rank")) for c in found[:3]] == ["1", "2", "3"]
-    assert text_of(found[0].select_one(".reason")) == "Why: 42 upvotes, 1234 stars"
+    when = {"day": "today", "week": "this week", "month": "this month"}[window]
+    # The stars were observed when the papers were imported, after the ranked day.
+    assert text_of(found[0].select_one(".reason")) == f"Why: 42 upvotes {when}"
     assert all(c.select_one(".reason") for c in found)
 
 
@@ -304,6 +307,15 @@ def test_trending_follows_the_store(tmp_path: Path) -> None:
     again = cards(soup_of(client, "/trending?window=day"))
     assert [c["data-paper"] for c in again] == [HOSTILE_ID, MATH_ID]
     store.close()
+
+
+def test_trending_as_it_stood_on_a_past_day(client: TestClient) -> None:
+    before = soup_of(client, "/trending?at=2026-01-01")
+    assert not cards(before) and "Nothing trending" in text_of(before.select_one("main .empty"))
+    soup = soup_of(client, "/trending?window=day&at=2026-07-01")
+    assert "Jul 1, 2026 to Jul 1, 2026" in text_of(soup.select_one("main .lede"))
+    week = soup.select_one('nav.views a[href*="window=week"]')
+    assert week is not None and "at=2026-07-01" in week["href"]
 
 
 # -- one paper --------------------------------------------------------------------------
@@ -548,6 +560,14 @@ def test_subscribe_form(client: TestClient) -> None:
     assert soup.find("script", src=re.compile("katex")) is None
 
 
+def with_form_token(client: TestClient, data: dict[str, object]) -> dict[str, object]:
+    """What a browser sends: the hidden inputs of the form (its CSRF token) and ``data``."""
+    form = soup_of(client, "/subscribe").select_one("main form")
+    assert form is not None
+    hidden = {str(i["name"]): i.get("value", "") for i in form.select("input[type=hidden]")}
+    return {**hidden, **data}
+
+
 def test_subscribe_post(client: TestClient) -> None:
     data = {
         "email": "ada@example.org",
@@ -555,16 +575,17 @@ def test_subscribe_post(client: TestClient) -> None:
         "categories": ["cs.CL", "cs.LG"],
         "topics": "sorting <networks>",
     }
-    response = client.post("/subscribe", data=data)
+    response = client.post("/subscribe", data=with_form_token(client, data))
     assert response.status_code == 200
     soup = BeautifulSoup(response.text, "html.parser")
-    assert text_of(soup.h1) == "Subscriptions open soon"
+    assert text_of(soup.h1) == "Check your inbox"
     summary = {text_of(d.dt): text_of(d.dd) for d in soup.select("dl.summary > div")}
     assert summary == {
         "Email": "ada@example.org",
         "How often": "Weekly",
         "Categories": "cs.CL, cs.LG",
         "Topics": "sorting <networks>",
+        "Time zone": "UTC",
     }
     assert soup.select("main networks") == []
 
@@ -574,7 +595,7 @@ def test_subscribe_post(client: TestClient) -> None:
 )
 def test_subscribe_rejects_bad_email(client: TestClient, email: str) -> None:
     data = {"email": email, "frequency": "daily", "topics": '"><img src=x>'}
-    response = client.post("/subscribe", data=data)
+    response = client.post("/subscribe", data=with_form_token(client, data))
     assert response.status_code == 400
     soup = BeautifulSoup(response.text, "html.parser")
     assert text_of(soup.h1) == "Subscribe"
@@ -587,7 +608,8 @@ def test_subscribe_rejects_bad_email(client: TestClient, email: str) -> None:
 
 def test_subscribe_rejects_bad_choices(client: TestClient) -> None:
     data = {"email": "ada@example.org", "frequency": "hourly", "categories": ["<x>"]}
-    soup = BeautifulSoup(client.post("/subscribe", data=data).text, "html.parser")
+    response = client.post("/subscribe", data=with_form_token(client, data))
+    soup = BeautifulSoup(response.text, "html.parser")
     errors = [text_of(li) for li in soup.select("main .notice li")]
     assert errors == ["Choose daily or weekly.", "Unknown category “<x>”."]
 

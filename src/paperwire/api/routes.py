@@ -36,7 +36,7 @@ from paperwire.api.schemas import (
 )
 from paperwire.models import Filters, Paper, Scored
 from paperwire.normalize import split_arxiv_id
-from paperwire.rank.trending import trending_scores
+from paperwire.rank.trending import default_day, trending_scores
 from paperwire.search import NotFound, Searcher
 from paperwire.store import Store
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
@@ -294,13 +294,20 @@ def trending(
     store: StoreDep,
     settings: SettingsDep,
 ) -> TrendingOut:
-    """The papers of the window (``day``, ``week`` or ``month`` back from ``at``) with the
-    most community interest (upvotes, code stars), each with its score and reason."""
-    at = parse_day("at", query.at) or store.feed_days()[1]
+    """The trending papers of the window (``day``, ``week`` or ``month`` back from ``at``,
+    default the latest day with papers), as the ranking stood on ``at``: upvotes with
+    time decay, GitHub star velocity, recency and curation (``docs/trending.md``), each
+    with its score and reason."""
+    at = parse_day("at", query.at) or default_day(store)
     if at is None:
         return TrendingOut(window=query.window, at=None, papers=[], next=None)
     ranked = trending_scores(
-        store, window=query.window, at=at, limit=query.limit + 1, offset=query.offset
+        store,
+        window=query.window,
+        at=at,
+        limit=query.limit + 1,
+        offset=query.offset,
+        settings=settings,
     )
     more = len(ranked) > query.limit
     return TrendingOut(

@@ -1,7 +1,79 @@
-"""The subscriptions API: subscribe to email digests."""
+"""The subscriptions API: subscribe to email digests.
+
+``POST /api/v1/subscriptions`` answers 202 with the same body whether or not the address
+is already subscribed (nobody learns who is); a confirmation mail goes to the address,
+and nothing else is sent there until its link is followed.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
 
-router = APIRouter()
+from fastapi import APIRouter, BackgroundTasks
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from paperwire.api.routes import ApiRoute
+from paperwire.api.schemas import ErrorOut
+from paperwire.digest.subscriptions import (
+    MAX_CATEGORIES,
+    MAX_TOPICS,
+    request_subscription,
+    send_now,
+    validate_request,
+)
+from paperwire.web.deps import SettingsDep, StoreDep
+
+router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ApiRoute)
+
+
+class SubscriptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Annotated[str, Field(max_length=320, examples=["ada@example.org"])]
+    frequency: Literal["daily", "weekly"] = "daily"
+    categories: Annotated[
+        list[Annotated[str, Field(max_length=40)]], Field(max_length=MAX_CATEGORIES)
+    ] = []
+    topics: Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=MAX_TOPICS)] = (
+        Field(default=[], examples=[["token pruning", "saliency maps"]])
+    )
+    timezone: Annotated[str, Field(max_length=64, examples=["Europe/Paris"])] = "UTC"
+
+
+class SubscriptionOut(BaseModel):
+    status: Literal["pending"] = "pending"
+    detail: str = Field(
+        examples=["If the address can receive mail, a confirmation link is on its way."]
+    )
+
+
+@router.post(
+    "/subscriptions",
+    status_code=202,
+    response_model=SubscriptionOut,
+    responses={
+        400: {"model": ErrorOut, "description": "A body that cannot be read as JSON."},
+        422: {"model": ErrorOut, "description": "A field that cannot be used."},
+    },
+)
+def subscribe(
+    body: SubscriptionIn, store: StoreDep, settings: SettingsDep, background: BackgroundTasks
+) -> SubscriptionOut | JSONResponse:
+    """Ask for email digests: a confirmation link goes to ``email`` (double opt-in)."""
+    req = validate_request(
+        email=body.email,
+        frequency=body.frequency,
+        categories=body.categories,
+        topics=body.topics,
+        timezone=body.timezone,
+    )
+    if req.errors:
+        detail = "; ".join(f"{name}: {message}" for name, message in req.errors.items())
+        return JSONResponse({"detail": detail}, status_code=422)
+    message = request_subscription(store, settings, req)
+    if message is not None:
+        background.add_task(send_now, settings, message)
+    return SubscriptionOut(
+        detail="If the address can receive mail, a confirmation link is on its way."
+    )

@@ -227,9 +227,9 @@ def up(ctx: Context, offline: bool, host: str, port: int, no_serve: bool) -> Non
     3. Brings the search index up to date (only what changed).
     4. Serves the web pages, the JSON API and the feeds, and prints the address.
 
-    The scheduler that keeps fetching, scoring and sending digests (`paperwire
-    worker`) is not started by `up`: it is a separate command, not part of this
-    one yet. Until then, run `paperwire fetch arxiv` and `paperwire index` from cron.
+    5. Runs the scheduler (`paperwire worker`) beside the server: scoring, the
+       index and digests. It fetches from the network only when PAPERWIRE_UP_FETCH
+       is true (and never with --offline); `paperwire worker` fetches by default.
     """
     from paperwire.index.jobs import update_index
 
@@ -254,4 +254,12 @@ def up(ctx: Context, offline: bool, host: str, port: int, no_serve: bool) -> Non
         store.close()
     click.echo(f"ready in {time.perf_counter() - started:.1f} s")
     if not no_serve:
-        run_server(settings, host=host, port=port)
+        from paperwire.worker import start_background
+
+        fetching = settings.up_fetch and not offline
+        scheduler = start_background(settings, fetch=fetching)
+        click.echo(f"worker: running (network fetch {'on' if fetching else 'off'})")
+        try:
+            run_server(settings, host=host, port=port)
+        finally:
+            scheduler.shutdown(wait=False)

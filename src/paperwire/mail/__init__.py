@@ -18,6 +18,7 @@ import os
 import smtplib
 import ssl
 import uuid
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +46,10 @@ class Transport(Protocol):
     url: str
 
     def send(self, message: EmailMessage) -> None: ...
+
+    def send_bytes(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
+        """Send a message already written out (RFC 5322 bytes) to ``recipients``."""
+        ...
 
     def close(self) -> None: ...
 
@@ -82,12 +87,18 @@ class FileTransport(_Closing):
         self.url = url
 
     def send(self, message: EmailMessage) -> None:
+        self._write(message.as_bytes())
+
+    def send_bytes(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
+        self._write(data)
+
+    def _write(self, data: bytes) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             name = f"{uuid.uuid1().hex}"
             tmp = self.directory / f".{name}.tmp"
             with open(tmp, "wb") as f:
-                f.write(message.as_bytes())
+                f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
             tmp.replace(self.directory / f"{name}.eml")
@@ -140,11 +151,17 @@ class SMTPTransport(_Closing):
         return smtp
 
     def send(self, message: EmailMessage) -> None:
+        self._deliver(lambda smtp: smtp.send_message(message))
+
+    def send_bytes(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
+        self._deliver(lambda smtp: smtp.sendmail(sender, recipients, data))
+
+    def _deliver(self, send: Callable[[smtplib.SMTP], dict[str, tuple[int, bytes]]]) -> None:
         for attempt in (1, 2):
             try:
                 if self._smtp is None:
                     self._smtp = self._connect()
-                refused = self._smtp.send_message(message)
+                refused = send(self._smtp)
             except smtplib.SMTPServerDisconnected as exc:
                 self._drop()
                 if attempt == 1:  # the server closed an idle connection: reconnect once

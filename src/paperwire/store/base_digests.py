@@ -4,8 +4,135 @@ subscriptions, the digest outbox and what each subscriber was sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Protocol
+
+#: Subscriber states; only ``confirmed`` subscribers get digests.
+PENDING, CONFIRMED, UNSUBSCRIBED, SUSPENDED = "pending", "confirmed", "unsubscribed", "suspended"
+#: Outbox states.
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+
+@dataclass(slots=True)
+class Preferences:
+    """What a subscriber chose: how often, which categories, which free-text topics."""
+
+    frequency: str = "daily"
+    categories: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+    timezone: str = "UTC"
+
+
+@dataclass(slots=True)
+class Subscriber:
+    id: int
+    email: str
+    status: str
+    prefs: Preferences
+    created_at: datetime
+    confirmed_at: datetime | None = None
+    confirm_sent_at: datetime | None = None
+    failures: int = 0
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == CONFIRMED
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    """A composed digest, ready to be written to the outbox with the papers it holds."""
+
+    subscriber_id: int
+    period: str
+    recipient: str
+    message_id: str
+    message: bytes
+    paper_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """An outbox row claimed for sending."""
+
+    id: int
+    subscriber_id: int
+    period: str
+    recipient: str
+    message_id: str
+    message: bytes
+    attempts: int
+    claimed_by: str
 
 
 class DigestStore(Protocol):
-    pass
+    # -- subscribers ----------------------------------------------------------------------
+
+    def request_subscription(
+        self, email: str, prefs: Preferences, *, now: datetime, resend_after: float
+    ) -> bool:
+        """Record a pending subscription unless the address is known; True when a
+        confirmation mail may be sent now (none went out in the last ``resend_after`` s)."""
+        ...
+
+    def confirm_subscription(self, email: str, prefs: Preferences, *, now: datetime) -> Subscriber:
+        """Confirm (or re-confirm with new preferences) the subscription of ``email``."""
+        ...
+
+    def get_subscriber(self, subscriber_id: int) -> Subscriber | None: ...
+
+    def subscriber_by_email(self, email: str) -> Subscriber | None: ...
+
+    def update_preferences(self, subscriber_id: int, prefs: Preferences) -> Subscriber | None: ...
+
+    def set_subscriber_status(self, subscriber_id: int, status: str) -> Subscriber | None: ...
+
+    def subscribers(
+        self, *, status: str = CONFIRMED, frequency: str | None = None
+    ) -> list[Subscriber]: ...
+
+    def add_subscribers(self, rows: Iterable[tuple[str, Preferences]], *, now: datetime) -> int:
+        """Confirmed subscribers in bulk (imports and benchmarks); known addresses are skipped."""
+        ...
+
+    # -- the outbox -----------------------------------------------------------------------
+
+    def composed_periods(self, period: str) -> set[int]:
+        """Subscribers that already have an outbox row for ``period``."""
+        ...
+
+    def sent_papers(self, subscriber_ids: Sequence[int]) -> dict[int, set[str]]: ...
+
+    def add_outbox(self, entries: Iterable[OutboxEntry], *, now: datetime) -> int:
+        """Write outbox rows and the papers they hold in one transaction; a (subscriber,
+        period) that already has a row is skipped. Returns how many rows were new."""
+        ...
+
+    def claim_outbox(
+        self, *, claimed_by: str, now: datetime, sent: int | None = None
+    ) -> OutboxItem | None:
+        """Mark the next due row ``sending`` by ``claimed_by`` (committed) and return it;
+        ``sent``: first mark that row sent, in the same transaction (one commit a message)."""
+        ...
+
+    def release_orphans(self, *, is_dead: Callable[[str], bool], stale_before: datetime) -> int:
+        """Put rows left ``sending`` by a dead sender (or claimed before ``stale_before``)
+        back in the queue; returns how many."""
+        ...
+
+    def mark_sent(self, item_id: int, *, claimed_by: str, now: datetime) -> None: ...
+
+    def mark_retry(self, item_id: int, *, error: str, next_attempt_at: datetime) -> None: ...
+
+    def mark_failed(self, item_id: int, *, error: str, suspend_after: int) -> bool:
+        """A permanent failure: the row fails and the address counts one more; True when
+        that suspended the address."""
+        ...
+
+    def next_attempt_at(self) -> datetime | None:
+        """When the earliest queued row is due (None: nothing queued)."""
+        ...
+
+    def outbox_counts(self) -> dict[str, int]: ...

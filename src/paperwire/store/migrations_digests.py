@@ -5,4 +5,58 @@ Appended to ``paperwire.store.migrations.SQLITE``; never edit one that has shipp
 
 from __future__ import annotations
 
-SQLITE: list[tuple[str, list[str]]] = []
+SQLITE: list[tuple[str, list[str]]] = [
+    (
+        "0004_digests",
+        [
+            # status: pending (not confirmed yet), confirmed, unsubscribed, suspended
+            """
+            CREATE TABLE subscribers (
+                id INTEGER PRIMARY KEY,
+                email TEXT UNIQUE NOT NULL,
+                status TEXT NOT NULL,
+                frequency TEXT NOT NULL,
+                categories TEXT NOT NULL DEFAULT '[]',
+                topics TEXT NOT NULL DEFAULT '[]',
+                timezone TEXT NOT NULL DEFAULT 'UTC',
+                created_at TEXT NOT NULL,
+                confirmed_at TEXT,
+                confirm_sent_at TEXT,
+                failures INTEGER NOT NULL DEFAULT 0
+            )
+            """,
+            "CREATE INDEX subscribers_status ON subscribers (status, frequency)",
+            # One row per (subscriber, period), written before anything is sent.
+            # status: queued, sending (claimed by ``claimed_by``), sent, failed
+            """
+            CREATE TABLE digest_outbox (
+                id INTEGER PRIMARY KEY,
+                subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+                period TEXT NOT NULL,
+                recipient TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                message BLOB NOT NULL,
+                papers INTEGER NOT NULL,
+                status TEXT NOT NULL DEFAULT 'queued',
+                attempts INTEGER NOT NULL DEFAULT 0,
+                claimed_by TEXT,
+                claimed_at TEXT,
+                next_attempt_at TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                sent_at TEXT,
+                last_error TEXT,
+                UNIQUE (subscriber_id, period)
+            )
+            """,
+            "CREATE INDEX digest_outbox_due ON digest_outbox (status, next_attempt_at)",
+            """
+            CREATE TABLE digest_sent_papers (
+                subscriber_id INTEGER NOT NULL REFERENCES subscribers (id) ON DELETE CASCADE,
+                paper_id TEXT NOT NULL,
+                period TEXT NOT NULL,
+                PRIMARY KEY (subscriber_id, paper_id)
+            ) WITHOUT ROWID
+            """,
+        ],
+    ),
+]

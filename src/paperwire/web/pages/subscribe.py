@@ -1,75 +1,267 @@
-"""``/subscribe``: the subscription form. Sending digests is another issue: a valid POST is
-answered with a page saying subscriptions open soon, and nothing is stored."""
+"""``/subscribe``: the subscription form, double opt-in, preferences and unsubscribing.
+
+Pages reached by a signed link (confirm, preferences, unsubscribe) are never cached and
+ask for no referrer (``<meta name="referrer">``), so the token in their address stays
+between the reader and the site.
+``POST /subscribe/unsubscribe?token=...`` is the RFC 8058 one-click unsubscribe that mail
+clients call; the signed token in its address is what authorises it.
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
 
-from paperwire.web.deps import SettingsDep, TemplatesDep
-from paperwire.web.pages.common import BadParam, parse_category, render
+from paperwire.digest.subscriptions import (
+    FREQUENCIES,
+    InvalidToken,
+    Links,
+    confirm,
+    request_subscription,
+    send_now,
+    validate_request,
+)
+from paperwire.store.base_digests import CONFIRMED, UNSUBSCRIBED, Preferences
+from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
+from paperwire.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
 
-FREQUENCIES = ("daily", "weekly")
-_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]{2,}$")
-MAX_TOPICS = 500
+PRIVATE = {"Cache-Control": "no-store"}
 
 
-@dataclass(slots=True)
-class Subscription:
-    email: str = ""
-    frequency: str = "daily"
-    categories: list[str] = field(default_factory=list)
-    topics: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
+def _private(response: HTMLResponse) -> HTMLResponse:
+    response.headers.update(PRIVATE)
+    return response
 
 
-def validate(email: str, frequency: str, categories: list[str], topics: str) -> Subscription:
-    """The submitted values, with one error message per bad field."""
-    sub = Subscription(email.strip(), frequency, [], " ".join(topics.split()))
-    if len(sub.email) > 254 or not _EMAIL.match(sub.email):
-        sub.errors["email"] = "Enter an email address such as ada@example.org."
-    if frequency not in FREQUENCIES:
-        sub.errors["frequency"] = "Choose daily or weekly."
-        sub.frequency = "daily"
-    for value in categories:
-        try:
-            parsed = parse_category(value, "categories")
-        except BadParam:
-            sub.errors["categories"] = f"Unknown category “{value}”."
-            continue
-        if parsed and parsed not in sub.categories:
-            sub.categories.append(parsed)
-    if len(sub.topics) > MAX_TOPICS:
-        sub.errors["topics"] = f"Topics can be at most {MAX_TOPICS} characters long."
-    return sub
+def _message(
+    request: Request,
+    templates: Jinja2Templates,
+    title: str,
+    message: str,
+    status_code: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    context = {"title": title, "message": message, **extra}
+    return _private(render(request, templates, "subscribe_message.html", context, status_code))
+
+
+def _bad_link(request: Request, templates: Jinja2Templates, error: InvalidToken) -> HTMLResponse:
+    message = f"We cannot use this link: {error}. Subscribe again to get a new one."
+    return _message(request, templates, "This link does not work", message, 400)
+
+
+async def _form(request: Request) -> tuple[dict[str, str], list[str]]:
+    data = await request.form()
+    fields = {k: v for k, v in data.items() if isinstance(v, str)}
+    categories = [v for v in data.getlist("categories") if isinstance(v, str)]
+    return fields, categories
+
+
+def _form_context(settings: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **values,
+        "categories": list(dict.fromkeys([*settings.categories, *values["selected"]])),
+        "frequencies": FREQUENCIES,
+    }
+
+
+def _values(
+    email: str, prefs: Preferences, topics: str | None = None, errors: dict[str, str] | None = None
+) -> dict[str, Any]:
+    return {
+        "email": email,
+        "frequency": prefs.frequency,
+        "selected": prefs.categories,
+        "topics": topics if topics is not None else ", ".join(prefs.topics),
+        "timezone": prefs.timezone,
+        "errors": errors or {},
+    }
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
 def subscribe_form(
     request: Request, settings: SettingsDep, templates: TemplatesDep
 ) -> HTMLResponse:
-    context = {"sub": Subscription(), "categories": settings.categories, "frequencies": FREQUENCIES}
+    context = _form_context(settings, _values("", Preferences()))
     return render(request, templates, "subscribe.html", context)
 
 
 @router.post("/subscribe", response_class=HTMLResponse)
 async def subscribe(
-    request: Request, settings: SettingsDep, templates: TemplatesDep
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    background: BackgroundTasks,
 ) -> HTMLResponse:
-    data = await request.form()
+    fields, categories = await _form(request)
+    req = validate_request(
+        email=fields.get("email", ""),
+        frequency=fields.get("frequency", ""),
+        categories=categories,
+        topics=fields.get("topics", ""),
+        timezone=fields.get("timezone", "UTC") or "UTC",
+    )
+    topics_text = " ".join(fields.get("topics", "").split())
+    if req.errors:
+        values = _values(fields.get("email", "").strip(), req.prefs, topics_text, req.errors)
+        return _private(
+            render(request, templates, "subscribe.html", _form_context(settings, values), 400)
+        )
+    message = request_subscription(store, settings, req)
+    if message is not None:  # sent after the answer: the answer is the same either way
+        background.add_task(send_now, settings, message)
+    context = {"email": req.email, "prefs": req.prefs}
+    return _private(render(request, templates, "subscribed.html", context))
 
-    def text(name: str) -> str:
-        value = data.get(name)
-        return value if isinstance(value, str) else ""
 
-    categories = [v for v in data.getlist("categories") if isinstance(v, str)]
-    sub = validate(text("email"), text("frequency"), categories, text("topics"))
-    if sub.errors:
-        context = {"sub": sub, "categories": settings.categories, "frequencies": FREQUENCIES}
-        return render(request, templates, "subscribe.html", context, 400)
-    return render(request, templates, "subscribed.html", {"sub": sub})
+@router.get("/subscribe/confirm", response_class=HTMLResponse)
+def confirm_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    token: str = "",
+) -> HTMLResponse:
+    try:
+        email, prefs = Links.of(settings, store).read_confirm(token)
+    except InvalidToken as exc:
+        return _bad_link(request, templates, exc)
+    return _message(
+        request,
+        templates,
+        "Confirm your subscription",
+        f"Press the button to get {prefs.frequency} digests at {email}.",
+        form={"action": "/subscribe/confirm", "token": token, "button": "Confirm"},
+    )
+
+
+@router.post("/subscribe/confirm", response_class=HTMLResponse)
+async def confirm_post(
+    request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep
+) -> HTMLResponse:
+    fields, _ = await _form(request)
+    try:
+        subscriber = confirm(store, settings, fields.get("token", ""))
+    except InvalidToken as exc:
+        return _bad_link(request, templates, exc)
+    links = Links.of(settings, store)
+    return _message(
+        request,
+        templates,
+        "You are subscribed",
+        f"{subscriber.email} will get {subscriber.prefs.frequency} digests of new papers.",
+        link=(links.preferences_url(subscriber.id), "Change your preferences"),
+    )
+
+
+@router.get("/subscribe/preferences", response_class=HTMLResponse)
+def preferences_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    token: str = "",
+) -> HTMLResponse:
+    try:
+        subscriber_id = Links.of(settings, store).read_preferences(token)
+    except InvalidToken as exc:
+        return _bad_link(request, templates, exc)
+    subscriber = store.get_subscriber(subscriber_id)
+    if subscriber is None:
+        return _message(request, templates, "Not subscribed", "This subscription is gone.", 404)
+    values = _values(subscriber.email, subscriber.prefs)
+    context = _form_context(settings, values) | {
+        "token": token,
+        "status": subscriber.status,
+        "unsubscribe_url": Links.of(settings, store).unsubscribe_url(subscriber.id),
+    }
+    return _private(render(request, templates, "subscribe_preferences.html", context))
+
+
+@router.post("/subscribe/preferences", response_class=HTMLResponse)
+async def preferences_post(
+    request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep
+) -> HTMLResponse:
+    fields, categories = await _form(request)
+    token = fields.get("token", "")
+    try:
+        subscriber_id = Links.of(settings, store).read_preferences(token)
+    except InvalidToken as exc:
+        return _bad_link(request, templates, exc)
+    subscriber = store.get_subscriber(subscriber_id)
+    if subscriber is None:
+        return _message(request, templates, "Not subscribed", "This subscription is gone.", 404)
+    req = validate_request(
+        email=subscriber.email,
+        frequency=fields.get("frequency", ""),
+        categories=categories,
+        topics=fields.get("topics", ""),
+        timezone=fields.get("timezone", "UTC") or "UTC",
+    )
+    if req.errors:
+        values = _values(subscriber.email, req.prefs, fields.get("topics", ""), req.errors)
+        context = _form_context(settings, values) | {"token": token, "status": subscriber.status}
+        return _private(render(request, templates, "subscribe_preferences.html", context, 400))
+    updated = store.update_preferences(subscriber_id, req.prefs)
+    assert updated is not None
+    values = _values(updated.email, updated.prefs)
+    context = _form_context(settings, values) | {
+        "token": token,
+        "status": updated.status,
+        "saved": True,
+    }
+    return _private(render(request, templates, "subscribe_preferences.html", context))
+
+
+@router.get("/subscribe/unsubscribe", response_class=HTMLResponse)
+def unsubscribe_page(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    token: str = "",
+) -> HTMLResponse:
+    try:
+        Links.of(settings, store).read_unsubscribe(token)
+    except InvalidToken as exc:
+        return _bad_link(request, templates, exc)
+    return _message(
+        request,
+        templates,
+        "Unsubscribe",
+        "Press the button to stop getting paperwire digests.",
+        form={
+            "action": request.url.path + "?" + request.url.query,
+            "token": token,
+            "button": "Unsubscribe",
+        },
+    )
+
+
+@router.post("/subscribe/unsubscribe", response_class=HTMLResponse)
+async def unsubscribe(
+    request: Request, store: StoreDep, settings: SettingsDep, templates: TemplatesDep
+) -> HTMLResponse:
+    """The one-click unsubscribe (RFC 8058): the token is in the address (mail clients
+    post ``List-Unsubscribe=One-Click``) or in the form."""
+    fields, _ = await _form(request)
+    token = request.query_params.get("token") or fields.get("token", "")
+    try:
+        subscriber_id = Links.of(settings, store).read_unsubscribe(token)
+    except InvalidToken as exc:
+        return _bad_link(request, templates, exc)
+    subscriber = store.get_subscriber(subscriber_id)
+    if subscriber is not None and subscriber.status in (CONFIRMED, "pending"):
+        store.set_subscriber_status(subscriber_id, UNSUBSCRIBED)
+    return _message(
+        request,
+        templates,
+        "You are unsubscribed",
+        "No more digests will be sent to this address. Subscribe again at any time.",
+    )

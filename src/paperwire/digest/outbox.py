@@ -1,0 +1,294 @@
+"""Composing into the outbox: one row per (subscriber, period), written before anything
+is sent, holding the rendered message (and its Message-ID) and the papers it lists.
+
+Rows are written in batches, each batch in one transaction together with the papers it
+lists (``digest_sent_papers``, so no later digest repeats them). A (subscriber, period)
+that has a row is never composed again, so composing twice (or after a crash half way)
+adds only what is missing. Messages are stored zlib-compressed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+import zlib
+import zoneinfo
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from paperwire.config import Settings
+from paperwire.digest.compose import (
+    Composer,
+    Digest,
+    Period,
+    daily_period,
+    latest_period,
+    weekly_period,
+)
+from paperwire.digest.render import Rendered, Renderer
+from paperwire.digest.subscriptions import Links
+from paperwire.normalize import utcnow
+from paperwire.store import open_store
+from paperwire.store.base import Store
+from paperwire.store.base_digests import OutboxEntry, Subscriber
+
+BATCH = 2000
+#: A scheduled daily digest is composed only from papers at most this many days old.
+FRESH_DAYS = 3
+
+
+def pack(message: bytes) -> bytes:
+    return zlib.compress(message, 1)
+
+
+def unpack(stored: bytes) -> bytes:
+    return zlib.decompress(stored)
+
+
+@dataclass(slots=True)
+class ComposeReport:
+    period: Period | None = None
+    subscribers: int = 0
+    composed: int = 0
+    already: int = 0
+    empty: int = 0
+    searches: int = 0
+    search_seconds: float = 0.0
+    seconds: float = 0.0
+    digests: list[Digest] = field(default_factory=list)  # dry runs only
+
+    def summary(self) -> str:
+        if self.period is None:
+            return "no papers: nothing to compose"
+        return (
+            f"{self.period.key}: {self.composed} digest(s) composed for {self.subscribers}"
+            f" subscriber(s); {self.already} composed before, {self.empty} with nothing new;"
+            f" {self.searches} topic search(es) ({self.search_seconds:.1f} s); {self.seconds:.1f} s"
+            " in all"
+        )
+
+
+def compose_outbox(
+    store: Store,
+    settings: Settings,
+    *,
+    period: Period,
+    subscribers: Sequence[Subscriber],
+    dry_run: bool = False,
+    composer: Composer | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+) -> ComposeReport:
+    """Compose and render the digests of ``period`` for ``subscribers`` into the outbox
+    (``dry_run``: into the report only, writing nothing). With ``workers`` > 1, that many
+    processes compose and render (after this one has run the topic searches) while this
+    one writes what they return."""
+    started = time.perf_counter()
+    report = ComposeReport(period=period, subscribers=len(subscribers))
+    done = store.composed_periods(period.key)
+    todo = [s for s in subscribers if s.id not in done and s.is_active]
+    report.already = len(subscribers) - len(todo)
+    composer = composer or Composer(store, settings, period)
+    searching = time.perf_counter()
+    composer.prefetch(t for s in todo for t in s.prefs.topics)
+    report.search_seconds = time.perf_counter() - searching
+    links = Links.of(settings, store)
+    if workers > 1 and not dry_run and len(todo) > CHUNK:
+        _compose_in_processes(store, settings, composer, links, todo, report, workers)
+        report.searches = composer.searches
+        report.seconds = time.perf_counter() - started
+        return report
+    renderer = Renderer(settings, links)
+    # Compressing and writing a batch (zlib and SQLite leave the interpreter free) runs
+    # in a second thread while the next batch is composed.
+    writer = ThreadPoolExecutor(1, thread_name_prefix="paperwire-outbox")
+    pending: Future[int] | None = None
+    try:
+        for start in range(0, len(todo), BATCH):
+            chunk = todo[start : start + BATCH]
+            sent = store.sent_papers([s.id for s in chunk])
+            rendered: list[tuple[Subscriber, Rendered, tuple[str, ...]]] = []
+            for subscriber in chunk:
+                digest = composer.compose(subscriber, sent.get(subscriber.id, frozenset()))
+                if digest is None:
+                    report.empty += 1
+                elif dry_run:
+                    report.digests.append(digest)
+                else:
+                    rendered.append((subscriber, renderer.render(digest), digest.paper_ids))
+            if pending is not None:
+                report.composed += pending.result()
+                pending = None
+            if rendered:
+                pending = writer.submit(_write, store, period, rendered)
+            if progress is not None:
+                progress(start + len(chunk), len(todo))
+        if pending is not None:
+            report.composed += pending.result()
+    finally:
+        writer.shutdown(wait=True)
+    if dry_run:
+        report.composed = len(report.digests)
+    report.searches = composer.searches
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# -- composing in several processes -------------------------------------------------------
+
+CHUNK = 500
+_worker: tuple[Composer, Renderer, Period] | None = None
+
+
+def _start_worker(
+    settings: Settings, period: Period, topics: dict[str, list[str]], links: Links
+) -> None:
+    global _worker
+    store = open_store(settings.database_url)
+    composer = Composer(store, settings, period, use_index=False)
+    composer.preload(topics)
+    _worker = (composer, Renderer(settings, links), period)
+
+
+def _compose_chunk(
+    chunk: list[Subscriber], sent: dict[int, set[str]]
+) -> tuple[list[OutboxEntry], int]:
+    assert _worker is not None, "the worker was not started"
+    composer, renderer, period = _worker
+    entries: list[OutboxEntry] = []
+    empty = 0
+    for subscriber in chunk:
+        digest = composer.compose(subscriber, sent.get(subscriber.id, frozenset()))
+        if digest is None:
+            empty += 1
+            continue
+        rendered = renderer.render(digest)
+        entries.append(
+            OutboxEntry(
+                subscriber.id,
+                period.key,
+                subscriber.email,
+                rendered.message_id,
+                pack(rendered.message),
+                digest.paper_ids,
+            )
+        )
+    return entries, empty
+
+
+def _compose_in_processes(
+    store: Store,
+    settings: Settings,
+    composer: Composer,
+    links: Links,
+    todo: list[Subscriber],
+    report: ComposeReport,
+    workers: int,
+) -> None:
+    context = multiprocessing.get_context("spawn")  # no threads or connections inherited
+    initargs = (settings, composer.period, composer.topics(), links)
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_start_worker, initargs=initargs
+    ) as pool:
+        waiting: deque[Future[tuple[list[OutboxEntry], int]]] = deque()
+        for start in range(0, len(todo), CHUNK):
+            chunk = todo[start : start + CHUNK]
+            sent = store.sent_papers([s.id for s in chunk])
+            waiting.append(pool.submit(_compose_chunk, chunk, sent))
+            while len(waiting) > 2 * workers:  # keep the workers busy, memory bounded
+                _collect(store, waiting.popleft(), report)
+        while waiting:
+            _collect(store, waiting.popleft(), report)
+
+
+def _collect(
+    store: Store, future: Future[tuple[list[OutboxEntry], int]], report: ComposeReport
+) -> None:
+    entries, empty = future.result()
+    report.empty += empty
+    report.composed += store.add_outbox(entries, now=utcnow())
+
+
+def _write(
+    store: Store, period: Period, rendered: list[tuple[Subscriber, Rendered, tuple[str, ...]]]
+) -> int:
+    entries = [
+        OutboxEntry(sub.id, period.key, sub.email, r.message_id, pack(r.message), ids)
+        for sub, r, ids in rendered
+    ]
+    return store.add_outbox(entries, now=utcnow())
+
+
+def compose_frequency(
+    store: Store,
+    settings: Settings,
+    frequency: str,
+    *,
+    at: date | None = None,
+    dry_run: bool = False,
+) -> ComposeReport:
+    """One pass by hand: the latest period (or the one holding ``at``) for every confirmed
+    subscriber of ``frequency``."""
+    period = latest_period(store, frequency, at)
+    if period is None:
+        return ComposeReport()
+    subscribers = store.subscribers(frequency=frequency)
+    return compose_outbox(store, settings, period=period, subscribers=subscribers, dry_run=dry_run)
+
+
+def local_now(subscriber: Subscriber, now: datetime) -> datetime:
+    try:
+        zone = zoneinfo.ZoneInfo(subscriber.prefs.timezone)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        zone = zoneinfo.ZoneInfo("UTC")
+    return now.astimezone(zone)
+
+
+def due_period(
+    store: Store, settings: Settings, subscriber: Subscriber, now: datetime, latest: date | None
+) -> Period | None:
+    """The period a scheduled run owes ``subscriber`` at ``now`` (None: nothing yet).
+
+    Daily: from the configured local hour on, the latest day with papers, if it is at
+    most ``FRESH_DAYS`` old (weekends and holidays have no new papers: no digest).
+    Weekly: from the configured local weekday and hour on, the last complete ISO week.
+    """
+    local = local_now(subscriber, now)
+    if local.hour < settings.digest_hour:
+        return None
+    today = local.date()
+    if subscriber.prefs.frequency == "weekly":
+        if today.weekday() < settings.digest_weekday:
+            return None
+        return weekly_period(today - timedelta(days=today.weekday() + 1))
+    if latest is None or latest > today or (today - latest).days > FRESH_DAYS:
+        return None
+    return daily_period(latest)
+
+
+def compose_due(
+    store: Store, settings: Settings, *, now: datetime | None = None
+) -> list[ComposeReport]:
+    """What the scheduler runs: every confirmed subscriber whose digest is due in their
+    own time zone gets the period they are owed (at most once: the outbox remembers)."""
+    now = now or utcnow()
+    latest = store.feed_days()[1]
+    by_period: dict[Period, list[Subscriber]] = {}
+    for subscriber in store.subscribers():
+        period = due_period(store, settings, subscriber, now, latest)
+        if period is not None:
+            by_period.setdefault(period, []).append(subscriber)
+    reports = []
+    for period, subscribers in sorted(by_period.items(), key=lambda kv: kv[0].key):
+        report = compose_outbox(
+            store,
+            settings,
+            period=period,
+            subscribers=subscribers,
+            workers=settings.digest_workers,
+        )
+        reports.append(report)
+    return reports

@@ -1,0 +1,161 @@
+"""Sending the outbox: claim a row, send it, record it; one row at a time.
+
+Each row goes ``queued`` -> ``sending`` (claimed by this sender, committed before the SMTP
+transaction starts) -> ``sent`` (after the server accepted it, committed together with the
+claim of the next row, so one commit a message and still one row ``sending``). A sender
+killed between the two leaves at most one row ``sending``; the next sender on the same
+host sees that its claimant's process is gone (or, from another host, that the claim is
+older than ``LEASE``) and sends it again, with the same Message-ID (see
+``docs/digests.md`` for what that window means).
+
+Temporary failures (4xx, timeouts, dropped connections) put the row back with a
+doubling wait (``digest_retry_seconds``) until ``digest_max_attempts``; permanent ones
+(5xx) fail the row and count against the address, which is suspended after
+``digest_suspend_after`` of them in a row. One SMTP connection serves the whole pass,
+paced to ``digest_send_rate`` messages a second.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parseaddr
+
+from paperwire.config import Settings
+from paperwire.digest.outbox import unpack
+from paperwire.mail import PermanentMailError, TransientMailError, Transport, open_transport
+from paperwire.store.base import Store
+
+log = logging.getLogger(__name__)
+
+#: A claim older than this is released even when its sender cannot be checked.
+LEASE = timedelta(minutes=15)
+_HOST = socket.gethostname()
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def sender_id() -> str:
+    return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def claimant_is_dead(claimed_by: str) -> bool:
+    """True when ``claimed_by`` names a process of this host that no longer runs."""
+    host, _, rest = claimed_by.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+@dataclass(slots=True)
+class SendReport:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    suspended: int = 0
+    released: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        rate = self.sent / self.seconds if self.seconds > 0 else 0.0
+        line = (
+            f"sent {self.sent} digest(s) ({rate:.0f}/s), {self.retried} to retry,"
+            f" {self.failed} failed, {self.suspended} address(es) suspended"
+        )
+        if self.released:
+            line += f"; {self.released} left sending by a stopped sender, queued again"
+        return line
+
+
+def send_outbox(
+    store: Store,
+    settings: Settings,
+    *,
+    transport: Transport | None = None,
+    limit: int | None = None,
+    linger: float = 0.0,
+) -> SendReport:
+    """Send what is due; with ``linger``, also wait for retries due within that many
+    seconds. Returns what happened."""
+    started = time.perf_counter()
+    report = SendReport()
+    me = sender_id()
+    report.released = store.release_orphans(
+        is_dead=claimant_is_dead, stale_before=now_utc() - LEASE
+    )
+    envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
+    interval = 1.0 / settings.digest_send_rate if settings.digest_send_rate > 0 else 0.0
+    own = transport is None
+    transport = transport or open_transport(settings.smtp_url, timeout=settings.smtp_timeout)
+    next_at = time.monotonic()
+    delivered: int | None = None  # sent, to be recorded with the next claim
+    try:
+        while limit is None or report.sent + report.failed < limit:
+            item = store.claim_outbox(claimed_by=me, now=now_utc(), sent=delivered)
+            delivered = None
+            if item is None:
+                due = store.next_attempt_at()
+                wait = (due - now_utc()).total_seconds() if due is not None else None
+                if wait is not None and wait <= linger:
+                    time.sleep(max(0.0, wait) + 0.001)
+                    continue
+                break
+            if interval:
+                pause = next_at - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                next_at = max(next_at, time.monotonic() - interval) + interval
+            try:
+                transport.send_bytes(
+                    unpack(item.message), sender=envelope_from, recipients=[item.recipient]
+                )
+            except TransientMailError as exc:
+                if item.attempts >= settings.digest_max_attempts:
+                    report.failed += 1
+                    if store.mark_failed(
+                        item.id,
+                        error=f"gave up after {item.attempts} tries: {exc}",
+                        suspend_after=settings.digest_suspend_after,
+                    ):
+                        report.suspended += 1
+                else:
+                    wait = settings.digest_retry_seconds * 2 ** (item.attempts - 1)
+                    store.mark_retry(
+                        item.id, error=str(exc), next_attempt_at=now_utc() + timedelta(seconds=wait)
+                    )
+                    report.retried += 1
+                log.warning("digest to %s: %s", item.recipient, exc)
+            except PermanentMailError as exc:
+                report.failed += 1
+                if store.mark_failed(
+                    item.id, error=str(exc), suspend_after=settings.digest_suspend_after
+                ):
+                    report.suspended += 1
+                log.warning("digest to %s refused: %s", item.recipient, exc)
+            else:
+                delivered = item.id  # recorded with the next claim, in one commit
+                report.sent += 1
+    finally:
+        if delivered is not None:
+            store.mark_sent(delivered, claimed_by=me, now=now_utc())
+        if own:
+            transport.close()
+    report.seconds = time.perf_counter() - started
+    return report

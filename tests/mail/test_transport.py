@@ -1,0 +1,117 @@
+"""``paperwire.mail`` against real servers: files, and aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+
+import pytest
+
+from paperwire.mail import PermanentMailError, TransientMailError, open_transport
+from tests.mail.smtp_server import SMTPServer, free_port, start_server
+
+
+def message(to: str = "ada@example.org", subject: str = "Hello") -> EmailMessage:
+    m = EmailMessage()
+    m["From"] = "paperwire <paperwire@example.org>"
+    m["To"] = to
+    m["Subject"] = subject
+    m["Message-ID"] = make_msgid(domain="example.org")
+    m.set_content("Dear reader, ünïcode included.\n")
+    return m
+
+
+def test_file_transport_writes_one_eml_per_message(tmp_path: Path) -> None:
+    with open_transport(f"file://{tmp_path / 'out'}") as transport:
+        transport.send(message(subject="one"))
+        transport.send_bytes(
+            message(subject="two").as_bytes(), sender="a@example.org", recipients=["b@x.org"]
+        )
+    files = sorted((tmp_path / "out").glob("*.eml"))
+    assert len(files) == 2
+    assert not list((tmp_path / "out").glob(".*.tmp"))
+    subjects = {f.read_bytes().split(b"Subject: ")[1].split(b"\n")[0].strip() for f in files}
+    assert subjects == {b"one", b"two"}
+
+
+def test_smtp_reuses_one_connection(smtp_server: SMTPServer) -> None:
+    sessions: list[object] = []
+    original = smtp_server.recorder.handle_DATA
+
+    async def spy(server: object, session: object, envelope: object) -> str:
+        sessions.append(getattr(session, "peer", None))
+        return await original(server, session, envelope)
+
+    smtp_server.recorder.handle_DATA = spy  # type: ignore[method-assign]
+    with open_transport(smtp_server.url, timeout=5) as transport:
+        for n in range(5):
+            transport.send(message(to=f"r{n}@example.org"))
+        transport.send_bytes(
+            message(to="raw@example.org").as_bytes(),
+            sender="paperwire@example.org",
+            recipients=["raw@example.org"],
+        )
+    assert len(smtp_server.received) == 6
+    assert len(set(sessions)) == 1  # one connection for all six
+    raw = smtp_server.received[-1]
+    assert raw.mail_from == "paperwire@example.org" and raw.rcpt_tos == ["raw@example.org"]
+    assert "ünïcode" in raw.parse().get_content()
+
+
+def test_smtp_reconnects_after_the_server_dropped_the_connection() -> None:
+    first = start_server()
+    port = first.port
+    transport = open_transport(first.url, timeout=5)
+    try:
+        transport.send(message(subject="before"))
+        first.controller.stop()  # drops the open connection
+        second = start_server(port=port)
+        try:
+            transport.send(message(subject="after"))
+        finally:
+            second.controller.stop()
+    finally:
+        transport.close()
+    assert [r.parse()["Subject"] for r in first.received] == ["before"]
+    assert [r.parse()["Subject"] for r in second.received] == ["after"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "error", "code"),
+    [
+        ("451 4.3.0 Try again later", TransientMailError, 451),
+        ("421 4.7.0 Too busy", TransientMailError, 421),
+        ("550 5.1.1 No such mailbox", PermanentMailError, 550),
+        ("554 5.7.1 Rejected", PermanentMailError, 554),
+    ],
+)
+def test_smtp_answers_are_classified(
+    smtp_server: SMTPServer, reply: str, error: type[Exception], code: int
+) -> None:
+    smtp_server.recorder.replies.append(reply)
+    with open_transport(smtp_server.url, timeout=5) as transport:
+        with pytest.raises(error) as caught:
+            transport.send(message())
+        assert getattr(caught.value, "code", None) == code
+        if code != 421:  # after a refusal the connection still serves the next message
+            transport.send(message(subject="next"))
+            assert [r.parse()["Subject"] for r in smtp_server.received] == ["next"]
+
+
+def test_a_refused_recipient_is_permanent(smtp_server: SMTPServer) -> None:
+    smtp_server.recorder.refuse["gone@example.org"] = "550 5.1.1 User unknown"
+    with open_transport(smtp_server.url, timeout=5) as transport:
+        with pytest.raises(PermanentMailError, match="gone@example.org"):
+            transport.send_bytes(
+                message(to="gone@example.org").as_bytes(),
+                sender="paperwire@example.org",
+                recipients=["gone@example.org"],
+            )
+    assert smtp_server.received == []
+
+
+def test_a_closed_port_is_transient() -> None:
+    with open_transport(f"smtp://127.0.0.1:{free_port()}", timeout=2) as transport:
+        with pytest.raises(TransientMailError):
+            transport.send(message())
