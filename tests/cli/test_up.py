@@ -199,6 +199,7 @@ def test_up_serves_pages_feeds_and_metrics(
         assert feed.status_code == 200
         parsed = feedparser.parse(feed.content)
         assert not parsed.bozo and parsed.entries
+        assert parsed.entries[0].link.startswith(f"{url}/papers/")  # links to where it runs
         metrics = client.get("/metrics")
         assert metrics.status_code == 200
         assert f"paperwire_papers {float(SAMPLE_PAPERS)}" in metrics.text

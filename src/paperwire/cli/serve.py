@@ -31,6 +31,14 @@ def local_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def served_settings(settings: Settings, host: str, port: int) -> Settings:
+    """Links in pages, feeds and mail point at the address served, unless
+    ``PAPERWIRE_BASE_URL`` names the public one (behind a proxy, say)."""
+    if "base_url" in settings.model_fields_set:
+        return settings
+    return settings.model_copy(update={"base_url": local_url(host, port)})
+
+
 def run_server(
     settings: Settings, *, host: str, port: int, workers: int = 1, announce: bool = True
 ) -> None:
@@ -70,6 +78,7 @@ def run_server(
             fail(f"could not serve on {host}:{port} (see the log above)")
         return
     os.environ["PAPERWIRE_DATABASE_URL"] = settings.database_url
+    os.environ["PAPERWIRE_BASE_URL"] = settings.base_url
     metrics_dir = None
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         metrics_dir = tempfile.mkdtemp(prefix="paperwire-metrics-")
@@ -113,7 +122,7 @@ def serve(ctx: Context, host: str, port: int, workers: int) -> None:
     Logs go to stderr as JSON lines, one per request (method, route, status, ms).
     /healthz answers 200 while the database does; /metrics is for Prometheus.
     """
-    settings = ctx.settings
+    settings = served_settings(ctx.settings, host, port)
     store = ctx.store(create=True)  # fails early, with a clear message, on a bad database
     store.close()
     run_server(settings, host=host, port=port, workers=workers)
@@ -234,7 +243,7 @@ def up(ctx: Context, offline: bool, host: str, port: int, no_serve: bool) -> Non
     from paperwire.index.jobs import update_index
 
     started = time.perf_counter()
-    settings = ctx.settings
+    settings = served_settings(ctx.settings, host, port)
     try:
         store = open_store(settings.database_url)
         applied = store.migrate()
