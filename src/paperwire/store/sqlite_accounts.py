@@ -9,9 +9,7 @@ threads click at once; the paper gets a new revision, so cached pages show the n
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
-from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 
 from paperwire.auth.models import (
@@ -22,6 +20,7 @@ from paperwire.auth.models import (
     User,
 )
 from paperwire.models import Paper, UpsertCounts
+from paperwire.store.sqlite_base import SQLiteParts
 
 #: Feeds whose papers count as already on the daily feed (a submission is refused).
 COMMUNITY_FEEDS = (SUBMITTED_FEED, "hf-daily")
@@ -54,18 +53,7 @@ def _submission(row: tuple[object, ...]) -> Submission:
     )
 
 
-class AccountsSupport:
-    _conn: sqlite3.Connection
-
-    def _require_schema(self) -> None:
-        raise NotImplementedError
-
-    def _db(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
-    def atomic(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
+class AccountsSupport(SQLiteParts):
     def _next_revisions(self, n: int) -> int:
         raise NotImplementedError
 

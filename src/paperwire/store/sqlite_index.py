@@ -3,13 +3,13 @@ stored vectors, and filtering of candidate ids."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from paperwire.models import Filters, Paper
 from paperwire.store.base import VectorRow
+from paperwire.store.sqlite_base import SQLiteParts
 from paperwire.store.sqlite_rows import SELECT_PAPERS, SELECT_PAPERS_P, paper_from_row
 
 _CHUNK = 500
@@ -37,15 +37,7 @@ def filter_clauses(filters: Filters) -> tuple[list[str], list[Any]]:
     return where, params
 
 
-class IndexSupport:
-    _conn: sqlite3.Connection
-
-    def _require_schema(self) -> None:
-        raise NotImplementedError
-
-    def _db(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
+class IndexSupport(SQLiteParts):
     def max_revision(self) -> int:
         self._require_schema()
         row = self._db().execute("SELECT value FROM counters WHERE name = 'revision'").fetchone()

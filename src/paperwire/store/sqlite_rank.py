@@ -7,14 +7,13 @@ read-only; each read checks ``sqlite_master`` first, so a database without them 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager
 from datetime import date, datetime
 
 from paperwire.models import Paper
 from paperwire.normalize import utcnow
 from paperwire.store.base_rank import Curation, RepoState, TrendingRow
+from paperwire.store.sqlite_base import SQLiteParts
 from paperwire.store.sqlite_rows import SELECT_PAPERS, paper_from_row
 
 _CHUNK = 500
@@ -29,18 +28,7 @@ def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
         yield ids[start : start + _CHUNK]
 
 
-class RankSupport:
-    _conn: sqlite3.Connection
-
-    def _require_schema(self) -> None:
-        raise NotImplementedError
-
-    def _db(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
-    def atomic(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
+class RankSupport(SQLiteParts):
     def _has_table(self, name: str) -> bool:
         row = (
             self._db()
