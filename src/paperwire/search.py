@@ -7,6 +7,9 @@ on which tiers exist and were chosen with ``benchmarks/search_quality.py`` (see
 ``docs/search.md``): the fast tier alone is a weak ranker for queries, so it only
 nudges keyword results, while the quality tier carries real weight.
 
+In hybrid mode the keyword list is fetched without reasons; "matches: ..." is worked
+out afterwards for the papers that made the final list (``_with_keyword_reasons``).
+
 Lists that take part:
 - ``keyword``: BM25 over title, authors and abstract (``index/keyword.py``);
 - ``fast``: the static-embedding tier, complete for every indexed paper;
@@ -103,7 +106,7 @@ class Searcher:
         directory = index_directory(settings)
         if not (directory / "keyword").exists():
             raise PaperwireError(f"no search index in {directory}: run `paperwire index`")
-        self.keyword = KeywordIndex(directory / "keyword")
+        self.keyword = KeywordIndex(directory / "keyword", texts=store.get_papers)
         self.vectors = {
             tier: VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold)
             for tier in (FAST, QUALITY)
@@ -140,10 +143,11 @@ class Searcher:
             return []
         depth = max(50, limit * 3)
         lists: list[Ranked] = []
-        if mode in ("hybrid", "keyword"):
-            hits = self.keyword.search(query, limit=depth, filters=filters)
-            if mode == "keyword":
-                return hits[:limit]
+        if mode == "keyword":
+            return self.keyword.search(query, limit=limit, filters=filters)
+        if mode == "hybrid":
+            # Reasons only for the papers that make the cut (see _with_keyword_reasons).
+            hits = self.keyword.search(query, limit=depth, filters=filters, explain=False)
             lists.append(_words(hits))
         semantic = self._semantic_lists(query, depth, filters)
         if mode == "semantic":
@@ -151,7 +155,23 @@ class Searcher:
             return fuse(semantic, weights, limit=limit)
         lists.extend(semantic)
         weights = SEARCH_WEIGHTS_QUALITY if self._has_quality else SEARCH_WEIGHTS
-        return fuse(lists, weights, limit=limit)
+        fused = fuse(lists, weights, limit=limit)
+        return self._with_keyword_reasons(query, fused, {h.paper_id for h in hits})
+
+    def _with_keyword_reasons(
+        self, query: str, fused: list[Scored], matched: set[str]
+    ) -> list[Scored]:
+        """Put "matches: ..." in front of the reasons of the results the keyword list
+        had, as ``fuse`` does with a list that brings its reasons along."""
+        reasons = self.keyword.explain(query, [s.paper_id for s in fused if s.paper_id in matched])
+        out = []
+        for scored in fused:
+            words = reasons.get(scored.paper_id, "")
+            if words:
+                reason = f"{words}; {scored.reason}" if scored.reason else words
+                scored = Scored(scored.paper_id, scored.score, reason)
+            out.append(scored)
+        return out
 
     def similar(
         self, paper_id: str, *, limit: int = 10, filters: Filters | None = None

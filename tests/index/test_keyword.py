@@ -49,7 +49,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     assert report.ok
     papers = {p.id: p for p in store.iter_papers()}
     store.close()
-    index = KeywordIndex(root / "keyword")
+    index = KeywordIndex(
+        root / "keyword", texts=lambda ids: {i: papers[i] for i in ids if i in papers}
+    )
     assert index.created and not index.rebuilt
     assert index.add_papers(papers.values()) == 3294
     assert index.count() == 0  # nothing is visible before the commit
@@ -429,6 +431,54 @@ def test_an_index_without_a_version_is_rebuilt(tmp_path: Path, papers: dict[str,
     assert rebuilt.rebuilt
     assert rebuilt.rebuild_reason == "it has no paperwire schema version"
     assert rebuilt.count() == 0
+
+
+def test_a_version_1_index_with_stored_texts_is_rebuilt(
+    tmp_path: Path, papers: dict[str, Paper]
+) -> None:
+    directory = tmp_path / "kw"
+    with KeywordIndex(directory) as index:
+        index.add_papers([papers[GAZE]])
+    (directory / MARKER).write_text(json.dumps({"schema_version": 1, "generation": "old"}))
+    rebuilt = KeywordIndex(directory)
+    assert rebuilt.rebuilt and rebuilt.count() == 0
+    assert rebuilt.rebuild_reason == "it was built with schema version 1, this is 2"
+
+
+def test_only_ids_are_stored(index: KeywordIndex) -> None:
+    searcher = index._index.searcher()
+    query = tantivy.Query.term_query(index._schema, "id", GAZE)
+    doc = searcher.doc(searcher.search(query, 1).hits[0][1])
+    assert doc.to_dict() == {"id": [GAZE]}
+
+
+@pytest.mark.parametrize("query", [*QUERIES, "video question answering", "+grasping robot"])
+def test_explain_gives_the_reasons_search_gives(index: KeywordIndex, query: str) -> None:
+    hits = index.search(query, limit=20)
+    bare = index.search(query, limit=20, explain=False)
+    assert [(h.paper_id, h.score) for h in bare] == [(h.paper_id, h.score) for h in hits]
+    assert all(h.reason == "" for h in bare)
+    assert all(h.reason.startswith("matches: ") for h in hits)
+    assert index.explain(query, ids(hits)) == {h.paper_id: h.reason for h in hits}
+    assert index.explain(query, ["no-such-id"]) == {}
+
+
+@pytest.mark.parametrize("query", [*QUERIES, "vision language model", "large language models"])
+def test_the_rerank_pool_does_not_change_the_top_results(
+    index: KeywordIndex, query: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pooled = index.search(query, limit=20)
+    monkeypatch.setattr("paperwire.index.keyword.RERANK_POOL", 10_000)  # every paper
+    exact = index.search(query, limit=20)
+    assert ids(pooled) == ids(exact)
+    assert [h.score for h in pooled] == pytest.approx([h.score for h in exact])
+
+
+def test_key_terms_need_the_texts(built: Built) -> None:
+    bare = KeywordIndex(built.directory)
+    assert bare.search("orthophoto")[0].paper_id == ORTHOPHOTO
+    with pytest.raises(KeywordIndexError, match="stores no texts"):
+        bare.key_terms(ORTHOPHOTO)
 
 
 # -- key terms and similar papers --------------------------------------------------------

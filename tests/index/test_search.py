@@ -41,6 +41,21 @@ def test_every_mode_finds_the_paper_by_its_title(indexed, mode):
     assert hits[0].paper_id == PRUNING
 
 
+def test_hybrid_results_say_which_words_matched(indexed):
+    store, settings = indexed
+    searcher = Searcher(store, settings)
+    query = "token pruning for vision language models"
+    hybrid = searcher.search(query, mode="hybrid", limit=10)
+    words = {h.paper_id: h.reason for h in searcher.search(query, mode="keyword", limit=50)}
+    assert hybrid
+    for hit in hybrid:
+        if hit.paper_id in words:
+            # the keyword list's reason comes first, as fuse() orders the lists
+            assert hit.reason.startswith(words[hit.paper_id])
+        else:
+            assert hit.reason == "close in meaning"
+
+
 def test_meaning_is_found_without_the_words(indexed):
     store, settings = indexed
     searcher = Searcher(store, settings)

@@ -8,7 +8,10 @@ module keeps a search structure in step with it:
 - above it: a usearch HNSW graph persisted beside the database (``<tier>.usearch``
   with ``<tier>.json`` saying up to which stored ``seq`` it is current). ``sync()``
   adds what the store gained since; a crash between saving the graph and its state
-  only means the next sync adds the same vectors again (adding is idempotent).
+  only means the next sync adds the same vectors again (adding is idempotent). Search
+  opens the graph as a read-only memory map (``view=True``): it is never loaded into
+  the heap, and only the pages searches touch become resident (the kernel shares and
+  drops them as it needs). ``EF_SEARCH`` sets the recall it reaches.
 
 Filters are applied by over-fetching neighbours and asking the store which of them
 match; exact mode filters before ranking.
@@ -31,6 +34,12 @@ from paperwire.store.base import Store
 Vector = npt.NDArray[np.float32]
 _SYNC_BATCH = 20_000
 _OVERFETCH = (10, 100, 1000)
+#: HNSW beam width of a search (usearch ``expansion_search``). Short queries against
+#: abstracts are hard for a graph: the nearest papers are many and almost equally close.
+#: Recall@10 against exact search, 300,000 papers (benchmarks/search_speed.py copies),
+#: fast tier, connectivity 16: ef 128 0.81, 256 0.89, 512 0.93, 1024 0.95, 2048 0.96,
+#: at p95 ~2, ~4, ~8, ~6, ~9 ms (2 busy cores, noisy).
+EF_SEARCH = 2048
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +65,7 @@ class VectorSearch:
         directory: Path,
         *,
         hnsw_threshold: int = 200_000,
-        ef_search: int = 128,
+        ef_search: int = EF_SEARCH,
     ) -> None:
         self.store = store
         self.tier = tier
@@ -156,19 +165,28 @@ class VectorSearch:
             self._hnsw = Index.restore(str(self._graph_path), view=True)
             self._hnsw.expansion_search = self.ef_search
             return
+        # Filled in place, batch by batch: no second copy of the matrix while loading.
         ids: list[str] = []
-        chunks: list[npt.NDArray[np.float16]] = []
+        matrix: npt.NDArray[np.float32] | None = None
         after = 0
         while True:
             rows = self.store.vectors_after(self.tier, after=after, limit=_SYNC_BATCH)
             if not rows:
                 break
+            chunk = np.stack([_decode(r.vector) for r in rows])
+            if matrix is None:
+                capacity = max(self.store.count_vectors(self.tier), len(rows))
+                matrix = np.empty((capacity, chunk.shape[1]), dtype=np.float32)
+            if len(ids) + len(rows) > len(matrix):  # the store grew while loading
+                grown = np.empty((len(ids) + len(rows), matrix.shape[1]), dtype=np.float32)
+                grown[: len(ids)] = matrix[: len(ids)]
+                matrix = grown
+            matrix[len(ids) : len(ids) + len(rows)] = chunk
             ids.extend(r.paper_id for r in rows)
-            chunks.append(np.stack([_decode(r.vector) for r in rows]))
             after = rows[-1].seq
         self._ids = ids
         self._row_of = {pid: i for i, pid in enumerate(ids)}
-        self._matrix = np.concatenate(chunks).astype(np.float32) if chunks else None
+        self._matrix = None if matrix is None else matrix[: len(ids)]
 
     # -- searching ---------------------------------------------------------------------
 
