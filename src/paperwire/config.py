@@ -188,8 +188,8 @@ class Settings(BaseSettings):
         1,
         ge=1,
         le=64,
-        description="Processes that compose and render digests in parallel (large fan-outs; "
-        "1: all in the calling process).",
+        description="Processes that compose digests in parallel (1, all in the calling "
+        "process, is fastest on two cores).",
     )
     digest_send_rate: float = Field(
         20.0, ge=0, description="Most digests sent per second (0: as fast as the server takes)."

@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
 
-from paperwire.digest.compose import Composer, daily_period, latest_period, weekly_period
-from paperwire.digest.outbox import compose_due, compose_outbox, unpack
+from paperwire.digest.compose import (
+    Composer,
+    daily_period,
+    latest_period,
+    period_of,
+    weekly_period,
+)
+from paperwire.digest.outbox import compose_due, compose_outbox, decode
+from paperwire.digest.send import OutboxRenderer
 from paperwire.normalize import utcnow
 from paperwire.rank.trending import trending_scores
 from paperwire.store.base_digests import Preferences, Subscriber
@@ -29,6 +37,8 @@ def test_periods() -> None:
         date(2026, 7, 5),
         "weekly:2026-W27",
     )
+    assert period_of("weekly:2026-W27") == week
+    assert period_of("daily:2026-07-01") == daily_period(LATEST)
 
 
 def test_latest_period_is_the_latest_day_with_papers(site: Site) -> None:
@@ -167,13 +177,28 @@ def test_weekly_digests_cover_the_last_complete_week(site: Site) -> None:
     assert row == sub.id
 
 
-def test_outbox_rows_hold_the_rendered_message(site: Site) -> None:
+def test_outbox_rows_hold_the_composition_and_render_the_same_bytes(site: Site) -> None:
     [ada] = subscribe(site, ("ada@example.org", Preferences("daily", [], ["diffusion"])))
+    dry = compose_outbox(
+        site.store, site.settings, period=daily_period(LATEST), subscribers=[ada], dry_run=True
+    )
     compose_outbox(site.store, site.settings, period=daily_period(LATEST), subscribers=[ada])
     item = site.store.claim_outbox(claimed_by="test:1:x", now=datetime.now(UTC))
     assert item is not None and item.recipient == "ada@example.org"
-    message = unpack(item.message)
-    assert f"Message-ID: {item.message_id}".encode() in message
+    [digest] = dry.digests
+    groups = decode(item.content)
+    assert [h for h, _ in groups] == [g.heading for g in digest.groups]
+    assert [p for _, rows in groups for p, _ in rows] == list(digest.paper_ids)
+    # Rendered at send time, again and again (a re-send after a crash): the same bytes,
+    # even by another sender process with cold caches.
+    first = OutboxRenderer(site.store, site.settings).message(item)
+    again = OutboxRenderer(site.store, site.settings).message(item)
+    assert first == again
+    assert f"Message-ID: {item.message_id}".encode() in first
+    parsed = message_from_bytes(first, policy=policy.default)
+    assert parsed["Message-ID"] == item.message_id
+    html = parsed.get_body(("html",))
+    assert html is not None and "Unsubscribe" in html.get_content()
 
 
 def test_processes_compose_what_one_process_would(site: Site) -> None:

@@ -153,5 +153,9 @@ def test_kill_9_and_restart_sends_every_digest_once(site: Site, smtp_server: SMT
     assert sorted(by_recipient) == emails and all(len(v) == 1 for v in by_recipient.values())
     repeats = sum(n - 1 for n in ids.values())
     assert repeats <= kills  # ... and at most the one in flight at each kill, same Message-ID
+    by_id: dict[str, set[bytes]] = {}
+    for r in received:
+        by_id.setdefault(r.parse()["Message-ID"], set()).add(r.data)
+    assert all(len(v) == 1 for v in by_id.values())  # a repeat is the same bytes (rendered again)
     counts = site.store.outbox_counts()
     assert counts == {"queued": 0, "sending": 0, "sent": 1000, "failed": 0}

@@ -115,3 +115,12 @@ def test_a_closed_port_is_transient() -> None:
     with open_transport(f"smtp://127.0.0.1:{free_port()}", timeout=2) as transport:
         with pytest.raises(TransientMailError):
             transport.send(message())
+
+
+def test_quote_periods_does_what_smtplib_does() -> None:
+    import re
+
+    from paperwire.mail import quote_periods
+
+    for data in [b".a\r\n.b\r\nc.\r\n..\r\n", b"abc", b".", b"\r\n.\r\n", b"x\n.y\r.z", b""]:
+        assert quote_periods(data) == re.sub(rb"(?m)^\.", b"..", data)

@@ -1,17 +1,23 @@
 """Composing into the outbox: one row per (subscriber, period), written before anything
-is sent, holding the rendered message (and its Message-ID) and the papers it lists.
+is sent, holding the composition (the groups with their paper ids and reasons, as
+JSON), the Message-ID chosen for it, and the time it was composed.
+
+The message is rendered from the row when it is sent (``paperwire.digest.send``), the
+same bytes each time: the Message-ID and the date come from the row, the MIME boundary
+from the Message-ID, and the links are signed as of the row's time. So composing is
+choosing papers and writing one small row per digest.
 
 Rows are written in batches, each batch in one transaction together with the papers it
 lists (``digest_sent_papers``, so no later digest repeats them). A (subscriber, period)
 that has a row is never composed again, so composing twice (or after a crash half way)
-adds only what is missing. Messages are stored zlib-compressed.
+adds only what is missing.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import time
-import zlib
 import zoneinfo
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -28,8 +34,8 @@ from paperwire.digest.compose import (
     latest_period,
     weekly_period,
 )
-from paperwire.digest.render import Rendered, Renderer
-from paperwire.digest.subscriptions import Links
+from paperwire.digest.render import new_message_id
+from paperwire.digest.subscriptions import mail_domain
 from paperwire.normalize import utcnow
 from paperwire.store import open_store
 from paperwire.store.base import Store
@@ -40,12 +46,35 @@ BATCH = 2000
 FRESH_DAYS = 3
 
 
-def pack(message: bytes) -> bytes:
-    return zlib.compress(message, 1)
+#: Version of the stored composition.
+FORMAT = 1
 
 
-def unpack(stored: bytes) -> bytes:
-    return zlib.decompress(stored)
+def encode(digest: Digest) -> str:
+    """The composition of ``digest`` as stored in its outbox row: ``{"v": 1, "g":
+    [[heading, [[paper id, reason], ...]], ...]}``."""
+    groups = [[g.heading, [[i.paper.id, i.reason] for i in g.items]] for g in digest.groups]
+    return json.dumps({"v": FORMAT, "g": groups}, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(content: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The groups of a stored composition: (heading, [(paper id, reason), ...])."""
+    data = json.loads(content)
+    if data.get("v") != FORMAT:
+        raise ValueError(f"unknown outbox composition format {data.get('v')!r}")
+    return [(str(h), [(str(p), str(r)) for p, r in items]) for h, items in data["g"]]
+
+
+def entry_of(digest: Digest, domain: str) -> OutboxEntry:
+    sub = digest.subscriber
+    return OutboxEntry(
+        sub.id,
+        digest.period.key,
+        sub.email,
+        new_message_id(digest.period, sub.id, domain),
+        encode(digest),
+        digest.paper_ids,
+    )
 
 
 @dataclass(slots=True)
@@ -95,22 +124,21 @@ def compose_outbox(
     searching = time.perf_counter()
     composer.prefetch(t for s in todo for t in s.prefs.topics)
     report.search_seconds = time.perf_counter() - searching
-    links = Links.of(settings, store)
+    domain = mail_domain(settings)
     if workers > 1 and not dry_run and len(todo) > CHUNK:
-        _compose_in_processes(store, settings, composer, links, todo, report, workers)
+        _compose_in_processes(store, settings, composer, domain, todo, report, workers)
         report.searches = composer.searches
         report.seconds = time.perf_counter() - started
         return report
-    renderer = Renderer(settings, links)
-    # Compressing and writing a batch (zlib and SQLite leave the interpreter free) runs
-    # in a second thread while the next batch is composed.
+    # Writing a batch (SQLite leaves the interpreter free while it works) runs in a
+    # second thread while the next batch is composed.
     writer = ThreadPoolExecutor(1, thread_name_prefix="paperwire-outbox")
     pending: Future[int] | None = None
     try:
         for start in range(0, len(todo), BATCH):
             chunk = todo[start : start + BATCH]
             sent = store.sent_papers([s.id for s in chunk])
-            rendered: list[tuple[Subscriber, Rendered, tuple[str, ...]]] = []
+            entries: list[OutboxEntry] = []
             for subscriber in chunk:
                 digest = composer.compose(subscriber, sent.get(subscriber.id, frozenset()))
                 if digest is None:
@@ -118,12 +146,12 @@ def compose_outbox(
                 elif dry_run:
                     report.digests.append(digest)
                 else:
-                    rendered.append((subscriber, renderer.render(digest), digest.paper_ids))
+                    entries.append(entry_of(digest, domain))
             if pending is not None:
                 report.composed += pending.result()
                 pending = None
-            if rendered:
-                pending = writer.submit(_write, store, period, rendered)
+            if entries:
+                pending = writer.submit(store.add_outbox, entries, now=utcnow())
             if progress is not None:
                 progress(start + len(chunk), len(todo))
         if pending is not None:
@@ -140,42 +168,30 @@ def compose_outbox(
 # -- composing in several processes -------------------------------------------------------
 
 CHUNK = 500
-_worker: tuple[Composer, Renderer, Period] | None = None
+_worker: tuple[Composer, str] | None = None
 
 
-def _start_worker(
-    settings: Settings, period: Period, topics: dict[str, list[str]], links: Links
-) -> None:
+def _start_worker(settings: Settings, period: Period, topics: dict[str, list[str]]) -> None:
     global _worker
     store = open_store(settings.database_url)
     composer = Composer(store, settings, period, use_index=False)
     composer.preload(topics)
-    _worker = (composer, Renderer(settings, links), period)
+    _worker = (composer, mail_domain(settings))
 
 
 def _compose_chunk(
     chunk: list[Subscriber], sent: dict[int, set[str]]
 ) -> tuple[list[OutboxEntry], int]:
     assert _worker is not None, "the worker was not started"
-    composer, renderer, period = _worker
+    composer, domain = _worker
     entries: list[OutboxEntry] = []
     empty = 0
     for subscriber in chunk:
         digest = composer.compose(subscriber, sent.get(subscriber.id, frozenset()))
         if digest is None:
             empty += 1
-            continue
-        rendered = renderer.render(digest)
-        entries.append(
-            OutboxEntry(
-                subscriber.id,
-                period.key,
-                subscriber.email,
-                rendered.message_id,
-                pack(rendered.message),
-                digest.paper_ids,
-            )
-        )
+        else:
+            entries.append(entry_of(digest, domain))
     return entries, empty
 
 
@@ -183,13 +199,13 @@ def _compose_in_processes(
     store: Store,
     settings: Settings,
     composer: Composer,
-    links: Links,
+    domain: str,
     todo: list[Subscriber],
     report: ComposeReport,
     workers: int,
 ) -> None:
     context = multiprocessing.get_context("spawn")  # no threads or connections inherited
-    initargs = (settings, composer.period, composer.topics(), links)
+    initargs = (settings, composer.period, composer.topics())
     with ProcessPoolExecutor(
         workers, mp_context=context, initializer=_start_worker, initargs=initargs
     ) as pool:
@@ -210,16 +226,6 @@ def _collect(
     entries, empty = future.result()
     report.empty += empty
     report.composed += store.add_outbox(entries, now=utcnow())
-
-
-def _write(
-    store: Store, period: Period, rendered: list[tuple[Subscriber, Rendered, tuple[str, ...]]]
-) -> int:
-    entries = [
-        OutboxEntry(sub.id, period.key, sub.email, r.message_id, pack(r.message), ids)
-        for sub, r, ids in rendered
-    ]
-    return store.add_outbox(entries, now=utcnow())
 
 
 def compose_frequency(

@@ -8,18 +8,27 @@ at ``base_url`` (or its PDF and code).
 
 Fan-out renders many digests of the same papers, so one paper's card (HTML with its CSS
 inlined, and text) is rendered once per reason and reused; the frame around the cards
-is rendered and inlined per message. The message itself is written out directly
-(``build_message``): the standard library's ``email`` package spends milliseconds per
-message on header parsing, which a 100,000-subscriber fan-out cannot afford. What it
-writes is checked against the ``email`` parser in the tests.
+is rendered and inlined once per period with placeholders, which each message fills in
+(its address and signed links). The HTML part is 7-bit ASCII (other characters as
+character references) with one line per element, half the lines of quoted-printable for
+the receiving server to read; the text part is quoted-printable. The message itself is
+written out directly (``build_message``): the standard library's ``email`` package
+spends milliseconds per message on header parsing. What it writes is checked against
+the ``email`` parser in the tests.
+
+``Renderer.render_message`` is deterministic: the sender renders each outbox row when
+it sends it, and a row sent again after a crash gives the same bytes.
 """
 
 from __future__ import annotations
 
 import binascii
+import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.header import Header
 from email.message import EmailMessage
@@ -30,7 +39,7 @@ from typing import TYPE_CHECKING
 
 import css_inline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import escape
 
 from paperwire.config import Settings
 from paperwire.digest.subscriptions import Links, list_id, mail_domain
@@ -39,7 +48,7 @@ from paperwire.models import Paper
 from paperwire.normalize import utcnow
 
 if TYPE_CHECKING:
-    from paperwire.digest.compose import Digest, Item
+    from paperwire.digest.compose import Digest, Group, Item, Period
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -103,6 +112,32 @@ def quoted_printable(text: str) -> bytes:
     return encoded.replace(b"\n", b"\r\n")
 
 
+#: Longest line of a 7bit HTML part (RFC 5322 allows 998 octets).
+HTML_LINE = 990
+
+
+def html_7bit(html: str) -> bytes:
+    """``html`` as 7-bit ASCII with CRLF line ends: other characters as character
+    references (``·`` -> ``&#183;``), lines longer than ``HTML_LINE`` broken at a space
+    (whitespace, to HTML). Pieces that each end with a line break can be encoded apart
+    and joined. Unlike quoted-printable (76-character lines) this keeps one line per
+    element, so a digest is half as many lines for the receiving server to read."""
+    data = html.replace("\r\n", "\n").encode("ascii", "xmlcharrefreplace")
+    lines = data.split(b"\n")
+    out: list[bytes] = []
+    for line in lines:
+        while len(line) > HTML_LINE:
+            cut = line.rfind(b" ", 1, HTML_LINE)
+            if cut <= 0:  # no space to break at: break anyway (never seen in practice)
+                out.append(line[:HTML_LINE])
+                line = line[HTML_LINE:]
+            else:
+                out.append(line[:cut])
+                line = line[cut + 1 :]
+        out.append(line)
+    return b"\r\n".join(out)
+
+
 def build_message(
     *,
     headers: list[tuple[str, str]],
@@ -110,15 +145,19 @@ def build_message(
     html: bytes,
     boundary: str,
 ) -> bytes:
-    """A multipart/alternative message of ``text`` and ``html`` (both already UTF-8
-    quoted-printable, see ``quoted_printable``) after ``headers`` (in order)."""
+    """A multipart/alternative message of ``text`` (UTF-8 quoted-printable, see
+    ``quoted_printable``) and ``html`` (7-bit, see ``html_7bit``) after ``headers`` (in
+    order)."""
     out = [_address_header(n, v) if n in ("From", "To") else _header(n, v) for n, v in headers]
     out.append(b"MIME-Version: 1.0\r\n")
     out.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n\r\n'.encode())
-    for subtype, body in (("plain", text), ("html", html)):
+    for subtype, body, encoding in (
+        ("plain", text, "quoted-printable"),
+        ("html", html, "7bit"),
+    ):
         out.append(f"--{boundary}\r\n".encode())
         out.append(f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode())
-        out.append(b"Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+        out.append(f"Content-Transfer-Encoding: {encoding}\r\n\r\n".encode())
         out.append(body)
         if not body.endswith(b"\r\n"):
             out.append(b"\r\n")
@@ -127,10 +166,41 @@ def build_message(
 
 
 _CARD = re.compile(r"<!--card:(\d+)-->")
+# Placeholders for what differs between messages of one period: the frame is rendered
+# and its CSS inlined once per period with these, then filled in for each message.
+_EMAIL = "pwph-email-0"
+_PREFERENCES = "https://pwph.invalid/preferences"
+_UNSUBSCRIBE = "https://pwph.invalid/unsubscribe"
+_HEADING = "pwph-heading-0"
+
+
+def new_message_id(period: Period, subscriber_id: int, domain: str) -> str:
+    """A fresh Message-ID for the digest of ``subscriber_id`` (chosen once, at composing)."""
+    return f"<{period.slug}.{subscriber_id}.{secrets.token_hex(8)}@{domain}>"
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A period's HTML frame with its CSS inlined: the part before the groups (encoded),
+    a group's heading (with ``_HEADING``) and the footer (with the placeholders)."""
+
+    head: bytes
+    heading: str
+    footer: str
+
+
+def _lines(text: str) -> str:
+    """``text`` without leading and trailing line breaks, ending with one."""
+    return text.strip("\n") + "\n"
 
 
 class Renderer:
-    """Renders digests of one site; keep one for many digests (it caches cards)."""
+    """Renders digests of one site; keep one for many digests (it caches cards, headings
+    and each period's frame).
+
+    ``render_message`` is deterministic: the same composition, Message-ID and time give
+    the same bytes (the MIME boundary comes from the Message-ID, the links are signed
+    as of ``at``), so a message sent again after a crash is the one sent before."""
 
     def __init__(self, settings: Settings, links: Links) -> None:
         self.settings = settings
@@ -138,22 +208,28 @@ class Renderer:
         self.base_url = settings.base_url.rstrip("/")
         self.env = environment()
         self.css = stylesheet()
-        self.inliner = css_inline.CSSInliner(keep_style_tags=True)
+        # The stylesheet is inlined, not sent: only the dark-mode <style> block is kept.
+        self.inliner = css_inline.CSSInliner(keep_style_tags=True, extra_css=self.css)
         self.domain = mail_domain(settings)
         self.list_id = list_id(settings)
         self._frame = self.env.get_template("digest.html")
         self._text = self.env.get_template("digest.txt")
         self._card_html = self.env.get_template("_card.html")
         self._card_text = self.env.get_template("_card.txt")
-        self._cards: dict[tuple[str, str], tuple[bytes, str]] = {}
+        self._cards: dict[tuple[str, str], tuple[bytes, str, bytes]] = {}
+        self._frames: dict[tuple[str, str], _Frame] = {}
+        self._headings: dict[tuple[str, str, str], bytes] = {}
+        self._pieces: dict[str, bytes] = {}
+        self._titles: dict[str, str] = {}
 
     def paper_url(self, paper: Paper) -> str:
         from paperwire.web.templates import paper_url
 
         return self.base_url + paper_url(paper)
 
-    def _card(self, item: Item) -> tuple[bytes, str]:
-        """One paper's card: its HTML (CSS inlined, quoted-printable) and its text."""
+    def _card(self, item: Item) -> tuple[bytes, str, bytes]:
+        """One paper's card: its HTML (CSS inlined, quoted-printable), its text, and its
+        text quoted-printable with the line break after it."""
         key = (item.paper.id, item.reason)
         card = self._cards.get(key)
         if card is None:
@@ -168,65 +244,149 @@ class Renderer:
                 "summary": item.summary,
             }
             html = css_inline.inline_fragment(self._card_html.render(context), self.css)
-            card = (
-                quoted_printable(html.rstrip("\n") + "\n"),
-                self._card_text.render(context).rstrip(),
-            )
+            text = self._card_text.render(context).rstrip()
+            card = (html_7bit(_lines(html)), text, quoted_printable(text + "\n"))
             if len(self._cards) > 100_000:
                 self._cards.clear()
             self._cards[key] = card
         return card
 
+    def _frame_of(self, title: str, frequency: str) -> _Frame:
+        frame = self._frames.get((title, frequency))
+        if frame is None:
+            context = {
+                "title": title,
+                "frequency": frequency,
+                "email": _EMAIL,
+                "base_url": self.base_url,
+                "preferences_url": _PREFERENCES,
+                "unsubscribe_url": _UNSUBSCRIBE,
+            }
+            groups = [{"heading": _HEADING, "cards": [0]}]
+            html = self.inliner.inline(self._frame.render(context, groups=groups))
+            head, rest = html.split("<!--group-->", 1)
+            group, footer = rest.split("<!--groups-->", 1)
+            heading = group.split("<!--card:0-->", 1)[0]
+            frame = _Frame(html_7bit(_lines(head)), _lines(heading), _lines(footer))
+            self._frames[(title, frequency)] = frame
+        return frame
+
+    def _heading(self, frame: _Frame, title: str, heading: str) -> bytes:
+        key = (title, frame.heading, heading)
+        found = self._headings.get(key)
+        if found is None:
+            found = html_7bit(frame.heading.replace(_HEADING, str(escape(heading))))
+            if len(self._headings) > 100_000:
+                self._headings.clear()
+            self._headings[key] = found
+        return found
+
+    def _piece(self, text: str, *, keep: bool) -> bytes:
+        """A piece of the text part (whole lines), encoded; ``keep``: cache it."""
+        found = self._pieces.get(text) if keep else None
+        if found is None:
+            found = quoted_printable(text)
+            if keep:
+                if len(self._pieces) > 100_000:
+                    self._pieces.clear()
+                self._pieces[text] = found
+        return found
+
     def render(self, digest: Digest) -> Rendered:
+        """``digest`` as a new message (a fresh Message-ID, dated now)."""
         sub = digest.subscriber
-        unsubscribe = self.links.unsubscribe_url(sub.id)
-        context = {
-            "title": digest.title,
-            "frequency": digest.period.frequency,
-            "email": sub.email,
-            "base_url": self.base_url,
-            "preferences_url": self.links.preferences_url(sub.id),
-            "unsubscribe_url": unsubscribe,
-            "css": Markup(self.css),
-        }
-        cards: list[bytes] = []
-        groups_html = []
-        groups_text = []
-        for group in digest.groups:
-            numbers = []
-            texts = []
-            for item in group.items:
-                card_html, card_text = self._card(item)
-                numbers.append(len(cards))
-                cards.append(card_html)
-                texts.append(card_text)
-            groups_html.append({"heading": group.heading, "cards": numbers})
-            groups_text.append({"heading": group.heading, "text_cards": texts})
-        frame = self.inliner.inline(self._frame.render(context, groups=groups_html))
-        pieces = _CARD.split(frame)  # frame, card number, frame, card number, ..., frame
-        html = b"".join(
-            cards[int(piece)] if n % 2 else quoted_printable(piece.rstrip("\n") + "\n")
-            for n, piece in enumerate(pieces)
+        return self.render_message(
+            subscriber_id=sub.id,
+            email=sub.email,
+            period=digest.period,
+            groups=digest.groups,
+            message_id=new_message_id(digest.period, sub.id, self.domain),
+            at=utcnow(),
         )
-        text = quoted_printable(self._text.render(context, groups=groups_text))
-        nonce = secrets.token_hex(12)
-        message_id = f"<{digest.period.slug}.{sub.id}.{nonce[:16]}@{self.domain}>"
-        list_unsubscribe = f"<{unsubscribe}>"
+
+    def render_message(
+        self,
+        *,
+        subscriber_id: int,
+        email: str,
+        period: Period,
+        groups: Sequence[Group],
+        message_id: str,
+        at: datetime,
+    ) -> Rendered:
+        """The message of a composed digest; the same arguments give the same bytes."""
+        stamp = int(at.timestamp())
+        unsubscribe = self.links.unsubscribe_url(subscriber_id, at=stamp)
+        preferences = self.links.preferences_url(subscriber_id, at=stamp)
+        title = self._titles.get(period.key)
+        if title is None:
+            title = self._titles[period.key] = period.title
+        frame = self._frame_of(title, period.frequency)
+        html: list[bytes] = [frame.head]
+        text_groups = []
+        texts: list[bytes] = []
+        size = 0
+        for group in groups:
+            if not group.items:
+                continue
+            html.append(self._heading(frame, title, group.heading))
+            numbers = []
+            for item in group.items:
+                card_html, _, card_text = self._card(item)
+                html.append(card_html)
+                numbers.append(f"<!--card:{len(texts)}-->")
+                texts.append(card_text)
+                size += 1
+            text_groups.append({"heading": group.heading, "text_cards": numbers})
+        footer = (
+            frame.footer.replace(_EMAIL, str(escape(email)))
+            .replace(_PREFERENCES, str(escape(preferences)))
+            .replace(_UNSUBSCRIBE, str(escape(unsubscribe)))
+        )
+        html.append(html_7bit(footer))
+        context = {
+            "title": title,
+            "frequency": period.frequency,
+            "email": email,
+            "base_url": self.base_url,
+            "preferences_url": preferences,
+            "unsubscribe_url": unsubscribe,
+        }
+        text = self._text_part(self._text.render(context, groups=text_groups), texts)
+        boundary = "=_pw_" + hashlib.sha256(message_id.encode()).hexdigest()[:24]
+        subject = f"{title}: {size} paper{'s' if size != 1 else ''} for you"
         headers = [
-            ("Subject", digest.subject),
+            ("Subject", subject),
             ("From", self.settings.mail_from),
-            ("To", sub.email),
-            ("Date", format_datetime(utcnow(), usegmt=True)),
+            ("To", email),
+            ("Date", format_datetime(at.astimezone(UTC), usegmt=True)),
             ("Message-ID", message_id),
             ("List-Id", self.list_id),
-            ("List-Unsubscribe", list_unsubscribe),
+            ("List-Unsubscribe", f"<{unsubscribe}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("Auto-Submitted", "auto-generated"),
             ("Precedence", "bulk"),
         ]
-        boundary = f"=_pw_{nonce}"
-        message = build_message(headers=headers, text=text, html=html, boundary=boundary)
+        message = build_message(headers=headers, text=text, html=b"".join(html), boundary=boundary)
         return Rendered(message_id, message)
+
+    def _text_part(self, frame: str, cards: list[bytes]) -> bytes:
+        """The text frame (cards stand as ``<!--card:N-->``) with the cards spliced in,
+        encoded piece by piece: every piece but the last (the footer, with this reader's
+        links) repeats across messages and is encoded once."""
+        pieces = _CARD.split(frame)  # frame, card number, frame, ..., frame
+        out: list[bytes] = []
+        for n, piece in enumerate(pieces):
+            if n % 2:
+                out.append(cards[int(piece)])  # the card and its line break
+                continue
+            if n:
+                if not piece.startswith("\n"):  # a card not on a line of its own
+                    return quoted_printable(_CARD.sub(lambda _: "", frame))  # pragma: no cover
+                piece = piece[1:]
+            if piece:
+                out.append(self._piece(piece, keep=n < len(pieces) - 1))
+        return b"".join(out)
 
 
 def render_digest(settings: Settings, links: Links, digest: Digest) -> EmailMessage:

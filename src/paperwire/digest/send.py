@@ -1,12 +1,16 @@
-"""Sending the outbox: claim a row, send it, record it; one row at a time.
+"""Sending the outbox: claim a row, render it, send it, record it; one row at a time.
 
 Each row goes ``queued`` -> ``sending`` (claimed by this sender, committed before the SMTP
 transaction starts) -> ``sent`` (after the server accepted it, committed together with the
 claim of the next row, so one commit a message and still one row ``sending``). A sender
 killed between the two leaves at most one row ``sending``; the next sender on the same
 host sees that its claimant's process is gone (or, from another host, that the claim is
-older than ``LEASE``) and sends it again, with the same Message-ID (see
-``docs/digests.md`` for what that window means).
+older than ``LEASE``) and sends it again: rendered from the same row, it is the same
+bytes with the same Message-ID (see ``docs/digests.md`` for what that window means).
+
+The message is rendered from the row's composition here (``OutboxRenderer``), not at
+composing: papers, summaries and cards are kept for the whole pass, so a message costs
+a fraction of a millisecond of rendering.
 
 Temporary failures (4xx, timeouts, dropped connections) put the row back with a
 doubling wait (``digest_retry_seconds``) until ``digest_max_attempts``; permanent ones
@@ -27,9 +31,15 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from paperwire.config import Settings
-from paperwire.digest.outbox import unpack
+from paperwire.digest.compose import Group, Item, Period, period_of
+from paperwire.digest.outbox import decode
+from paperwire.digest.render import Renderer
+from paperwire.digest.subscriptions import Links
+from paperwire.digest.summary import summarize
 from paperwire.mail import PermanentMailError, TransientMailError, Transport, open_transport
+from paperwire.models import Paper
 from paperwire.store.base import Store
+from paperwire.store.base_digests import OutboxItem
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +72,59 @@ def claimant_is_dead(claimed_by: str) -> bool:
     except PermissionError:
         return False
     return False
+
+
+class OutboxRenderer:
+    """Renders claimed outbox rows into messages, keeping the papers, their summaries and
+    the renderer's cards for the whole pass. The same row renders to the same bytes."""
+
+    #: Papers kept between messages (a period's digests share a few hundred).
+    KEEP = 20_000
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.renderer = Renderer(settings, Links.of(settings, store))
+        self._papers: dict[str, Paper] = {}
+        self._summaries: dict[str, str] = {}
+        self._periods: dict[str, Period] = {}
+
+    def message(self, item: OutboxItem) -> bytes:
+        groups = decode(item.content)
+        papers = self._papers
+        missing = [pid for _, rows in groups for pid, _ in rows if pid not in papers]
+        if missing:
+            if len(papers) + len(missing) > self.KEEP:
+                papers.clear()
+                self._summaries.clear()
+                missing = [pid for _, rows in groups for pid, _ in rows]
+            papers.update(self.store.get_papers(missing))
+        period = self._periods.get(item.period)
+        if period is None:
+            period = self._periods[item.period] = period_of(item.period)
+        built: list[Group] = []
+        for heading, rows in groups:
+            # A paper deleted since composing is left out; the rest is sent as composed.
+            items = [
+                Item(papers[pid], reason, self._summary(papers[pid]))
+                for pid, reason in rows
+                if pid in papers
+            ]
+            built.append(Group(heading, items))
+        rendered = self.renderer.render_message(
+            subscriber_id=item.subscriber_id,
+            email=item.recipient,
+            period=period,
+            groups=built,
+            message_id=item.message_id,
+            at=item.created_at,
+        )
+        return rendered.message
+
+    def _summary(self, paper: Paper) -> str:
+        found = self._summaries.get(paper.id)
+        if found is None:
+            found = self._summaries[paper.id] = summarize(paper.abstract)
+        return found
 
 
 @dataclass(slots=True)
@@ -104,6 +167,8 @@ def send_outbox(
     interval = 1.0 / settings.digest_send_rate if settings.digest_send_rate > 0 else 0.0
     own = transport is None
     transport = transport or open_transport(settings.smtp_url, timeout=settings.smtp_timeout)
+    renderer = OutboxRenderer(store, settings)
+
     next_at = time.monotonic()
     delivered: int | None = None  # sent, to be recorded with the next claim
     try:
@@ -124,7 +189,7 @@ def send_outbox(
                 next_at = max(next_at, time.monotonic() - interval) + interval
             try:
                 transport.send_bytes(
-                    unpack(item.message), sender=envelope_from, recipients=[item.recipient]
+                    renderer.message(item), sender=envelope_from, recipients=[item.recipient]
                 )
             except TransientMailError as exc:
                 if item.attempts >= settings.digest_max_attempts:

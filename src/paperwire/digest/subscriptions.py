@@ -21,11 +21,12 @@ import zoneinfo
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from email_validator import EmailNotValidError, validate_email
-from itsdangerous import BadSignature, SignatureExpired
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from paperwire.config import Settings
 from paperwire.mail import MailError, open_transport
@@ -44,6 +45,32 @@ MAX_CATEGORIES = 30
 #: Seconds before a second confirmation mail goes to the same address.
 RESEND_AFTER = 600.0
 _CATEGORY_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-.")
+
+
+class _SignedAt(TimestampSigner):
+    """Signs with a given time instead of now, so a message rendered again (a re-send
+    after a crash) carries the very same links."""
+
+    def __init__(self, *args: Any, at: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._at = at
+
+    def get_timestamp(self) -> int:
+        return self._at
+
+
+@lru_cache(maxsize=64)
+def _serializer_at(key: str, purpose: str, at: int) -> URLSafeTimedSerializer:
+    salt = serializer(key, purpose).salt
+    return URLSafeTimedSerializer(key, salt=salt, signer=_SignedAt, signer_kwargs={"at": at})
+
+
+def _signed(key: str, purpose: str, value: Any, at: int | None) -> str:
+    if at is None:
+        return serializer(key, purpose).dumps(value)
+    token = _serializer_at(key, purpose, at).dumps(value)
+    assert isinstance(token, str)
+    return token
 
 
 class InvalidToken(ValueError):
@@ -166,15 +193,16 @@ class Links:
         except (KeyError, TypeError) as exc:
             raise InvalidToken("this link is not a confirmation link") from exc
 
-    def preferences_url(self, subscriber_id: int) -> str:
-        token = serializer(self.key, "preferences").dumps(subscriber_id)
+    def preferences_url(self, subscriber_id: int, *, at: int | None = None) -> str:
+        """``at``: sign as of that Unix time (the link expires counting from then)."""
+        token = _signed(self.key, "preferences", subscriber_id, at)
         return self._url("/subscribe/preferences", token)
 
     def read_preferences(self, token: str) -> int:
         return self._id(self._load("preferences", token, self.preferences_days * 86400))
 
-    def unsubscribe_url(self, subscriber_id: int) -> str:
-        token = serializer(self.key, "unsubscribe").dumps(subscriber_id)
+    def unsubscribe_url(self, subscriber_id: int, *, at: int | None = None) -> str:
+        token = _signed(self.key, "unsubscribe", subscriber_id, at)
         return self._url("/subscribe/unsubscribe", token)
 
     def read_unsubscribe(self, token: str) -> int:

@@ -43,28 +43,31 @@ class Subscriber:
 
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
-    """A composed digest, ready to be written to the outbox with the papers it holds."""
+    """A composed digest, ready to be written to the outbox with the papers it holds:
+    ``content`` is the composition (``paperwire.digest.outbox.encode``), not the message."""
 
     subscriber_id: int
     period: str
     recipient: str
     message_id: str
-    message: bytes
+    content: str
     paper_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class OutboxItem:
-    """An outbox row claimed for sending."""
+    """An outbox row claimed for sending; ``created_at`` (when it was composed) is the
+    message's ``Date`` and the time its links are signed at."""
 
     id: int
     subscriber_id: int
     period: str
     recipient: str
     message_id: str
-    message: bytes
+    content: str
     attempts: int
     claimed_by: str
+    created_at: datetime
 
 
 class DigestStore(Protocol):

@@ -26,7 +26,10 @@ SQLITE: list[tuple[str, list[str]]] = [
             )
             """,
             "CREATE INDEX subscribers_status ON subscribers (status, frequency)",
-            # One row per (subscriber, period), written before anything is sent.
+            # One row per (subscriber, period), written before anything is sent. ``content``
+            # is the composition (JSON: the groups, their paper ids and reasons); the
+            # message is rendered from it at send time, the same bytes every time (its
+            # Message-ID, Date and tokens come from the row).
             # status: queued, sending (claimed by ``claimed_by``), sent, failed
             """
             CREATE TABLE digest_outbox (
@@ -35,7 +38,7 @@ SQLITE: list[tuple[str, list[str]]] = [
                 period TEXT NOT NULL,
                 recipient TEXT NOT NULL,
                 message_id TEXT NOT NULL,
-                message BLOB NOT NULL,
+                content TEXT NOT NULL,
                 papers INTEGER NOT NULL,
                 status TEXT NOT NULL DEFAULT 'queued',
                 attempts INTEGER NOT NULL DEFAULT 0,

@@ -221,18 +221,22 @@ class DigestSupport:
         stamp = _iso(now)
         added = 0
         sent: list[tuple[int, str, str]] = []
+        insert = (
+            "INSERT OR IGNORE INTO digest_outbox (subscriber_id, period, recipient,"
+            " message_id, content, papers, status, next_attempt_at, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        )
         with self.atomic():
+            execute = self._conn.execute
             for entry in entries:
-                cursor = self._conn.execute(
-                    "INSERT OR IGNORE INTO digest_outbox (subscriber_id, period, recipient,"
-                    " message_id, message, papers, status, next_attempt_at, created_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                cursor = execute(
+                    insert,
                     (
                         entry.subscriber_id,
                         entry.period,
                         entry.recipient,
                         entry.message_id,
-                        entry.message,
+                        entry.content,
                         len(entry.paper_ids),
                         QUEUED,
                         stamp,
@@ -258,8 +262,8 @@ class DigestSupport:
             if sent is not None:
                 self._mark_sent(sent, now)
             row = self._conn.execute(
-                "SELECT id, subscriber_id, period, recipient, message_id, message, attempts"
-                " FROM digest_outbox WHERE status = ? AND next_attempt_at <= ?"
+                "SELECT id, subscriber_id, period, recipient, message_id, content, attempts,"
+                " created_at FROM digest_outbox WHERE status = ? AND next_attempt_at <= ?"
                 " ORDER BY next_attempt_at, id LIMIT 1",
                 (QUEUED, _iso(now)),
             ).fetchone()
@@ -271,7 +275,15 @@ class DigestSupport:
                 (SENDING, claimed_by, _iso(now), row[0]),
             )
         return OutboxItem(
-            row[0], row[1], row[2], row[3], row[4], bytes(row[5]), row[6] + 1, claimed_by
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            row[4],
+            row[5],
+            row[6] + 1,
+            claimed_by,
+            datetime.fromisoformat(row[7]),
         )
 
     def release_orphans(self, *, is_dead: Callable[[str], bool], stale_before: datetime) -> int:
