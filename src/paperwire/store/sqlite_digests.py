@@ -5,9 +5,7 @@ subscriptions, the digest outbox and what each subscriber was sent.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +22,7 @@ from paperwire.store.base_digests import (
     Preferences,
     Subscriber,
 )
+from paperwire.store.sqlite_base import SQLiteParts
 
 _SUBSCRIBER = (
     "SELECT id, email, status, frequency, categories, topics, timezone, created_at,"
@@ -46,18 +45,7 @@ def _subscriber(row: Sequence[Any]) -> Subscriber:
     return Subscriber(row[0], row[1], row[2], prefs, created, _when(row[8]), _when(row[9]), row[10])
 
 
-class DigestSupport:
-    _conn: sqlite3.Connection
-
-    def _require_schema(self) -> None:
-        raise NotImplementedError
-
-    def _db(self) -> sqlite3.Connection:
-        raise NotImplementedError
-
-    def atomic(self) -> AbstractContextManager[None]:
-        raise NotImplementedError
-
+class DigestSupport(SQLiteParts):
     # -- subscribers ----------------------------------------------------------------------
 
     def request_subscription(
