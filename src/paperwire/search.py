@@ -27,7 +27,7 @@ from paperwire.errors import PaperwireError
 from paperwire.index.embed import Embedder, load_embedder
 from paperwire.index.jobs import FAST, QUALITY
 from paperwire.index.keyword import KeywordIndex
-from paperwire.index.semantic import Neighbour, VectorSearch
+from paperwire.index.semantic import EF_NUDGE, Neighbour, VectorSearch
 from paperwire.models import Filters, Scored
 from paperwire.normalize import title_key
 from paperwire.store.base import Store
@@ -120,13 +120,16 @@ class Searcher:
         return self._embedders[tier]
 
     def _semantic_lists(
-        self, query: str, depth: int, filters: Filters, exclude: frozenset[str] = frozenset()
+        self, query: str, depth: int, filters: Filters, *, nudge: bool = False
     ) -> list[Ranked]:
+        """The vector lists of the tiers that count. ``nudge``: the fast tier only nudges
+        a keyword ranking (hybrid, no quality tier), so its graph search may be narrower."""
         lists = []
         tiers = (FAST, QUALITY) if self._has_quality else (FAST,)
         for tier in tiers:
             vector = self._embedder(tier).encode([query])[0]
-            found = self.vectors[tier].search(vector, limit=depth, filters=filters, exclude=exclude)
+            ef = EF_NUDGE if nudge and tier == FAST else None
+            found = self.vectors[tier].search(vector, limit=depth, filters=filters, ef=ef)
             lists.append(_meaning(found, tier))
         return lists
 
@@ -149,7 +152,7 @@ class Searcher:
             # Reasons only for the papers that make the cut (see _with_keyword_reasons).
             hits = self.keyword.search(query, limit=depth, filters=filters, explain=False)
             lists.append(_words(hits))
-        semantic = self._semantic_lists(query, depth, filters)
+        semantic = self._semantic_lists(query, depth, filters, nudge=mode == "hybrid")
         if mode == "semantic":
             weights = {QUALITY: 1.0} if self._has_quality else {FAST: 1.0}
             return fuse(semantic, weights, limit=limit)

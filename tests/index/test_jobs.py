@@ -144,6 +144,13 @@ def test_hnsw_mode_matches_exact_search_and_catches_up(indexed):
         b = {n.paper_id for n in graph.search(v, limit=10)}
         overlap += len(a & b)
     assert overlap / (10 * len(queries)) >= 0.9
+    # A search with its own beam width (hybrid's nudge) answers, and the next search
+    # uses the graph's own width again.
+    v = embedder.encode([queries[0]])[0]
+    full = [n.paper_id for n in graph.search(v, limit=10)]
+    narrow = graph.search(v, limit=10, ef=10)
+    assert len(narrow) == 10
+    assert [n.paper_id for n in graph.search(v, limit=10)] == full
     # a new paper reaches the graph with the next sync
     paper = Paper(
         id="2699.00002",

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,8 +39,13 @@ _OVERFETCH = (10, 100, 1000)
 #: abstracts are hard for a graph: the nearest papers are many and almost equally close.
 #: Recall@10 against exact search, 300,000 papers (benchmarks/search_speed.py copies),
 #: fast tier, connectivity 16: ef 128 0.81, 256 0.89, 512 0.93, 1024 0.95, 2048 0.96,
-#: at p95 ~2, ~4, ~8, ~6, ~9 ms (2 busy cores, noisy).
-EF_SEARCH = 2048
+#: at p95 ~2, ~4, ~8, ~6, ~9 ms (2 busy cores, noisy). At 1,000,000 papers (quiet):
+#: ef 2048 0.949, 3072 0.956, semantic p95 20 and 34 ms.
+EF_SEARCH = 3072
+#: The beam width where vectors only nudge a keyword ranking (hybrid search on the fast
+#: tier, weight 0.1): at 1,000,000 papers its top 10 share 0.93 with ef 2048's, at a
+#: fifth of the time (p50 2.5 vs 13.2 ms, ``benchmarks/search_speed.py``).
+EF_NUDGE = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +78,7 @@ class VectorSearch:
         self.directory = directory
         self.hnsw_threshold = hnsw_threshold
         self.ef_search = ef_search
+        self._ef_lock = threading.Lock()
         self._ids: list[str] = []
         self._row_of: dict[str, int] = {}
         self._matrix: npt.NDArray[np.float32] | None = None
@@ -211,11 +218,14 @@ class VectorSearch:
         limit: int = 20,
         filters: Filters | None = None,
         exclude: frozenset[str] = frozenset(),
+        ef: int | None = None,
     ) -> list[Neighbour]:
+        """The ``limit`` nearest papers; ``ef`` overrides the HNSW beam width (exact
+        search ignores it)."""
         self._load()
         filters = filters or Filters()
         if self._hnsw is not None:
-            return self._search_hnsw(query, limit, filters, exclude)
+            return self._search_hnsw(query, limit, filters, exclude, ef or self.ef_search)
         if self._matrix is None:
             return []
         scores = self._matrix @ np.asarray(query, dtype=np.float32)
@@ -237,13 +247,15 @@ class VectorSearch:
         return [Neighbour(self._ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
 
     def _search_hnsw(
-        self, query: Vector, limit: int, filters: Filters, exclude: frozenset[str]
+        self, query: Vector, limit: int, filters: Filters, exclude: frozenset[str], ef: int
     ) -> list[Neighbour]:
         wanted = limit + len(exclude)
         found: list[Neighbour] = []
         for factor in _OVERFETCH if not filters.is_empty else (1,):
             count = min(wanted * factor, len(self._hnsw))
-            matches = self._hnsw.search(np.asarray(query, dtype=np.float32), count, threads=1)
+            with self._ef_lock:  # the beam width is a setting of the shared graph
+                self._hnsw.expansion_search = ef
+                matches = self._hnsw.search(np.asarray(query, dtype=np.float32), count, threads=1)
             keys = [int(k) for k in matches.keys]
             ids = self.store.ids_for_keys(keys)
             candidates = [
