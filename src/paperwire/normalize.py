@@ -119,3 +119,14 @@ def parse_day(value: str) -> date:
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
+
+
+def email_address(raw: str) -> str:
+    """A mail address as email-validator normalises it (the domain lower-cased; no DNS
+    lookup, so it works offline). Raises ``ValueError`` saying what is wrong."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None

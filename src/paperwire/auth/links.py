@@ -14,16 +14,16 @@ answer is the same either way, and the same when the per-address limit swallows 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from urllib.parse import urlencode
 
-from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature
 
 from paperwire.auth.models import User
 from paperwire.config import Settings
 from paperwire.mail import open_transport
+from paperwire.normalize import email_address, utcnow
 from paperwire.signing import new_token, serializer, token_hash
 from paperwire.store import Store
 
@@ -38,17 +38,12 @@ class LinkError(ValueError):
     """A sign-in link that cannot be used; the message says why, for the reader."""
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def normalize_email(raw: str) -> str:
     """The address as accounts are keyed: validated, then lower-cased."""
     try:
-        checked = validate_email(raw.strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
+        return email_address(raw).lower()
+    except ValueError as exc:
         raise BadEmail(str(exc)) from None
-    return checked.normalized.lower()
 
 
 @dataclass(frozen=True, slots=True)

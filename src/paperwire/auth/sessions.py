@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature
 
-from paperwire.auth.links import utcnow
 from paperwire.auth.models import User
 from paperwire.config import Settings
+from paperwire.normalize import utcnow
 from paperwire.signing import new_token, serializer, token_hash
 from paperwire.store import Store
 

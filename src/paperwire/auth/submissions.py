@@ -14,7 +14,6 @@ import re
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from paperwire.auth.links import utcnow
 from paperwire.auth.models import (
     SUBMITTED_FEED,
     DuplicateSubmission,
@@ -25,6 +24,7 @@ from paperwire.auth.models import (
 from paperwire.config import Settings
 from paperwire.errors import ParseError, SourceError
 from paperwire.models import Paper
+from paperwire.normalize import utcnow
 from paperwire.sources.arxiv_atom import ArxivAnswerError, read_page
 from paperwire.sources.http import PoliteClient
 from paperwire.store import Store

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from paperwire.auth.links import BadEmail, normalize_email, utcnow
+from paperwire.auth.links import BadEmail, normalize_email
 from paperwire.auth.models import ROLES, User
 from paperwire.auth.sessions import new_api_token
 from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
+from paperwire.normalize import utcnow
 from paperwire.store import Store
 
 

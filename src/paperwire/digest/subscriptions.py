@@ -25,12 +25,11 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from paperwire.config import Settings
 from paperwire.mail import MailError, open_transport
-from paperwire.normalize import utcnow
+from paperwire.normalize import email_address, utcnow
 from paperwire.signing import secret_key, serializer
 from paperwire.store.base import Store
 from paperwire.store.base_digests import Preferences, Subscriber
@@ -86,14 +85,6 @@ class Request:
     errors: dict[str, str] = field(default_factory=dict)
 
 
-def normalize_email(email: str) -> str:
-    """The address as email-validator normalises it (no DNS lookups); raises ValueError."""
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from None
-
-
 def split_topics(topics: str | list[str]) -> list[str]:
     """Topics from a comma or newline separated text (or a list), whitespace collapsed,
     duplicates (ignoring case) dropped."""
@@ -118,7 +109,7 @@ def validate_request(
 ) -> Request:
     req = Request(email=email.strip())
     try:
-        req.email = normalize_email(email)
+        req.email = email_address(email)
     except ValueError:
         req.errors["email"] = "Enter an email address such as ada@example.org."
     if frequency in FREQUENCIES:
