@@ -65,4 +65,27 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(hf.router)
     app.include_router(feed_routes.router)
     app.include_router(ops.router)
+    build_routes(app)
     return app
+
+
+def build_routes(app: FastAPI) -> None:
+    """Build every route's parameter models now, in this one thread.
+
+    FastAPI builds them on a route's first match. Building silences one pydantic warning
+    with ``warnings.catch_warnings``, which swaps process-wide state and so is not safe
+    across threads: first requests arriving in several threads at once could see the
+    warning escape as an error. Matching a path that no route serves visits every route;
+    the OpenAPI schema builds the fields of the parameter models (``SearchIn``, ...).
+    """
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/\x00",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+    }
+    for route in app.router.routes:
+        route.matches(scope)
+    app.openapi()
