@@ -25,9 +25,9 @@ from typing import Literal
 from paperwire.config import Settings, index_directory
 from paperwire.errors import PaperwireError
 from paperwire.index.embed import Embedder, load_embedder
-from paperwire.index.jobs import FAST, QUALITY
 from paperwire.index.keyword import KeywordIndex
 from paperwire.index.semantic import EF_NUDGE, Neighbour, VectorSearch
+from paperwire.index.tiers import FAST, QUALITY
 from paperwire.models import Filters, Scored
 from paperwire.normalize import title_key
 from paperwire.store.base import Store
