@@ -11,12 +11,20 @@ from datetime import UTC, date, datetime
 # A LaTeX forced line break ("\\" followed by a newline or the end) inside a title.
 _LATEX_BREAK = re.compile(r"\\\\(?=\s|$)")
 
-_NEW_ID = re.compile(r"^(\d{4}\.\d{4,5})(?:v(\d+))?$")
-_OLD_ID = re.compile(r"^([a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?$")
+# The arXiv id, the one place its pattern is written. New style (April 2007 on):
+# YYMM.NNNN through 1412, YYMM.NNNNN from 1501. Old style (1991 to March 2007):
+# archive(.XX)/YYMMNNN. Versions: "v" and at most VERSION_DIGITS digits.
+ARXIV_ID_PATTERN = r"(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})"
+VERSION_DIGITS = 9
+_NEW_ID = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})")
+_OLD_ID = re.compile(r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/(\d{2})(\d{2})(\d{3})")
 _ID_IN_URL = re.compile(
     r"(?:arxiv\.org/(?:abs|pdf|html)/|oai:arXiv\.org:|arXiv:|^)"
-    r"((?:\d{4}\.\d{4,5})|(?:[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}))(?:v(\d+))?(?:\.pdf)?/?$"
+    rf"({ARXIV_ID_PATTERN})(?:v(\d{{1,{VERSION_DIGITS}}}))?(?:\.pdf)?/?$"
 )
+#: Characters no stored text may hold: C0 controls but tab, newline and carriage return;
+#: DEL and the C1 controls; lone surrogates and U+FFFE/U+FFFF, which XML 1.0 cannot carry.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 _GITHUB = re.compile(
     r"github\.com/([A-Za-z0-9][A-Za-z0-9\-]{0,38})/([A-Za-z0-9_.\-]+)", re.IGNORECASE
@@ -45,17 +53,39 @@ def clean_optional(text: str | None) -> str | None:
 
 
 def split_arxiv_id(raw: str) -> tuple[str, int | None] | None:
-    """``"http://arxiv.org/abs/2401.01234v2"`` -> ``("2401.01234", 2)``; None if not an arXiv id."""
+    """``"http://arxiv.org/abs/2401.01234v2"`` -> ``("2401.01234", 2)``; None if not a real
+    arXiv id (see ``is_arxiv_id``) or its version has more than ``VERSION_DIGITS`` digits."""
     raw = raw.strip()
     match = _ID_IN_URL.search(raw)
-    if match is None:
+    if match is None or not is_arxiv_id(match.group(1)):
         return None
     version = match.group(2)
     return match.group(1), int(version) if version else None
 
 
 def is_arxiv_id(value: str) -> bool:
-    return bool(_NEW_ID.match(value) or _OLD_ID.match(value))
+    """Whether ``value`` is an arXiv id that can exist (without version).
+
+    New style ``YYMM.NNNN`` (0704 to 1412) or ``YYMM.NNNNN`` (1501 on), month 01-12, year at
+    most the current one; old style ``archive(.XX)/YYMMNNN``, month 01-12, years 91 to 07.
+    The number is never all zeros. ``2513.00001`` and ``9999.99999`` are not ids.
+    """
+    if (new := _NEW_ID.fullmatch(value)) is not None:
+        year, month, number = int(new[1]), int(new[2]), new[3]
+        if not 1 <= month <= 12 or (year, month) < (7, 4) or not int(number):
+            return False
+        if (len(number) == 4) != (year < 15):
+            return False
+        return 2000 + year <= datetime.now(UTC).year
+    if (old := _OLD_ID.fullmatch(value)) is not None:
+        year, month = int(old[1]), int(old[2])
+        return 1 <= month <= 12 and (year >= 91 or year <= 7) and bool(int(old[3]))
+    return False
+
+
+def strip_control(text: str) -> str:
+    """``text`` without the characters of ``CONTROL_CHARS`` (tabs and newlines stay)."""
+    return CONTROL_CHARS.sub("", text) if CONTROL_CHARS.search(text) else text
 
 
 def find_github_repo(*texts: str | None) -> str | None:

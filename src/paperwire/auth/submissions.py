@@ -1,9 +1,11 @@
 """Submitting a paper to the daily feed by its arXiv id or address.
 
 ``submit_paper`` checks in this order, cheapest first, and fetches only when it has to:
-a reference that is no arXiv id (400, nothing fetched), a paper already on the daily feed
-(409), a reader past the daily cap (429), an id arXiv does not know (404), a paper whose
-first version is older than ``submission_max_age_days`` (422). The paper is then
+a reference that is no real arXiv id (400, nothing fetched; ``normalize.is_arxiv_id``), a
+paper already on the daily feed (409), a reader past the daily cap (429), an id arXiv does
+not know (404), a record of arXiv that fails the gate every stored paper passes
+(``paperwire.gate``: 502, with the reason), a paper whose first version is older than
+``submission_max_age_days`` (422). The paper is then
 upserted and put on the feed of the day of ``now`` in one transaction (which checks the
 duplicate and the cap again, so concurrent submissions cannot pass them).
 """
@@ -23,14 +25,13 @@ from paperwire.auth.models import (
 )
 from paperwire.config import Settings
 from paperwire.errors import ParseError, SourceError
-from paperwire.models import Paper
-from paperwire.normalize import utcnow
+from paperwire.gate import check_paper
+from paperwire.models import Paper, Rejected
+from paperwire.normalize import split_arxiv_id, utcnow
 from paperwire.sources.arxiv_atom import ArxivAnswerError, read_page
 from paperwire.sources.http import PoliteClient
 from paperwire.store import Store
 
-_NEW = re.compile(r"(\d{2})(\d{2})\.(\d{4,5})(?:v\d+)?")
-_OLD = re.compile(r"([a-z][a-z\-]*(?:\.[A-Z]{2})?)/(\d{2})(\d{2})(\d{3})(?:v\d+)?")
 _VERSION = re.compile(r"v\d+$")
 _HOSTS = ("arxiv.org", "www.arxiv.org", "export.arxiv.org")
 MAX_REFERENCE = 200
@@ -72,15 +73,10 @@ def parse_reference(raw: str) -> str:
             raise bad
     elif text.lower().startswith("arxiv:"):
         text = text[len("arxiv:") :]
-    if (match := _NEW.fullmatch(text)) is not None:
-        month = int(match[2])
-    elif (match := _OLD.fullmatch(text)) is not None:
-        month = int(match[3])
-    else:
+    split = split_arxiv_id(text)  # a real arXiv id (normalize.is_arxiv_id), nothing around it
+    if split is None or split[0] != _VERSION.sub("", text):
         raise bad
-    if not 1 <= month <= 12:
-        raise bad
-    return _VERSION.sub("", text)
+    return split[0]
 
 
 def fetch_arxiv_paper(settings: Settings, paper_id: str) -> Paper | None:
@@ -109,6 +105,11 @@ def fetch_arxiv_paper(settings: Settings, paper_id: str) -> Paper | None:
     for record in page.records:
         if isinstance(record, Paper) and record.id == paper_id:
             return record
+    for record in page.records:
+        if isinstance(record, Rejected):  # arXiv's record failed the gate (paperwire.gate)
+            raise SubmissionError(
+                502, f"arXiv's record of {paper_id} cannot be kept: {record.reason}"
+            )
     return None
 
 
@@ -130,6 +131,10 @@ def submit_paper(
     paper = fetch_arxiv_paper(settings, paper_id)
     if paper is None:
         raise SubmissionError(404, f"arXiv has no paper {paper_id}")
+    try:
+        paper = check_paper(paper)  # the gate every stored paper passes (paperwire.gate)
+    except ValueError as exc:
+        raise SubmissionError(502, f"arXiv's record of {paper_id} cannot be kept: {exc}") from None
     if paper.published_at is None:
         raise SubmissionError(422, f"arXiv gives no date for the first version of {paper_id}")
     oldest = now - timedelta(days=settings.submission_max_age_days)

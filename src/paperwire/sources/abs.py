@@ -35,14 +35,15 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import IO
 
-from paperwire.models import Author, Paper, Rejected
+from paperwire.gate import gate_record, shown
+from paperwire.models import Author, Paper
 from paperwire.normalize import (
     clean_optional,
     clean_text,
     find_github_repo,
-    is_arxiv_id,
     split_arxiv_id,
 )
 from paperwire.sources.base import Record
@@ -184,11 +185,11 @@ def _date(value: str) -> datetime:
     text = _SIZE.sub("", value).strip()
     try:
         parsed = parsedate_to_datetime(text)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"bad date {text!r}") from exc
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"bad date {shown(text)}") from None
 
 
 def _categories(value: str | None) -> list[str]:
@@ -230,8 +231,8 @@ def parse_abs_text(text: str) -> Paper:
 
     raw_id = next((values[k] for k in _ID_KEYS if k in values), "").strip()
     split = split_arxiv_id(raw_id) if raw_id else None
-    if split is None or not is_arxiv_id(split[0]):
-        raise ValueError(f"missing or invalid arXiv id {raw_id!r}")
+    if split is None:
+        raise ValueError(f"missing or invalid arXiv id {shown(raw_id)}")
     paper_id = split[0]
     title = clean_text(values.get("title"))
     if not title:
@@ -262,7 +263,4 @@ def parse_abs_text(text: str) -> Paper:
 
 def parse_abs(stream: IO[bytes], *, origin: str) -> Iterator[Record]:
     text = _decode(stream.read())
-    try:
-        yield parse_abs_text(text)
-    except (ValueError, KeyError, IndexError) as exc:
-        yield Rejected(origin, str(exc) or type(exc).__name__)
+    yield gate_record(partial(parse_abs_text, text), origin)

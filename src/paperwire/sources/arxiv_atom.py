@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import IO, Any
 from xml.etree.ElementTree import Element
 from xml.etree.ElementTree import ParseError as XMLSyntaxError
@@ -37,12 +38,12 @@ from defusedxml import ElementTree as SafeET
 
 from paperwire.config import Settings
 from paperwire.errors import ParseError, SourceAnswerError, SourceError
+from paperwire.gate import gate_record, shown
 from paperwire.models import Author, IngestReport, Paper, Rejected
 from paperwire.normalize import (
     clean_optional,
     clean_text,
     find_github_repo,
-    is_arxiv_id,
     parse_datetime,
     split_arxiv_id,
     utcnow,
@@ -101,7 +102,9 @@ def parse_xml(data: bytes, *, origin: str) -> Element:
     except XMLSyntaxError as exc:
         raise ParseError(origin, f"not well-formed XML ({exc})") from exc
     except DefusedXmlException as exc:
-        raise ParseError(origin, f"refused XML ({exc!r})") from exc
+        raise ParseError(
+            origin, "refused XML: entity declarations, DTDs and external references are not read"
+        ) from exc
 
 
 def _text(parent: Element, tag: str) -> str | None:
@@ -116,7 +119,7 @@ def _int(parent: Element, tag: str, origin: str) -> int | None:
     try:
         return int(raw.strip())
     except ValueError as exc:
-        raise ParseError(origin, f"{tag.split('}')[-1]} is not a number: {raw!r}") from exc
+        raise ParseError(origin, f"{tag.split('}')[-1]} is not a number: {shown(raw)}") from exc
 
 
 def _page_info(root: Element, origin: str) -> PageInfo:
@@ -179,14 +182,22 @@ def _links(entry: Element) -> tuple[str | None, str | None]:
     return abs_url, pdf_url
 
 
+def _date(entry: Element, tag: str) -> datetime | None:
+    value = _text(entry, f"{ATOM}{tag}")
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise ValueError(f"bad {tag} date {shown(value or '')}") from None
+
+
 def parse_entry(entry: Element) -> Paper:
     """One ``<entry>`` to a paper; raises ValueError when it is not one."""
     raw_id = clean_text(_text(entry, f"{ATOM}id"))
     if not raw_id:
         raise ValueError("missing id")
     split = split_arxiv_id(raw_id)
-    if split is None or not is_arxiv_id(split[0]):
-        raise ValueError(f"not an arXiv id: {raw_id!r}")
+    if split is None:
+        raise ValueError(f"not an arXiv id: {shown(raw_id)}")
     paper_id, version = split
     title = clean_text(_text(entry, f"{ATOM}title"))
     if not title:
@@ -201,8 +212,8 @@ def parse_entry(entry: Element) -> Paper:
         abstract=abstract,
         authors=_authors(entry),
         categories=_categories(entry),
-        published_at=parse_datetime(_text(entry, f"{ATOM}published")),
-        updated_at=parse_datetime(_text(entry, f"{ATOM}updated")),
+        published_at=_date(entry, "published"),
+        updated_at=_date(entry, "updated"),
         comment=comment,
         journal_ref=clean_optional(_text(entry, f"{ARXIV}journal_ref")),
         doi=clean_optional(_text(entry, f"{ARXIV}doi")),
@@ -223,12 +234,10 @@ def read_page(data: bytes, *, origin: str) -> AtomPage:
     entries = root.findall(f"{ATOM}entry")
     for entry in entries:
         _raise_if_error_entry(entry, origin)
-    records: list[Record] = []
-    for number, entry in enumerate(entries, start=1):
-        try:
-            records.append(parse_entry(entry))
-        except ValueError as exc:
-            records.append(Rejected(f"{origin}#entry{number}", str(exc) or type(exc).__name__))
+    records: list[Record] = [
+        gate_record(partial(parse_entry, entry), f"{origin}#entry{number}")
+        for number, entry in enumerate(entries, start=1)
+    ]
     return AtomPage(_page_info(root, origin), records)
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import IO, Any
 from urllib.parse import urlencode
 from xml.etree.ElementTree import Element
@@ -32,12 +33,12 @@ from defusedxml import DefusedXmlException
 
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError, ParseError, SourceAnswerError, SourceError
+from paperwire.gate import gate_record, shown
 from paperwire.models import Author, IngestReport, Paper, Rejected
 from paperwire.normalize import (
     clean_optional,
     clean_text,
     find_github_repo,
-    is_arxiv_id,
     parse_datetime,
     split_arxiv_id,
     utcnow,
@@ -120,7 +121,7 @@ def _date(meta: Element, name: str) -> datetime | None:
     try:
         return parse_datetime(value)
     except ValueError:
-        raise ValueError(f"bad {name} date {value!r}") from None
+        raise ValueError(f"bad {name} date {shown(value or '')}") from None
 
 
 def _authors(meta: Element) -> list[Author]:
@@ -151,8 +152,8 @@ def parse_metadata(meta: Element) -> Paper:
     """One ``<arXiv>`` metadata element to a paper; raises ValueError when it is not one."""
     raw_id = clean_text(_text(meta, "id"))
     split = split_arxiv_id(raw_id) if raw_id else None
-    if split is None or not is_arxiv_id(split[0]):
-        raise ValueError(f"missing or invalid id {raw_id!r}")
+    if split is None:
+        raise ValueError(f"missing or invalid id {shown(raw_id)}")
     paper_id = split[0]
     title = clean_text(_text(meta, "title"))
     if not title:
@@ -186,10 +187,7 @@ def _record(record: Element, where: str) -> Record | None:
     meta = _child(metadata, METADATA_PREFIX) if metadata is not None else None
     if meta is None:
         return Rejected(where, "no arXiv metadata (metadataPrefix must be arXiv)")
-    try:
-        return parse_metadata(meta)
-    except ValueError as exc:
-        return Rejected(where, str(exc))
+    return gate_record(partial(parse_metadata, meta), where)
 
 
 def parse_oai_page(data: bytes, *, origin: str) -> OaiPage:
@@ -199,7 +197,9 @@ def parse_oai_page(data: bytes, *, origin: str) -> OaiPage:
     except SafeET.ParseError as exc:
         raise ParseError(origin, f"not well-formed XML ({exc})") from exc
     except DefusedXmlException as exc:
-        raise ParseError(origin, f"refused XML ({exc!r})") from exc
+        raise ParseError(
+            origin, "refused XML: entity declarations, DTDs and external references are not read"
+        ) from exc
     if _local(root.tag) != "OAI-PMH":
         raise ParseError(origin, f"not an OAI-PMH response (root element <{_local(root.tag)}>)")
     page = OaiPage()

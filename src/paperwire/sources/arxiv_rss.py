@@ -27,17 +27,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import IO
 from xml.etree.ElementTree import Element
 
 from paperwire.config import Settings
 from paperwire.errors import ParseError, SourceError
+from paperwire.gate import gate_record
 from paperwire.models import Author, FeedDate, IngestReport, Paper, Rejected
 from paperwire.normalize import (
     clean_optional,
     clean_text,
     find_github_repo,
-    is_arxiv_id,
     split_arxiv_id,
 )
 from paperwire.sources.arxiv_atom import ArxivAnswerError, parse_xml
@@ -184,7 +185,7 @@ def _paper(item: _Item, feed_day: date | None) -> Paper:
     version: int | None = None
     for raw in candidates:
         split = split_arxiv_id(raw) if raw.strip() else None
-        if split is not None and is_arxiv_id(split[0]):
+        if split is not None:
             if paper_id is None:
                 paper_id, version = split
             elif split[0] == paper_id and version is None:
@@ -245,12 +246,10 @@ def read_feed(data: bytes, *, origin: str) -> RssFeed:
         raise ParseError(origin, f"not an RSS or Atom feed (root element {root.tag!r})")
     if title.startswith("Feed error"):
         raise ArxivAnswerError(origin, f"arXiv RSS error: {message or title}")
-    records: list[Record] = []
-    for number, item in enumerate(items, start=1):
-        try:
-            records.append(_paper(item, feed_day))
-        except ValueError as exc:
-            records.append(Rejected(f"{origin}#{kind}{number}", str(exc) or type(exc).__name__))
+    records: list[Record] = [
+        gate_record(partial(_paper, item, feed_day), f"{origin}#{kind}{number}")
+        for number, item in enumerate(items, start=1)
+    ]
     return RssFeed(feed_day, records)
 
 

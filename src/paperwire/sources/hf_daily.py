@@ -23,17 +23,18 @@ import io
 import json
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import IO, Any
 from urllib.parse import urlencode
 
 from paperwire.config import Settings
 from paperwire.errors import ParseError
+from paperwire.gate import gate_record, kind_of, shown
 from paperwire.models import Author, FeedDate, IngestReport, Paper, Rejected
 from paperwire.normalize import (
     clean_optional,
     clean_text,
     find_github_repo,
-    is_arxiv_id,
     normalize_github_repo,
     parse_datetime,
     parse_day,
@@ -51,39 +52,49 @@ PAGE_SIZE = 100
 MAX_PAGES = 50
 
 
-def _str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+def _str(value: Any, name: str) -> str | None:
+    """Text or None; ValueError for any other type."""
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{name} must be text, not {kind_of(value)}")
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _int(value: Any, name: str) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"{name} must be a whole number, not {kind_of(value)}")
 
 
 def _when(value: Any, name: str) -> datetime | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ValueError(f"bad {name} {value!r}")
+        raise ValueError(f"{name} must be a date (text), not {kind_of(value)}")
     try:
         return parse_datetime(value)
-    except ValueError:
-        raise ValueError(f"bad {name} {value!r}") from None
+    except (ValueError, OverflowError):
+        raise ValueError(f"bad {name} {shown(value)}") from None
 
 
-def _user(value: Any) -> str | None:
+def _user(value: Any, name: str) -> str | None:
     if isinstance(value, dict):
-        return clean_optional(_str(value.get("user")) or _str(value.get("name")))
-    return clean_optional(_str(value))
+        user = _str(value.get("user"), f"{name}.user") or _str(value.get("name"), f"{name}.name")
+        return clean_optional(user)
+    return clean_optional(_str(value, name))
 
 
 def _authors(value: Any) -> list[Author]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ValueError(f"authors must be a list, not {kind_of(value)}")
     authors: list[Author] = []
-    for entry in value if isinstance(value, list) else []:
+    for entry in value:
         if not isinstance(entry, dict):
-            continue
+            raise ValueError(f"each author must be an object, not {kind_of(entry)}")
         user = entry.get("user")
         fullname = user.get("fullname") if isinstance(user, dict) else None
-        name = clean_text(_str(entry.get("name")) or _str(fullname))
+        name = clean_text(_str(entry.get("name"), "author name") or _str(fullname, "fullname"))
         if name:
             authors.append(Author(name))
     return authors
@@ -93,18 +104,20 @@ def parse_item(item: dict[str, Any]) -> Paper:
     """One daily-papers item (or bare paper object) to a paper; raises ValueError if not one."""
     nested = item.get("paper")
     paper: dict[str, Any] = nested if isinstance(nested, dict) else item
-    raw_id = clean_text(_str(paper.get("id")))
+    raw_id = clean_text(_str(paper.get("id"), "id"))
     split = split_arxiv_id(raw_id) if raw_id else None
-    if split is None or not is_arxiv_id(split[0]):
-        raise ValueError(f"missing or invalid id {raw_id!r}")
+    if split is None:
+        raise ValueError(f"missing or invalid id {shown(raw_id)}")
     paper_id = split[0]
-    title = clean_text(_str(paper.get("title")) or _str(item.get("title")))
+    title = clean_text(_str(paper.get("title"), "title") or _str(item.get("title"), "title"))
     if not title:
         raise ValueError("missing title")
-    abstract = clean_text(_str(paper.get("summary")) or _str(item.get("summary")))
+    summary = _str(paper.get("summary"), "summary") or _str(item.get("summary"), "summary")
+    abstract = clean_text(summary)
     published_at = _when(paper.get("publishedAt", item.get("publishedAt")), "publishedAt")
     submitted_at = _when(paper.get("submittedOnDailyAt"), "submittedOnDailyAt")
-    github_repo = normalize_github_repo(_str(paper.get("githubRepo"))) or find_github_repo(abstract)
+    repo = _str(paper.get("githubRepo"), "githubRepo")
+    github_repo = normalize_github_repo(repo) or find_github_repo(abstract)
     return Paper(
         id=paper_id,
         title=title,
@@ -114,10 +127,11 @@ def parse_item(item: dict[str, Any]) -> Paper:
         abs_url=f"https://arxiv.org/abs/{paper_id}",
         pdf_url=f"https://arxiv.org/pdf/{paper_id}",
         github_repo=github_repo,
-        github_stars=_int(paper.get("githubStars")),
-        project_page=clean_optional(_str(paper.get("projectPage"))),
-        upvotes=_int(paper.get("upvotes")),
-        submitted_by=_user(paper.get("submittedOnDailyBy")) or _user(item.get("submittedBy")),
+        github_stars=_int(paper.get("githubStars"), "githubStars"),
+        project_page=clean_optional(_str(paper.get("projectPage"), "projectPage")),
+        upvotes=_int(paper.get("upvotes"), "upvotes"),
+        submitted_by=_user(paper.get("submittedOnDailyBy"), "submittedOnDailyBy")
+        or _user(item.get("submittedBy"), "submittedBy"),
         submitted_at=submitted_at,
         sources=[SOURCE],
         feed_dates=[FeedDate(submitted_at.date(), FEED)] if submitted_at else [],
@@ -128,11 +142,15 @@ def parse_hf_daily(stream: IO[bytes], *, origin: str) -> Iterator[Record]:
     """Yields exactly one record (paper or rejection) per item of the response."""
     try:
         document = json.loads(stream.read())
+    except UnicodeDecodeError as exc:
+        raise ParseError(origin, "not valid JSON: not UTF-8 text") from exc
+    except RecursionError as exc:
+        raise ParseError(origin, "not valid JSON: nested too deeply") from exc
     except ValueError as exc:
         raise ParseError(origin, f"not valid JSON ({exc})") from exc
     if isinstance(document, dict):
         if "error" in document and "paper" not in document and "id" not in document:
-            raise ParseError(origin, f"error answer: {document['error']!r}")
+            raise ParseError(origin, f"error answer: {shown(str(document['error']))}")
         items: list[Any] = [document]
     elif isinstance(document, list):
         items = document
@@ -143,10 +161,7 @@ def parse_hf_daily(stream: IO[bytes], *, origin: str) -> Iterator[Record]:
         if not isinstance(item, dict):
             yield Rejected(where, "not a JSON object")
             continue
-        try:
-            yield parse_item(item)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            yield Rejected(where, str(exc) or type(exc).__name__)
+        yield gate_record(partial(parse_item, item), where)
 
 
 # -- fetching ----------------------------------------------------------------------------

@@ -22,9 +22,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import IO
 
 from paperwire.errors import ParseError
+from paperwire.gate import gate_record
 from paperwire.models import Paper, Rejected
 from paperwire.normalize import clean_text, content_id, find_github_repo, title_key
 from paperwire.sources.base import Record
@@ -124,12 +126,16 @@ def parse_listing(stream: IO[bytes], *, origin: str) -> Iterator[Record]:
         if _is_title(paragraph) and following is not None and _is_abstract(following):
             title = paragraph.text
             abstract = following.text
-            yield Paper(
-                id=content_id(SOURCE, title),
-                title=title,
-                abstract=abstract,
-                github_repo=find_github_repo(abstract),
-                sources=[SOURCE],
+            yield gate_record(
+                partial(
+                    Paper,
+                    id=content_id(SOURCE, title),
+                    title=title,
+                    abstract=abstract,
+                    github_repo=find_github_repo(abstract),
+                    sources=[SOURCE],
+                ),
+                where,
             )
             seen_entry = True
             header = []
