@@ -217,6 +217,38 @@ def test_upvote_form_without_javascript(community: Community) -> None:
     assert local_upvotes(community.store, "2607.00001") == (0, 0)
 
 
+@pytest.mark.parametrize(
+    ("referer", "location"),
+    [
+        ("http://testserver/trending?window=week", "/trending?window=week"),
+        ("http://testserver//evil.example/x", "/papers/2607.00001"),
+        ("http://testserver/\\evil.example/x", "/papers/2607.00001"),
+        ("http://testserver/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+        ("https://evil.example/", "/papers/2607.00001"),
+        ("http://testserver.evil.example/x", "/papers/2607.00001"),
+        ("//evil.example/x", "/papers/2607.00001"),
+        ("/\\evil.example", "/papers/2607.00001"),
+        ("javascript:alert(1)", "/papers/2607.00001"),
+        ("", "/papers/2607.00001"),
+    ],
+)
+def test_the_upvote_form_goes_back_only_within_the_site(
+    community: Community, referer: str, location: str
+) -> None:
+    client = community.client()
+    community.sign_in(client, "ada@example.org")
+    answer = submit_form(
+        client,
+        "/papers/2607.00001",
+        "form.upvote",
+        {},
+        headers={"Referer": referer},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    assert answer.headers["location"] == location
+
+
 # -- submissions -------------------------------------------------------------------------
 
 

@@ -210,6 +210,19 @@ def test_link_opened_by_a_mail_scanner_stays_usable(community: Community) -> Non
     assert str(answer.url).endswith("/me")
 
 
+def test_the_confirm_page_sends_no_referrer(community: Community) -> None:
+    """docs/accounts.md: the page holding the token asks for no Referer (the route's own
+    header is not overwritten by the site-wide one)."""
+    submit_form(community.client(), "/login", "form.login", {"email": "ada@example.org"})
+    link = community.links("ada@example.org")[-1]
+    page = community.client().get(link)
+    assert page.status_code == 200
+    assert page.headers.get_list("referrer-policy") == ["no-referrer"]
+    assert community.client().get("/login").headers["referrer-policy"] == (
+        "strict-origin-when-cross-origin"
+    )
+
+
 def test_me_needs_a_session(community: Community) -> None:
     answer = community.client().get("/me", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"] == "/login"

@@ -164,3 +164,34 @@ def test_cross_site_form_to_the_api_is_refused(community: Community) -> None:
     )
     assert answer.status_code == 403
     assert community.store.get_submission("1707.08567") is None
+
+
+@pytest.mark.parametrize("bearer", ["bogus", "valid"])
+def test_a_bearer_header_beside_the_session_cookie_does_not_skip_the_check(
+    community: Community, bearer: str
+) -> None:
+    """A cross-site form cannot add the header, but nothing else should trust it: only a
+    request signed in by a live token and carrying no session cookie skips the check."""
+    from paperwire.auth.sessions import new_api_token
+    from tests.api.test_community import NOW
+
+    user = community.store.add_user("bob@example.org", role="reader", now=NOW)
+    token = new_api_token(community.store, user=user) if bearer == "valid" else "pw_nothing"
+    client = community.client()
+    community.sign_in(client, "ada@example.org")
+    sessions = len(community.store._db().execute("SELECT * FROM sessions").fetchall())
+    answer = client.post(
+        "/logout", headers={"Authorization": f"Bearer {token}"}, follow_redirects=False
+    )
+    assert answer.status_code == 403
+    assert len(community.store._db().execute("SELECT * FROM sessions").fetchall()) == sessions
+    assert client.get("/me", follow_redirects=False).status_code == 200  # still signed in
+
+
+def test_a_bogus_bearer_token_does_not_skip_the_check(community: Community) -> None:
+    client = community.client()
+    client.get("/login")
+    answer = client.post(
+        "/submit", data={"paper": "1707.08567"}, headers={"Authorization": "Bearer pw_bogus"}
+    )
+    assert answer.status_code == 403

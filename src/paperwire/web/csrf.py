@@ -7,8 +7,9 @@ token in the ``X-CSRF-Token`` header. The token is tied to a random value in the
 
 ``CSRFMiddleware`` (plain ASGI) checks every POST, PUT, PATCH and DELETE that reaches a
 route, before the route runs; a missing or wrong token is answered 403 and nothing
-happens. Exempt: requests with ``Authorization: Bearer`` (a cross-site page cannot send
-that header), ``/api/`` requests with no session cookie whose body is
+happens. Exempt: requests that sign in by a valid ``Authorization: Bearer`` token and
+carry no session cookie (a cross-site page cannot send that header; a bogus one, or one
+beside the session cookie, exempts nothing), ``/api/`` requests with no session cookie whose body is
 ``application/json`` (a cross-site form cannot send that without a CORS preflight) or
 that have no body at all (no credentials and nothing to forge: they get their 401), and
 the one-click unsubscribe ``POST /subscribe/unsubscribe`` (RFC 8058; its URL carries a
@@ -30,12 +31,14 @@ from itsdangerous import BadSignature
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperwire.auth.sessions import bearer_user
 from paperwire.signing import new_token, secret_key, serializer
 
 CSRF_COOKIE = "pw_csrf"
@@ -118,11 +121,25 @@ def _route_matches(app: Any, scope: Scope) -> bool:
     return False
 
 
-def _exempt(scope: Scope, headers: Headers, cookies: dict[str, str]) -> bool:
+async def _bearer_signs_in(app: Any, scope: Scope, headers: Headers) -> bool:
+    """Whether the request's ``Authorization: Bearer`` token is a live API token (its
+    account is kept for ``get_user``, which then asks nothing more)."""
+    authorization = headers.get("authorization", "")
+    scheme, _, token = authorization.partition(" ")
+    store = getattr(getattr(app, "state", None), "store", None)
+    if scheme.lower() != "bearer" or not token.strip() or store is None:
+        return False
+    user = await run_in_threadpool(bearer_user, store, authorization)
+    if user is None:
+        return False
+    scope["state"]["user"] = user
+    return True
+
+
+async def _exempt(app: Any, scope: Scope, headers: Headers, cookies: dict[str, str]) -> bool:
     if (scope["method"], scope["path"]) in EXEMPT:
         return True
-    scheme, _, token = headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
+    if SESSION_COOKIE not in cookies and await _bearer_signs_in(app, scope, headers):
         return True
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     bodiless = not content_type and headers.get("content-length", "0") == "0"
@@ -163,7 +180,7 @@ class CSRFMiddleware:
         if (
             scope["method"] in UNSAFE_METHODS
             and _route_matches(app, scope)
-            and not _exempt(scope, headers, cookies)
+            and not await _exempt(app, scope, headers, cookies)
         ):
             token = headers.get(HEADER)
             body: list[Message] = []

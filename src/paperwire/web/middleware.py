@@ -1,5 +1,6 @@
 """What every request passes through: security headers (a CSP with a per-response
-nonce), a response cache, request metrics and one structured log line.
+nonce; a header the route set itself is kept), a response cache, request metrics and
+one structured log line.
 
 It is a plain ASGI middleware (no per-request task or stream, unlike ``BaseHTTPMiddleware``).
 
@@ -248,9 +249,10 @@ class PaperwireMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = MutableHeaders(scope=message)
-                headers["content-security-policy"] = CSP.format(nonce=nonce)
+                # A route's own header wins (``/login/confirm`` asks for no referrer).
+                headers.setdefault("content-security-policy", CSP.format(nonce=nonce))
                 for name, value in SECURITY_HEADERS:
-                    headers[name] = value
+                    headers.setdefault(name, value)
             await send(message)
 
         route = "unmatched"

@@ -4,6 +4,7 @@ form fallback of the upvote button (``POST /upvote``) for browsers without JavaS
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -80,7 +81,24 @@ def upvote_form(
         store.remove_upvote(user.id, found.id)
     else:
         store.add_upvote(user.id, found.id, now=now)
-    back = request.headers.get("referer", "")
-    base = str(request.base_url)
-    target = back[len(base) - 1 :] if back.startswith(base) else paper_url(found)
-    return RedirectResponse(target or "/", status_code=303)
+    back = same_site_path(request.headers.get("referer", ""), str(request.base_url))
+    return RedirectResponse(back or paper_url(found), status_code=303)
+
+
+def same_site_path(referer: str, base_url: str) -> str | None:
+    """The path (and query) of ``referer`` when it is a page of this site (``base_url``):
+    one leading ``/``, never ``//`` or ``/\\`` (which browsers read as another host);
+    None otherwise."""
+    try:
+        parts = urlsplit(referer)
+        base = urlsplit(base_url)
+    except ValueError:
+        return None
+    if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+        return None
+    path = parts.path
+    if not path.startswith("/") or path[1:2] in ("/", "\\"):
+        return None
+    if any(ord(ch) < 0x21 or ch == "\\" for ch in path + parts.query):
+        return None
+    return f"{path}?{parts.query}" if parts.query else path
