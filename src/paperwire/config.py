@@ -56,6 +56,12 @@ class Settings(BaseSettings):
         "paperwire <paperwire@localhost>", description="The From address of every mail sent."
     )
     smtp_timeout: float = Field(30.0, description="Seconds before an SMTP command times out.")
+    mail_smtputf8: bool = Field(
+        False,
+        description="The mail server delivers SMTPUTF8 mail, so addresses with characters "
+        "other than ASCII before the @ (`josé@example.org`) may subscribe; off: they are "
+        "refused with a message. Internationalised domains are always accepted (sent as IDNA).",
+    )
     categories: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["cs.CV", "cs.CL", "cs.LG", "cs.AI"],
         description="The arXiv categories the scheduled fetch follows (comma separated).",
@@ -96,6 +102,20 @@ class Settings(BaseSettings):
         "paperwire/0.1", description="Sent with every request; add a contact address for arXiv."
     )
 
+    # -- serving ----------------------------------------------------------------------
+    proxy_headers: bool = Field(
+        False,
+        description="Take the client's address (and scheme) from `X-Forwarded-For` and "
+        "`X-Forwarded-Proto`, sent by a reverse proxy at one of `forwarded_allow_ips`; off: "
+        "the client is the connection's peer, whatever such headers say (the per-IP limits "
+        "count it).",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1,::1",
+        description="With `proxy_headers`: the proxies trusted to set those headers (comma "
+        "separated IP addresses or networks, `*` for any).",
+    )
+
     # -- accounts, upvotes and submissions --------------------------------------------
     login_link_minutes: int = Field(
         15, ge=1, description="Minutes an emailed sign-in link stays valid (it works once)."
@@ -116,6 +136,15 @@ class Settings(BaseSettings):
     )
     login_limit_window: int = Field(
         3600, ge=1, description="Seconds over which the sign-in limits count."
+    )
+    subscribe_limit_per_ip: int = Field(
+        10,
+        ge=1,
+        description="Subscription requests (each may send a confirmation mail) accepted from "
+        "one IP per `subscribe_limit_window`, through the form and the API together.",
+    )
+    subscribe_limit_window: int = Field(
+        3600, ge=1, description="Seconds over which the per-IP subscription limit counts."
     )
     upvote_limit: int = Field(
         30, ge=1, description="Upvote changes (adds and removals) one reader may make per minute."

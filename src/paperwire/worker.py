@@ -9,14 +9,18 @@ Jobs, each on a crontab schedule from the settings (UTC):
   subscriber's daily digest from ``digest_hour`` in their own time zone, weekly ones
   from ``digest_weekday``), then send the outbox (retries included).
 
-Each run opens its own store and closes it; a job never runs twice at once, and runs
-missed while the worker was down are run once, not once per miss.
+Each run opens its own store and closes it; a job never runs twice at once. Runs
+missed while the worker was down are run once, not once per miss: each run is recorded
+in the database (``job_runs``), and a worker that starts runs at once every job with a
+scheduled time between its last run and now. A job the database has no run of yet
+counts as run when the worker first starts.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
@@ -25,6 +29,8 @@ from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[im
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
 from paperwire.config import Settings
+from paperwire.errors import PaperwireError
+from paperwire.normalize import utcnow
 from paperwire.store import Store, open_store
 
 log = logging.getLogger("paperwire.worker")
@@ -80,19 +86,56 @@ def digest_job(settings: Settings) -> str:
     return _with_store(settings, work)
 
 
-def _safely(job: Callable[[Settings], str], settings: Settings) -> Callable[[], None]:
+def _safely(name: str, job: Callable[[Settings], str], settings: Settings) -> Callable[[], None]:
     def run() -> None:
+        started = utcnow()
         try:
             job(settings)
         except Exception:  # one failing run must not stop the schedule
             log.exception("%s failed", job.__name__)
+        finally:  # a failed run counts too: it is not run again at the next start
+            _record_runs(settings, {name: started})
 
     run.__name__ = job.__name__
     return run
 
 
-def add_jobs(scheduler: BaseScheduler, settings: Settings, *, fetch: bool) -> list[str]:
-    """Schedule the jobs; returns their names."""
+def _record_runs(settings: Settings, runs: dict[str, datetime]) -> None:
+    try:
+        store = open_store(settings.database_url)
+        try:
+            for name, at in runs.items():
+                store.record_job_run(name, at=at)
+        finally:
+            store.close()
+    except Exception:  # the schedule goes on; the next start may run the job once more
+        log.exception("cannot record the runs of %s", ", ".join(runs))
+
+
+def last_runs(settings: Settings) -> dict[str, datetime]:
+    """When each job last ran, from the database ({} when it cannot say)."""
+    try:
+        store = open_store(settings.database_url)
+        try:
+            return store.job_runs()
+        finally:
+            store.close()
+    except PaperwireError as exc:
+        log.warning("cannot read when the jobs last ran (%s): missed runs are not caught up", exc)
+        return {}
+
+
+def missed(trigger: CronTrigger, last_run: datetime, now: datetime) -> bool:
+    """Whether ``trigger`` had a scheduled time after ``last_run`` and up to ``now``."""
+    after = trigger.get_next_fire_time(None, last_run + timedelta(seconds=1))
+    return after is not None and after <= now
+
+
+def add_jobs(
+    scheduler: BaseScheduler, settings: Settings, *, fetch: bool, now: datetime | None = None
+) -> list[str]:
+    """Schedule the jobs; a job that missed a scheduled time since its last recorded run
+    (as of ``now``) is due at once. Returns the job names."""
     jobs: list[tuple[str, Callable[[Settings], str], str]] = [
         ("rank", rank_job, settings.worker_rank_cron),
         ("index", index_job, settings.worker_index_cron),
@@ -100,14 +143,28 @@ def add_jobs(scheduler: BaseScheduler, settings: Settings, *, fetch: bool) -> li
     ]
     if fetch and settings.worker_fetch_sources:
         jobs.insert(0, ("fetch", fetch_job, settings.worker_fetch_cron))
+    now = now or utcnow()
+    ran = last_runs(settings)
+    first_seen: dict[str, datetime] = {}
     for name, job, cron in jobs:
+        trigger = CronTrigger.from_crontab(cron, timezone="UTC")
+        options: dict[str, Any] = {}
+        last = ran.get(name)
+        if last is None:
+            first_seen[name] = now
+        elif missed(trigger, last, now):
+            options["next_run_time"] = now  # once, however many times were missed
+            log.info("%s: missed since %s, runs now", name, last.isoformat())
         scheduler.add_job(
-            _safely(job, settings),
-            CronTrigger.from_crontab(cron, timezone="UTC"),
+            _safely(name, job, settings),
+            trigger,
             id=name,
             name=name,
             replace_existing=True,
+            **options,
         )
+    if first_seen:
+        _record_runs(settings, first_seen)
     return [name for name, _, _ in jobs]
 
 

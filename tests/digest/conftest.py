@@ -14,9 +14,9 @@ from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.ingest import import_files, sample_path
 from paperwire.store import Store, open_store
-from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_server import smtp_server, smtputf8_server
 
-__all__ = ["smtp_server"]
+__all__ = ["smtp_server", "smtputf8_server"]
 
 
 @pytest.fixture(scope="session")

@@ -1,3 +1,3 @@
-from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_server import smtp_server, smtputf8_server
 
-__all__ = ["smtp_server"]
+__all__ = ["smtp_server", "smtputf8_server"]

@@ -84,10 +84,13 @@ class SMTPServer:
         return self.recorder.received
 
 
-def start_server(recorder: Recorder | None = None, port: int | None = None) -> SMTPServer:
+def start_server(
+    recorder: Recorder | None = None, port: int | None = None, *, smtputf8: bool = False
+) -> SMTPServer:
+    """``smtputf8``: the server offers SMTPUTF8 (addresses with non-ASCII local parts)."""
     recorder = recorder or Recorder()
     port = port or free_port()
-    controller = Controller(recorder, hostname="127.0.0.1", port=port)
+    controller = Controller(recorder, hostname="127.0.0.1", port=port, enable_SMTPUTF8=smtputf8)
     controller.start()
     return SMTPServer(recorder, controller, port)
 
@@ -95,5 +98,12 @@ def start_server(recorder: Recorder | None = None, port: int | None = None) -> S
 @pytest.fixture
 def smtp_server() -> Iterator[SMTPServer]:
     server = start_server()
+    yield server
+    server.controller.stop()
+
+
+@pytest.fixture
+def smtputf8_server() -> Iterator[SMTPServer]:
+    server = start_server(smtputf8=True)
     yield server
     server.controller.stop()

@@ -8,7 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from paperwire.mail import PermanentMailError, TransientMailError, open_transport
+from paperwire.mail import (
+    PermanentMailError,
+    TransientMailError,
+    address_header,
+    open_transport,
+)
 from tests.mail.smtp_server import SMTPServer, free_port, start_server
 
 
@@ -124,3 +129,54 @@ def test_quote_periods_does_what_smtplib_does() -> None:
 
     for data in [b".a\r\n.b\r\nc.\r\n..\r\n", b"abc", b".", b"\r\n.\r\n", b"x\n.y\r.z", b""]:
         assert quote_periods(data) == re.sub(rb"(?m)^\.", b"..", data)
+
+
+def test_an_internationalised_domain_is_sent_as_idna(smtp_server: SMTPServer) -> None:
+    m = message(to="ada@bücher.example")
+    m.replace_header("From", "Zoë Mailer <mailer@exämple.org>")
+    with open_transport(smtp_server.url, timeout=5) as transport:
+        transport.send(m)
+    (received,) = smtp_server.received
+    assert received.rcpt_tos == ["ada@xn--bcher-kva.example"]
+    assert received.mail_from == "mailer@xn--exmple-cua.org"
+    assert received.data.split(b"\r\n\r\n")[0].isascii()  # the headers (the body is 8bit)
+    parsed = received.parse()
+    assert parsed["To"].addresses[0].addr_spec == "ada@xn--bcher-kva.example"
+    assert parsed["From"].addresses[0].display_name == "Zoë Mailer"
+
+
+def test_a_local_part_that_is_not_ascii_needs_smtputf8(
+    smtp_server: SMTPServer, smtputf8_server: SMTPServer, tmp_path: Path
+) -> None:
+    with open_transport(smtp_server.url, timeout=5) as transport:
+        with pytest.raises(PermanentMailError, match="SMTPUTF8"):
+            transport.send(message(to="josé@example.org"))
+        with pytest.raises(PermanentMailError, match="SMTPUTF8"):
+            transport.send_bytes(
+                message().as_bytes(), sender="a@example.org", recipients=["josé@example.org"]
+            )
+        transport.send(message(to="ok@example.org"))  # the connection still works
+    assert [r.rcpt_tos for r in smtp_server.received] == [["ok@example.org"]]
+    with open_transport(smtputf8_server.url, timeout=5) as transport:
+        transport.send(message(to="josé@bücher.example"))
+    assert [r.rcpt_tos for r in smtputf8_server.received] == [["josé@xn--bcher-kva.example"]]
+    with open_transport(f"file://{tmp_path}") as transport:
+        transport.send(message(to="josé@bücher.example"))
+    (written,) = tmp_path.glob("*.eml")
+    assert "To: josé@xn--bcher-kva.example".encode() in written.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("paperwire <pw@example.org>", b"From: paperwire <pw@example.org>\r\n"),
+        (
+            "Pâpërwire <pw@example.org>",
+            b"From: =?utf-8?q?P=C3=A2p=C3=ABrwire?= <pw@example.org>\r\n",
+        ),
+        ("pw@exämple.org", b"From: pw@xn--exmple-cua.org\r\n"),
+        ('"Ada, L." <a@example.org>', b'From: "Ada, L." <a@example.org>\r\n'),
+    ],
+)
+def test_address_headers_are_ascii_unless_smtputf8_is_needed(value: str, expected: bytes) -> None:
+    assert address_header("From", value) == expected

@@ -44,6 +44,7 @@ from markupsafe import escape
 from paperwire.config import Settings
 from paperwire.digest.subscriptions import Links, list_id, mail_domain
 from paperwire.digest.summary import detex
+from paperwire.mail import address_header
 from paperwire.models import Paper
 from paperwire.normalize import utcnow
 
@@ -100,8 +101,7 @@ def _header(name: str, value: str) -> bytes:
 def _address_header(name: str, value: str) -> bytes:
     if value.isascii():
         return _header(name, value)
-    folded = policy.SMTPUTF8.fold_binary(name, value)  # an internationalised address
-    return folded.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    return address_header(name, value)  # IDNA domains, RFC 2047 display names
 
 
 def quoted_printable(text: str) -> bytes:

@@ -7,6 +7,12 @@ killed between the two leaves at most one row ``sending``; the next sender on th
 host sees that its claimant's process is gone (or, from another host, that the claim is
 older than ``LEASE``) and sends it again: rendered from the same row, it is the same
 bytes with the same Message-ID (see ``docs/digests.md`` for what that window means).
+A row whose senders stopped ``digest_max_attempts`` times (a message that kills its
+sender) is failed instead, so it cannot stop every later run.
+
+A message that cannot be rendered or sent for any other reason (an address the mail
+cannot be written to, a broken composition) fails with that reason in ``last_error``,
+and the run goes on with the next one.
 
 The message is rendered from the row's composition here (``OutboxRenderer``), not at
 composing: papers, summaries and cards are kept for the whole pass, so a message costs
@@ -36,6 +42,7 @@ from paperwire.digest.outbox import decode
 from paperwire.digest.render import Renderer
 from paperwire.digest.subscriptions import Links
 from paperwire.digest.summary import summarize
+from paperwire.errors import ConfigError, StoreError
 from paperwire.mail import PermanentMailError, TransientMailError, Transport, open_transport
 from paperwire.models import Paper
 from paperwire.store.base import Store
@@ -127,6 +134,16 @@ class OutboxRenderer:
         return found
 
 
+def unsendable(exc: Exception) -> str:
+    """Why a message could not be rendered or sent, for the row's ``last_error``."""
+    if isinstance(exc, UnicodeError):
+        return (
+            "could not be sent: the address or a header has characters the mail could not"
+            f" be written with ({exc})"
+        )
+    return f"could not be rendered or sent: {exc or type(exc).__name__}"
+
+
 @dataclass(slots=True)
 class SendReport:
     sent: int = 0
@@ -134,6 +151,7 @@ class SendReport:
     failed: int = 0
     suspended: int = 0
     released: int = 0
+    abandoned: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -144,6 +162,11 @@ class SendReport:
         )
         if self.released:
             line += f"; {self.released} left sending by a stopped sender, queued again"
+        if self.abandoned:
+            line += (
+                f"; {self.abandoned} left sending by stopped senders too often, given up"
+                " (see last_error)"
+            )
         return line
 
 
@@ -160,8 +183,10 @@ def send_outbox(
     started = time.perf_counter()
     report = SendReport()
     me = sender_id()
-    report.released = store.release_orphans(
-        is_dead=claimant_is_dead, stale_before=now_utc() - LEASE
+    report.released, report.abandoned = store.release_orphans(
+        is_dead=claimant_is_dead,
+        stale_before=now_utc() - LEASE,
+        give_up_after=settings.digest_max_attempts,
     )
     envelope_from = parseaddr(settings.mail_from)[1] or settings.mail_from
     interval = 1.0 / settings.digest_send_rate if settings.digest_send_rate > 0 else 0.0
@@ -191,6 +216,8 @@ def send_outbox(
                 transport.send_bytes(
                     renderer.message(item), sender=envelope_from, recipients=[item.recipient]
                 )
+            except (ConfigError, StoreError):
+                raise  # nothing more can be sent: the next run takes this row up again
             except TransientMailError as exc:
                 if item.attempts >= settings.digest_max_attempts:
                     report.failed += 1
@@ -214,6 +241,14 @@ def send_outbox(
                 ):
                     report.suspended += 1
                 log.warning("digest to %s refused: %s", item.recipient, exc)
+            except Exception as exc:  # this one message cannot be sent; the others still go
+                report.failed += 1
+                reason = unsendable(exc)
+                if store.mark_failed(
+                    item.id, error=reason, suspend_after=settings.digest_suspend_after
+                ):
+                    report.suspended += 1
+                log.exception("digest to %s %s", item.recipient, reason)
             else:
                 delivered = item.id  # recorded with the next claim, in one commit
                 report.sent += 1

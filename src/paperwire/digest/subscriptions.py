@@ -17,8 +17,10 @@ address gets a confirmation mail too (confirming it applies the new preferences)
 from __future__ import annotations
 
 import logging
+import math
 import zoneinfo
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from functools import lru_cache
@@ -106,12 +108,23 @@ def validate_request(
     categories: list[str],
     topics: str | list[str],
     timezone: str = "UTC",
+    smtputf8: bool = False,
 ) -> Request:
+    """``smtputf8``: the mail server can deliver to addresses with characters other than
+    ASCII before the @ (``Settings.mail_smtputf8``); otherwise they are refused here."""
     req = Request(email=email.strip())
     try:
-        req.email = email_address(email)
+        req.email = email_address(email, smtputf8=smtputf8)
     except ValueError:
-        req.errors["email"] = "Enter an email address such as ada@example.org."
+        try:
+            email_address(email, smtputf8=True)
+        except ValueError:
+            req.errors["email"] = "Enter an email address such as ada@example.org."
+        else:
+            req.errors["email"] = (
+                "This site cannot send mail to an address with characters other than plain"
+                " ASCII letters, digits and . _ + - before the @: use another address."
+            )
     if frequency in FREQUENCIES:
         req.prefs.frequency = frequency
     else:
@@ -244,6 +257,23 @@ def confirmation_message(settings: Settings, email: str, url: str) -> EmailMessa
     message.set_content(env.get_template("confirm.txt").render(context))
     message.add_alternative(env.get_template("confirm.html").render(context), subtype="html")
     return message
+
+
+def ip_limit_wait(store: Store, settings: Settings, *, client: str, now: datetime) -> float | None:
+    """Count one subscription request from ``client`` (an IP address); past
+    ``subscribe_limit_per_ip`` within ``subscribe_limit_window``, the seconds to wait.
+    Counted in the database, so every server process shares one count."""
+    return store.hit_rate_limit(
+        f"subscribe-ip:{client}",
+        limit=settings.subscribe_limit_per_ip,
+        window=settings.subscribe_limit_window,
+        now=now,
+    )
+
+
+def retry_after(wait: float) -> str:
+    """A ``Retry-After`` value: whole seconds, rounded up."""
+    return str(max(1, math.ceil(wait)))
 
 
 def request_subscription(store: Store, settings: Settings, req: Request) -> EmailMessage | None:

@@ -10,20 +10,31 @@ One transport keeps one SMTP connection open for many messages and reconnects wh
 server dropped it. Failures are sorted for the caller: ``TransientMailError`` (4xx
 answers, timeouts, refused or dropped connections: try again later) and
 ``PermanentMailError`` (5xx answers: this address will not take the message).
+
+Addresses: an internationalised domain (``ada@exämple.org``) is sent as IDNA
+(``ada@xn--exmple-cua.org``) in the envelope and the headers, so the message stays plain
+ASCII; display names are RFC 2047 encoded (``address_header``). A local part that is not
+ASCII (``josé@example.org``) needs SMTPUTF8: sent with it when the server offers it,
+refused with ``PermanentMailError`` when it does not (never a ``UnicodeEncodeError``).
 """
 
 from __future__ import annotations
 
+import copy
 import os
 import smtplib
 import ssl
 import uuid
 from collections.abc import Callable
+from email import policy
 from email.message import EmailMessage
+from email.utils import getaddresses
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import idna  # email-validator's own IDNA 2008 codec
 
 from paperwire.errors import ConfigError, PaperwireError
 
@@ -40,6 +51,95 @@ class TransientMailError(MailError):
 
 class PermanentMailError(MailError):
     """Not worth retrying: the server refused the message or the address (5xx)."""
+
+
+#: Why a message to an address with a non-ASCII local part could not be sent.
+NO_SMTPUTF8 = (
+    "the mail server does not offer SMTPUTF8, which an address with characters other "
+    "than ASCII before the @ needs"
+)
+
+
+def ascii_address(address: str) -> str:
+    """``address`` with its domain as IDNA (``ada@exämple.org`` ->
+    ``ada@xn--exmple-cua.org``); the local part is left as it is. Raises
+    ``PermanentMailError`` for a domain that has no IDNA form."""
+    local, at, domain = address.rpartition("@")
+    if not at or domain.isascii():
+        return address
+    try:
+        return f"{local}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    except idna.IDNAError as exc:
+        raise PermanentMailError(
+            f"the domain of {address!r} cannot be written in ASCII: {exc}"
+        ) from None
+
+
+def needs_smtputf8(address: str) -> bool:
+    """Whether ``address`` can only be sent with SMTPUTF8 (its local part is not ASCII)."""
+    return not ascii_address(address).isascii()
+
+
+def address_header(name: str, value: str) -> bytes:
+    """One address header line (``From``, ``To``), CRLF-terminated: domains as IDNA,
+    display names RFC 2047 encoded; raw UTF-8 only when an address needs SMTPUTF8."""
+    value = value.replace("\r", " ").replace("\n", " ")
+    pairs = getaddresses([value])
+    if not pairs or any("@" not in address for _, address in pairs):  # not an address list
+        return _fold(name, value)
+    written = ", ".join(_format_pair(display, ascii_address(address)) for display, address in pairs)
+    return _fold(name, written)
+
+
+def _format_pair(display: str, address: str) -> str:
+    if not display:
+        return address
+    if any(ch in display for ch in '",<>@:;()[]\\'):
+        display = '"' + display.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{display} <{address}>"
+
+
+def _fold(name: str, value: str) -> bytes:
+    ascii_only = _addresses_ascii(value)
+    chosen = policy.SMTP if ascii_only else policy.SMTPUTF8
+    folded: str = chosen.header_factory(name, value).fold(policy=chosen)
+    return folded.encode("ascii" if ascii_only else "utf-8")
+
+
+def _addresses_ascii(value: str) -> bool:
+    return all(address.isascii() for _, address in getaddresses([value]))
+
+
+_ADDRESS_HEADERS = ("From", "To", "Cc", "Reply-To", "Sender")
+
+
+def _addresses_ascii_in(message: EmailMessage) -> bool:
+    return all(_addresses_ascii(str(v)) for n in _ADDRESS_HEADERS for v in message.get_all(n) or [])
+
+
+def ascii_domains(message: EmailMessage) -> EmailMessage:
+    """``message``, or a copy of it with every address domain in its headers as IDNA
+    (the ``email`` package would write ``ada@=?utf-8?q?ex=C3=A4mple?=.org``)."""
+    changed: dict[str, list[str]] = {}
+    for name in _ADDRESS_HEADERS:
+        values = message.get_all(name) or []
+        if any(not str(v).isascii() for v in values):
+            changed[name] = [_ascii_domains_of(str(v)) for v in values]
+    if not changed:
+        return message
+    out = copy.deepcopy(message)
+    for name, values in changed.items():
+        del out[name]
+        for v in values:
+            out[name] = v
+    return out
+
+
+def _ascii_domains_of(value: str) -> str:
+    pairs = getaddresses([value])
+    if not pairs or any("@" not in address for _, address in pairs):
+        return value
+    return ", ".join(_format_pair(d, ascii_address(a)) for d, a in pairs)
 
 
 class Transport(Protocol):
@@ -87,7 +187,11 @@ class FileTransport(_Closing):
         self.url = url
 
     def send(self, message: EmailMessage) -> None:
-        self._write(message.as_bytes())
+        message = ascii_domains(message)
+        if _addresses_ascii_in(message):
+            self._write(message.as_bytes())
+        else:  # what an SMTPUTF8 server would be sent
+            self._write(message.as_bytes(policy=policy.SMTPUTF8))
 
     def send_bytes(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
         self._write(data)
@@ -182,10 +286,15 @@ class SMTPTransport(_Closing):
         return smtp
 
     def send(self, message: EmailMessage) -> None:
+        message = ascii_domains(message)
         self._deliver(lambda smtp: smtp.send_message(message))
 
     def send_bytes(self, data: bytes, *, sender: str, recipients: list[str]) -> None:
-        self._deliver(lambda smtp: smtp.sendmail(sender, recipients, data))
+        sender = ascii_address(sender)
+        recipients = [ascii_address(r) for r in recipients]
+        utf8 = not sender.isascii() or not all(r.isascii() for r in recipients)
+        options = ["SMTPUTF8"] if utf8 else []
+        self._deliver(lambda smtp: smtp.sendmail(sender, recipients, data, mail_options=options))
 
     def _deliver(self, send: Callable[[smtplib.SMTP], dict[str, tuple[int, bytes]]]) -> None:
         for attempt in (1, 2):
@@ -198,6 +307,9 @@ class SMTPTransport(_Closing):
                 if attempt == 1:  # the server closed an idle connection: reconnect once
                     continue
                 raise TransientMailError(f"{self.host}:{self.port} disconnected: {exc}") from exc
+            except smtplib.SMTPNotSupportedError as exc:
+                self._reset()
+                raise PermanentMailError(f"{self.host}:{self.port}: {NO_SMTPUTF8}") from exc
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
                 text = "; ".join(

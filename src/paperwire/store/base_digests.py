@@ -120,9 +120,16 @@ class DigestStore(Protocol):
         ``sent``: first mark that row sent, in the same transaction (one commit a message)."""
         ...
 
-    def release_orphans(self, *, is_dead: Callable[[str], bool], stale_before: datetime) -> int:
+    def release_orphans(
+        self,
+        *,
+        is_dead: Callable[[str], bool],
+        stale_before: datetime,
+        give_up_after: int | None = None,
+    ) -> tuple[int, int]:
         """Put rows left ``sending`` by a dead sender (or claimed before ``stale_before``)
-        back in the queue; returns how many."""
+        back in the queue, or fail them once claimed ``give_up_after`` times; returns how
+        many were queued again and how many failed."""
         ...
 
     def mark_sent(self, item_id: int, *, claimed_by: str, now: datetime) -> None: ...
@@ -139,3 +146,13 @@ class DigestStore(Protocol):
         ...
 
     def outbox_counts(self) -> dict[str, int]: ...
+
+    # -- the scheduler --------------------------------------------------------------------
+
+    def job_runs(self) -> dict[str, datetime]:
+        """When each scheduled job last ran (``record_job_run``), by job name."""
+        ...
+
+    def record_job_run(self, name: str, *, at: datetime) -> None:
+        """Remember that the job ``name`` ran at ``at`` (a later time only moves forward)."""
+        ...

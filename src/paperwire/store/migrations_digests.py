@@ -62,4 +62,17 @@ SQLITE: list[tuple[str, list[str]]] = [
             """,
         ],
     ),
+    (
+        "0006_job_runs",
+        [
+            # When each scheduled job (``paperwire.worker``) last ran, so a worker started
+            # again runs at once, and once, every job a scheduled time of which it missed.
+            """
+            CREATE TABLE job_runs (
+                name TEXT PRIMARY KEY,
+                last_run_at TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+        ],
+    ),
 ]

@@ -274,24 +274,38 @@ class DigestSupport(SQLiteParts):
             datetime.fromisoformat(row[7]),
         )
 
-    def release_orphans(self, *, is_dead: Callable[[str], bool], stale_before: datetime) -> int:
+    def release_orphans(
+        self,
+        *,
+        is_dead: Callable[[str], bool],
+        stale_before: datetime,
+        give_up_after: int | None = None,
+    ) -> tuple[int, int]:
         self._require_schema()
-        released = 0
+        released = failed = 0
         with self.atomic():
             rows = self._conn.execute(
-                "SELECT id, claimed_by, claimed_at FROM digest_outbox WHERE status = ?",
+                "SELECT id, claimed_by, claimed_at, attempts FROM digest_outbox WHERE status = ?",
                 (SENDING,),
             ).fetchall()
-            for item_id, claimed_by, claimed_at in rows:
+            for item_id, claimed_by, claimed_at, attempts in rows:
                 stale = claimed_at is None or datetime.fromisoformat(claimed_at) < stale_before
-                if stale or is_dead(claimed_by or ""):
-                    self._conn.execute(
-                        "UPDATE digest_outbox SET status = ?, claimed_by = NULL,"
-                        " last_error = ? WHERE id = ? AND status = ?",
-                        (QUEUED, f"released after sender {claimed_by} stopped", item_id, SENDING),
-                    )
+                if not (stale or is_dead(claimed_by or "")):
+                    continue
+                if give_up_after is not None and attempts >= give_up_after:
+                    status = FAILED
+                    error = f"given up: its sender stopped while sending it, {attempts} times"
+                    failed += 1
+                else:
+                    status = QUEUED
+                    error = f"released after sender {claimed_by} stopped"
                     released += 1
-        return released
+                self._conn.execute(
+                    "UPDATE digest_outbox SET status = ?, claimed_by = NULL,"
+                    " last_error = ? WHERE id = ? AND status = ?",
+                    (status, error, item_id, SENDING),
+                )
+        return released, failed
 
     def mark_sent(self, item_id: int, *, claimed_by: str, now: datetime) -> None:
         with self.atomic():
@@ -349,3 +363,19 @@ class DigestSupport(SQLiteParts):
         counts = {status: 0 for status in (QUEUED, SENDING, SENT, FAILED)}
         counts.update({status: n for status, n in rows})
         return counts
+
+    # -- the scheduler --------------------------------------------------------------------
+
+    def job_runs(self) -> dict[str, datetime]:
+        self._require_schema()
+        rows = self._db().execute("SELECT name, last_run_at FROM job_runs")
+        return {name: datetime.fromisoformat(at) for name, at in rows}
+
+    def record_job_run(self, name: str, *, at: datetime) -> None:
+        self._require_schema()
+        with self.atomic():
+            self._conn.execute(
+                "INSERT INTO job_runs (name, last_run_at) VALUES (?, ?) ON CONFLICT (name)"
+                " DO UPDATE SET last_run_at = max(last_run_at, excluded.last_run_at)",
+                (name, _iso(at)),
+            )

@@ -20,12 +20,14 @@ from paperwire.digest.subscriptions import (
     InvalidToken,
     Links,
     confirm,
+    ip_limit_wait,
     request_subscription,
+    retry_after,
     send_now,
     validate_request,
 )
 from paperwire.store.base_digests import CONFIRMED, UNSUBSCRIBED, Preferences
-from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
+from paperwire.web.deps import NowDep, SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)
@@ -98,6 +100,7 @@ async def subscribe(
     settings: SettingsDep,
     templates: TemplatesDep,
     background: BackgroundTasks,
+    now: NowDep,
 ) -> HTMLResponse:
     fields, categories = await _form(request)
     req = validate_request(
@@ -106,6 +109,7 @@ async def subscribe(
         categories=categories,
         topics=fields.get("topics", ""),
         timezone=fields.get("timezone", "UTC") or "UTC",
+        smtputf8=settings.mail_smtputf8,
     )
     topics_text = " ".join(fields.get("topics", "").split())
     if req.errors:
@@ -113,6 +117,18 @@ async def subscribe(
         return _private(
             render(request, templates, "subscribe.html", _form_context(settings, values), 400)
         )
+    client = request.client.host if request.client else "unknown"
+    wait = ip_limit_wait(store, settings, client=client, now=now)
+    if wait is not None:
+        response = _message(
+            request,
+            templates,
+            "Too many requests",
+            "Too many subscription requests from your network: try again later.",
+            429,
+        )
+        response.headers["retry-after"] = retry_after(wait)
+        return response
     message = request_subscription(store, settings, req)
     if message is not None:  # sent after the answer: the answer is the same either way
         background.add_task(send_now, settings, message)
@@ -203,6 +219,7 @@ async def preferences_post(
         categories=categories,
         topics=fields.get("topics", ""),
         timezone=fields.get("timezone", "UTC") or "UTC",
+        smtputf8=settings.mail_smtputf8,
     )
     if req.errors:
         values = _values(subscriber.email, req.prefs, fields.get("topics", ""), req.errors)

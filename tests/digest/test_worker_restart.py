@@ -1,0 +1,74 @@
+"""The scheduler across restarts: each run is recorded in the database, and a worker that
+starts again runs at once (and once) every job that missed a scheduled time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+
+from paperwire.store import open_store
+from paperwire.worker import add_jobs
+from tests.digest.conftest import Site
+
+#: Rank runs at :45 each hour, index at :50, digests every 15 minutes, fetch at 00:30,
+#: 06:30, 12:30 and 18:30 (the defaults).
+NOW = datetime(2026, 7, 1, 12, 20, tzinfo=UTC)
+
+
+def scheduled(site: Site, **settings: object) -> BackgroundScheduler:
+    """A scheduler that was given the jobs but runs none (paused)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    add_jobs(scheduler, site.make_settings(**settings), fetch=True, now=NOW)
+    return scheduler
+
+
+def test_a_restart_runs_at_once_what_it_missed(site: Site) -> None:
+    store = site.store
+    store.record_job_run("fetch", at=NOW - timedelta(hours=6, minutes=5))  # missed 06:30
+    store.record_job_run("rank", at=NOW - timedelta(hours=3))  # missed three, runs once
+    store.record_job_run("index", at=NOW - timedelta(minutes=25))  # 11:55: next is 12:50
+    store.record_job_run("digests", at=NOW - timedelta(minutes=4))  # 12:16: next is 12:30
+    scheduler = scheduled(site)
+    try:
+        due = {job.id: job.next_run_time for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert due["fetch"] == NOW
+    assert due["rank"] == NOW
+    assert due["index"] > NOW and due["digests"] > NOW
+
+
+def test_without_recorded_runs_nothing_runs_at_once_and_the_start_is_recorded(
+    site: Site,
+) -> None:
+    scheduler = scheduled(site)
+    try:
+        assert all(job.next_run_time > NOW for job in scheduler.get_jobs())
+    finally:
+        scheduler.shutdown(wait=False)
+    assert site.store.job_runs() == {name: NOW for name in ("fetch", "rank", "index", "digests")}
+
+
+def test_a_run_is_recorded_when_it_ends(site: Site) -> None:
+    settings = site.make_settings(digest_hour=0, worker_fetch_sources="")
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        add_jobs(scheduler, settings, fetch=False, now=NOW)
+        job = scheduler.get_job("digests")
+        before = datetime.now(UTC).replace(microsecond=0)
+        job.func()  # what the scheduler calls: the digest job, then its record
+    finally:
+        scheduler.shutdown(wait=False)
+    store = open_store(settings.database_url)  # what the next worker reads
+    try:
+        ran = store.job_runs()
+    finally:
+        store.close()
+    assert ran["digests"] >= before
+    assert ran["rank"] == NOW  # only seen, not run
+    # Recorded times only move forward.
+    site.store.record_job_run("digests", at=NOW - timedelta(days=30))
+    assert site.store.job_runs()["digests"] == ran["digests"]
