@@ -39,6 +39,23 @@ def served_settings(settings: Settings, host: str, port: int) -> Settings:
     return settings.model_copy(update={"base_url": local_url(host, port)})
 
 
+def default_workers() -> int:
+    """One server process per core this process may run on (at most 64)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(64, cores))
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy settings: forwarded headers are trusted only when
+    ``proxy_headers`` is on (uvicorn itself trusts them from loopback by default)."""
+    if not settings.proxy_headers:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
+
+
 def run_server(
     settings: Settings, *, host: str, port: int, workers: int = 1, announce: bool = True
 ) -> None:
@@ -61,6 +78,7 @@ def run_server(
         "log_config": logging_config(),
         "access_log": False,  # the middleware logs every request, as JSON
         "server_header": False,
+        **proxy_options(settings),
     }
     if workers == 1:
         from paperwire.web.app import create_app
@@ -105,24 +123,65 @@ port_option = click.option(
 )
 
 
+workers_option = click.option(
+    "--workers",
+    default=default_workers,
+    show_default="one per CPU core",
+    type=click.IntRange(1, 64),
+    help="Server processes; 1 serves from this process.",
+)
+proxy_headers_option = click.option(
+    "--proxy-headers/--no-proxy-headers",
+    default=None,
+    help="Trust X-Forwarded-For/-Proto from --forwarded-allow-ips (behind a reverse proxy); "
+    "default: PAPERWIRE_PROXY_HEADERS (off).",
+)
+forwarded_option = click.option(
+    "--forwarded-allow-ips",
+    metavar="IPS",
+    default=None,
+    help="The proxies trusted with --proxy-headers (comma separated); default: "
+    "PAPERWIRE_FORWARDED_ALLOW_IPS (127.0.0.1,::1).",
+)
+
+
+def with_proxy(
+    settings: Settings, proxy_headers: bool | None, forwarded_allow_ips: str | None
+) -> Settings:
+    update: dict[str, Any] = {}
+    if proxy_headers is not None:
+        update["proxy_headers"] = proxy_headers
+    if forwarded_allow_ips is not None:
+        update["forwarded_allow_ips"] = forwarded_allow_ips
+    # uvicorn applies them (in every worker process): the app does not read them.
+    return settings.model_copy(update=update) if update else settings
+
+
 @click.command()
 @host_option
 @port_option
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Server processes (one per core is a good start).",
-)
+@workers_option
+@proxy_headers_option
+@forwarded_option
 @pass_context
-def serve(ctx: Context, host: str, port: int, workers: int) -> None:
+def serve(
+    ctx: Context,
+    host: str,
+    port: int,
+    workers: int,
+    proxy_headers: bool | None,
+    forwarded_allow_ips: str | None,
+) -> None:
     """Serve the web pages, the JSON API and the Atom/RSS feeds (uvicorn).
 
     Logs go to stderr as JSON lines, one per request (method, route, status, ms).
     /healthz answers 200 while the database does; /metrics is for Prometheus.
+    The client's address (which the per-IP limits count) is the connection's peer,
+    unless --proxy-headers trusts X-Forwarded-For from --forwarded-allow-ips.
     """
-    settings = served_settings(ctx.settings, host, port)
+    settings = with_proxy(
+        served_settings(ctx.settings, host, port), proxy_headers, forwarded_allow_ips
+    )
     store = ctx.store(create=True)  # fails early, with a clear message, on a bad database
     store.close()
     run_server(settings, host=host, port=port, workers=workers)
@@ -221,9 +280,21 @@ def load_papers(store: Store, settings: Settings, *, offline: bool) -> None:
 @click.option("--offline", is_flag=True, help="Do not try the network: load the bundled sample.")
 @host_option
 @port_option
+@workers_option
+@proxy_headers_option
+@forwarded_option
 @click.option("--no-serve", is_flag=True, help="Stop after indexing (for scripts and tests).")
 @pass_context
-def up(ctx: Context, offline: bool, host: str, port: int, no_serve: bool) -> None:
+def up(
+    ctx: Context,
+    offline: bool,
+    host: str,
+    port: int,
+    workers: int,
+    proxy_headers: bool | None,
+    forwarded_allow_ips: str | None,
+    no_serve: bool,
+) -> None:
     """Start paperwire with one command: migrate, load papers, index, serve.
 
     \b
@@ -234,7 +305,8 @@ def up(ctx: Context, offline: bool, host: str, port: int, no_serve: bool) -> Non
        3,294 real arXiv papers (with precomputed vectors) instead. A database that
        has papers is left as it is, so the next `up` starts in seconds.
     3. Brings the search index up to date (only what changed).
-    4. Serves the web pages, the JSON API and the feeds, and prints the address.
+    4. Serves the web pages, the JSON API and the feeds (one server process per
+       CPU core unless --workers says otherwise), and prints the address.
 
     5. Runs the scheduler (`paperwire worker`) beside the server: scoring, the
        index and digests. It fetches from the network only when PAPERWIRE_UP_FETCH
@@ -243,7 +315,9 @@ def up(ctx: Context, offline: bool, host: str, port: int, no_serve: bool) -> Non
     from paperwire.index.jobs import update_index
 
     started = time.perf_counter()
-    settings = served_settings(ctx.settings, host, port)
+    settings = with_proxy(
+        served_settings(ctx.settings, host, port), proxy_headers, forwarded_allow_ips
+    )
     try:
         store = open_store(settings.database_url)
         applied = store.migrate()
@@ -269,6 +343,6 @@ def up(ctx: Context, offline: bool, host: str, port: int, no_serve: bool) -> Non
         scheduler = start_background(settings, fetch=fetching)
         click.echo(f"worker: running (network fetch {'on' if fetching else 'off'})")
         try:
-            run_server(settings, host=host, port=port)
+            run_server(settings, host=host, port=port, workers=workers)
         finally:
             scheduler.shutdown(wait=False)
