@@ -38,6 +38,12 @@ MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
 SEARCH_WEIGHTS = {"keyword": 0.9, FAST: 0.1}
 SEARCH_WEIGHTS_QUALITY = {"keyword": 0.6, FAST: 0.0, QUALITY: 0.4}
 SIMILAR_WEIGHTS = {"keyword": 0.6, FAST: 0.4}
+#: The most results one search ranks (the API asks for at most offset 1,000 + 100 + 1):
+#: bounds the work of one request, as ``MAX_DEPTH`` bounds the lists fused for it.
+MAX_RESULTS = 1_200
+#: Each list fused takes ``max(50, 3 x limit)`` papers, but at most this many (or
+#: ``limit``, when more are asked for).
+MAX_DEPTH = 300
 SIMILAR_WEIGHTS_QUALITY = {"keyword": 0.3, FAST: 0.1, QUALITY: 0.6}
 
 
@@ -92,6 +98,17 @@ def _meaning(neighbours: list[Neighbour], name: str) -> Ranked:
     )
 
 
+def _nudge(similarities: dict[str, float]) -> Ranked:
+    """The fast tier's list over the keyword results alone (hybrid, no quality tier),
+    min-max scaled over them; "close in meaning" for the upper half of that range."""
+    hits = sorted(similarities.items(), key=lambda item: (-item[1], item[0]))
+    if not hits:
+        return Ranked(FAST, [], {}, scaled=True)
+    middle = (hits[0][1] + hits[-1][1]) / 2
+    reasons = {pid: "close in meaning" for pid, sim in hits if sim >= middle}
+    return Ranked(FAST, hits, reasons, scaled=True)
+
+
 def _words(hits: list[Scored]) -> Ranked:
     return Ranked(
         "keyword", [(h.paper_id, h.score) for h in hits], {h.paper_id: h.reason for h in hits}
@@ -144,7 +161,8 @@ class Searcher:
         filters = filters or Filters()
         if not query.strip():
             return []
-        depth = max(50, limit * 3)
+        limit = min(limit, MAX_RESULTS)
+        depth = min(max(50, limit * 3), max(limit, MAX_DEPTH))
         lists: list[Ranked] = []
         if mode == "keyword":
             return self.keyword.search(query, limit=limit, filters=filters)
@@ -152,6 +170,14 @@ class Searcher:
             # Reasons only for the papers that make the cut (see _with_keyword_reasons).
             hits = self.keyword.search(query, limit=depth, filters=filters, explain=False)
             lists.append(_words(hits))
+            if not self._has_quality and len(hits) >= limit:
+                # The fast tier only nudges (weight 0.1): the words found enough papers,
+                # so only their vectors are compared, not every paper's.
+                vector = self._embedder(FAST).encode([query])[0]
+                similar = self.vectors[FAST].similarities(vector, [h.paper_id for h in hits])
+                lists.append(_nudge(similar))
+                fused = fuse(lists, SEARCH_WEIGHTS, limit=limit)
+                return self._with_keyword_reasons(query, fused, {h.paper_id for h in hits})
         semantic = self._semantic_lists(query, depth, filters, nudge=mode == "hybrid")
         if mode == "semantic":
             weights = {QUALITY: 1.0} if self._has_quality else {FAST: 1.0}

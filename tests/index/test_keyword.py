@@ -14,7 +14,9 @@ import pytest
 import tantivy
 
 from paperwire.index.keyword import (
+    AMONG_TERMS,
     MARKER,
+    MAX_RERANK,
     SCHEMA_VERSION,
     FieldWeights,
     KeywordIndex,
@@ -469,9 +471,34 @@ def test_the_rerank_pool_does_not_change_the_top_results(
 ) -> None:
     pooled = index.search(query, limit=20)
     monkeypatch.setattr("paperwire.index.keyword.RERANK_POOL", 10_000)  # every paper
+    monkeypatch.setattr("paperwire.index.keyword.MAX_RERANK", 10_000)
     exact = index.search(query, limit=20)
     assert ids(pooled) == ids(exact)
     assert [h.score for h in pooled] == pytest.approx([h.score for h in exact])
+
+
+@pytest.mark.parametrize("query", ["vision language model", "large language models"])
+def test_deep_pages_stay_one_ranking(index: KeywordIndex, query: str) -> None:
+    """Past ``MAX_RERANK`` results keep the order of their words (no phrase bonus), and
+    still rank below the reranked head: one ranking, best first, without repeats."""
+    deep = index.search(query, limit=MAX_RERANK + 200, explain=False)
+    assert len(deep) > MAX_RERANK + 50  # the sample has that many papers with the words
+    assert ids(deep[:20]) == ids(index.search(query, limit=20))
+    scores = [h.score for h in deep]
+    assert scores == sorted(scores, reverse=True)
+    assert len(set(ids(deep))) == len(deep)
+    page = index.search(query, limit=20, offset=MAX_RERANK + 20, explain=False)
+    assert ids(page) == ids(deep[MAX_RERANK + 20 : MAX_RERANK + 40])
+
+
+def test_reasons_of_many_papers_at_once(index: KeywordIndex) -> None:
+    """Above ``AMONG_TERMS`` ids the restriction is a term set: same reasons."""
+    query = "language model"
+    hits = index.search(query, limit=AMONG_TERMS + 40)
+    assert len(hits) > AMONG_TERMS
+    assert index.explain(query, ids(hits)) == {h.paper_id: h.reason for h in hits}
+    few = hits[:10]
+    assert index.explain(query, ids(few)) == {h.paper_id: h.reason for h in few}
 
 
 def test_key_terms_need_the_texts(built: Built) -> None:

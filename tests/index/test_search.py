@@ -7,7 +7,7 @@ import pytest
 from paperwire.index.jobs import load_sample_vectors
 from paperwire.ingest import sample_path, sample_vectors_path
 from paperwire.models import Filters, Paper
-from paperwire.search import NotFound, Ranked, Searcher, fuse
+from paperwire.search import MAX_DEPTH, MAX_RESULTS, MODES, NotFound, Ranked, Searcher, fuse
 
 PRUNING = "2606.27660"  # MVPruner: Dynamic Token Pruning ... Multi-view Vision-Language Models
 
@@ -122,3 +122,35 @@ def test_similar_of_an_unknown_paper(indexed):
     store, settings = indexed
     with pytest.raises(NotFound):
         Searcher(store, settings).similar("9999.99999")
+
+
+def test_hybrid_with_enough_word_matches_ranks_those_papers(indexed):
+    """The fast tier only nudges: when the words find enough papers, the results are
+    those papers, and the ones close in meaning say so."""
+    store, settings = indexed
+    searcher = Searcher(store, settings)
+    query = "token pruning for vision language models"
+    words = {h.paper_id for h in searcher.search(query, mode="keyword", limit=MAX_DEPTH)}
+    hybrid = searcher.search(query, mode="hybrid", limit=20)
+    assert len(hybrid) == 20
+    assert {h.paper_id for h in hybrid} <= words
+    assert any("close in meaning" in h.reason for h in hybrid)
+    assert PRUNING in [h.paper_id for h in hybrid[:3]]
+
+
+def test_hybrid_finds_meaning_where_words_find_too_little(indexed):
+    store, settings = indexed
+    searcher = Searcher(store, settings)
+    query = "tokn prunnig for visoin langauge modles"  # misspelt: no word matches
+    assert searcher.search(query, mode="keyword", limit=20) == []
+    hybrid = searcher.search(query, mode="hybrid", limit=10)
+    assert len(hybrid) == 10
+    assert all(h.reason == "close in meaning" for h in hybrid)
+
+
+def test_one_search_ranks_a_bounded_number_of_papers(indexed):
+    store, settings = indexed
+    searcher = Searcher(store, settings)
+    for mode in MODES:
+        hits = searcher.search("model", mode=mode, limit=10**9)
+        assert 0 < len(hits) <= MAX_RESULTS

@@ -102,8 +102,14 @@ HEAP_SIZE = 128_000_000
 MAX_QUERY_CHARS = 4_000
 MAX_QUERY_TERMS = 100
 REASON_TERMS = 4
-#: How many papers the words alone pick before the bigram phrases are scored.
-RERANK_POOL = 100
+#: How many papers the words alone pick before the bigram phrases are scored (at least
+#: ``offset + limit``, at most ``MAX_RERANK``: deeper results keep the order of their
+#: words). 2-3 title words -> paper, hybrid, 800 queries, MRR@10 / CPU per search:
+#: pool 100 0.682 / 11.3 ms, 60 0.682 / 10.6 ms, 40 0.682 / 10.1 ms.
+RERANK_POOL = 60
+MAX_RERANK = 300
+#: Restricting a query to at most this many papers lists their ids (``_among``).
+AMONG_TERMS = 128
 #: Two adjacent ranked words of a query are also searched as a phrase, each field at
 #: this fraction of its weight. MRR@10 title -> paper (abstracts only) / 2-3 title words
 #: -> paper, with name bigrams at the same boost: off 0.897 / 0.649, 0.25 0.912 / 0.716,
@@ -498,9 +504,12 @@ class KeywordIndex:
         found = searcher.search(words, pool, count=False).hits
         hits = [(float(score), _address(a), _text(searcher.doc(a), "id")) for score, a in found]
         if parsed.bigrams and hits:
-            bonus = self._bigram_bonus(searcher, parsed.bigrams, [pid for _, _, pid in hits])
-            hits = [(score + bonus.get(at, 0.0), at, pid) for score, at, pid in hits]
-            hits.sort(key=lambda hit: (-hit[0], hit[1]))
+            # Bonuses only raise scores: the head, reranked, still ranks above the rest.
+            head, rest = hits[:MAX_RERANK], hits[MAX_RERANK:]
+            bonus = self._bigram_bonus(searcher, parsed.bigrams, [pid for _, _, pid in head])
+            head = [(score + bonus.get(at, 0.0), at, pid) for score, at, pid in head]
+            head.sort(key=lambda hit: (-hit[0], hit[1]))
+            hits = head + rest
         hits = hits[offset:wanted]
         reasons: dict[tuple[int, int], str] = {}
         if explain:
@@ -671,8 +680,18 @@ class KeywordIndex:
         return tantivy.Query.boolean_query(subqueries)
 
     def _among(self, ids: Sequence[str]) -> tuple[tantivy.Occur, tantivy.Query]:
-        """A MUST clause (scored 0) that keeps only the papers ``ids``."""
-        among = tantivy.Query.term_set_query(self._schema, "id", list(ids))
+        """A MUST clause (scored 0) that keeps only the papers ``ids``.
+
+        Up to ``AMONG_TERMS`` ids it is a disjunction of id terms: tantivy then walks
+        those few papers and only seeks the other clause there. A term set matches the
+        same papers but leads the intersection with the other clause, which then steps
+        through every paper that has its words (the reasons of 21 results: 3.2 ms CPU
+        with a term set, 1.8 ms with the disjunction)."""
+        if len(ids) <= AMONG_TERMS:
+            terms = [tantivy.Query.term_query(self._schema, "id", pid) for pid in ids]
+            among = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in terms])
+        else:
+            among = tantivy.Query.term_set_query(self._schema, "id", list(ids))
         return tantivy.Occur.Must, tantivy.Query.const_score_query(among, 0.0)
 
     def _bigram_bonus(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,6 +211,33 @@ class VectorSearch:
             return None
         vector: Vector = self._matrix[row]
         return vector
+
+    def similarities(self, query: Vector, paper_ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of ``query`` to each of ``paper_ids`` that has a vector: a
+        few hundred dot products instead of a search over every paper."""
+        self._load()
+        ids = list(dict.fromkeys(paper_ids))
+        if not ids:
+            return {}
+        q = np.asarray(query, dtype=np.float32)
+        if self._hnsw is not None:
+            keys = self.store.keys_for_ids(ids)
+            known = [pid for pid in ids if pid in keys]
+            if not known:
+                return {}
+            found = self._hnsw.get(np.array([keys[pid] for pid in known], dtype=np.uint64))
+            return {
+                pid: float(np.asarray(vector, dtype=np.float32) @ q)
+                for pid, vector in zip(known, found, strict=True)
+                if vector is not None
+            }
+        if self._matrix is None:
+            return {}
+        known = [pid for pid in ids if pid in self._row_of]
+        if not known:
+            return {}
+        scores = self._matrix[[self._row_of[pid] for pid in known]] @ q
+        return {pid: float(score) for pid, score in zip(known, scores, strict=True)}
 
     def search(
         self,
