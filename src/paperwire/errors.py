@@ -3,6 +3,7 @@
     PaperwireError
      ├── ConfigError        a setting has a value paperwire cannot use
      ├── StoreError         the database refused or is not what we expect
+     │    └── StoreBusy     a write could not start in time: another writer holds the database
      ├── ParseError         a whole file or response cannot be read (nothing of it is kept)
      └── SourceError        a network source failed after its retries
           └── SourceAnswerError   the source answered with an error document (arXiv's "Error" entry)
@@ -24,6 +25,23 @@ class ConfigError(PaperwireError):
 
 class StoreError(PaperwireError):
     pass
+
+
+class StoreBusy(StoreError):
+    """Another writer (an import, an index or ranking run, another process) held the
+    database longer than this write may wait. Nothing was written; try again later.
+
+    ``waited`` is how long the write waited, in seconds; ``retry_after`` is a sensible
+    number of whole seconds to wait before trying again (the web's ``Retry-After``).
+    """
+
+    def __init__(self, waited: float, *, retry_after: int = 1) -> None:
+        super().__init__(
+            f"the database is busy: another writer held it for more than {waited:.1f} s; "
+            "nothing was written, try again shortly"
+        )
+        self.waited = waited
+        self.retry_after = retry_after
 
 
 class ParseError(PaperwireError):

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from paperwire.cli.common import Context, pass_context
+from paperwire.cli.common import Context, fail, pass_context
+from paperwire.errors import StoreBusy
 from paperwire.ingest import (
     FETCHERS,
     SAMPLE_DESCRIPTION,
@@ -36,6 +37,10 @@ def _progress(label: str) -> Iterator[ProgressFn | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def _say_waiting(message: str) -> None:
+    click.echo(f"{message}...", err=True)
 
 
 def _finish(report: IngestReport) -> None:
@@ -66,9 +71,11 @@ def _finish(report: IngestReport) -> None:
 def import_(ctx: Context, paths: tuple[str, ...], fmt: str, sample: bool) -> None:
     """Import papers from files (.gz and .tar.gz accepted).
 
-    Bad records are reported with file and line and skipped; a file that cannot be
-    read to its end is reported and leaves the database as it was. Exit code 0 when
-    everything was imported, 1 when anything was rejected.
+    Bad records are reported with file and line and skipped; a file (or a member of an
+    archive) that cannot be read to its end is reported and leaves the database as it
+    was. Papers are written in short batches, so the site and other imports keep
+    writing meanwhile; when another writer holds the database, the import says so and
+    waits. Exit code 0 when everything was imported, 1 when anything was rejected.
     """
     if not paths and not sample:
         raise click.UsageError("give one or more PATHS, or --sample")
@@ -78,12 +85,14 @@ def import_(ctx: Context, paths: tuple[str, ...], fmt: str, sample: bool) -> Non
     store = ctx.store(create=True)
     try:
         with _progress("importing") as progress:
-            report = import_files(store, files, fmt=fmt, progress=progress)
+            report = import_files(store, files, fmt=fmt, progress=progress, waiting=_say_waiting)
         if sample:
             from paperwire.index.jobs import load_sample_vectors
 
             loaded = load_sample_vectors(store, sample_path(), sample_vectors_path())
             click.echo(f"loaded {loaded} precomputed quality vectors of the sample", err=True)
+    except StoreBusy as exc:
+        fail(str(exc))
     finally:
         store.close()
     _finish(report)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -26,16 +26,29 @@ from paperwire.store.sqlite_digests import DigestSupport
 from paperwire.store.sqlite_index import IndexSupport
 from paperwire.store.sqlite_rank import RankSupport
 from paperwire.store.sqlite_rows import INSERT_PAPER, SELECT_PAPERS, paper_from_row, paper_row
+from paperwire.store.sqlite_writer import WriteGate
 
 _BATCH = 500
 _LISTING_PREFIX = "listing:"
 
+#: Seconds a write waits for another writer before ``StoreBusy`` (the web's bound).
+WRITE_WAIT = 1.0
+#: More papers than this in one upsert are a bulk write (an import's or a fetch's batch),
+#: which gives way to single writes (a reader's submission).
+_FEW = 10
+
+
+def _is_bulk(papers: Iterable[Paper]) -> bool:
+    return not isinstance(papers, Sized) or len(papers) > _FEW
+
 
 class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
     """A ``Store`` over one SQLite file. Writes are serialised by one lock and
-    ``BEGIN IMMEDIATE``; other processes wait up to the busy timeout."""
+    ``BEGIN IMMEDIATE``; a write that cannot start within ``write_wait`` seconds (another
+    thread or process is writing) raises ``StoreBusy`` instead of waiting on
+    (``paperwire.store.sqlite_writer``)."""
 
-    def __init__(self, path: str, *, create: bool = True) -> None:
+    def __init__(self, path: str, *, create: bool = True, write_wait: float = WRITE_WAIT) -> None:
         self.path = path
         self.url = f"sqlite:///{path}"
         if not create and path != ":memory:" and not Path(path).exists():
@@ -43,7 +56,9 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
         self._conn = self._connect()
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big imports stay in memory
-        self._write_lock = threading.RLock()
+        # The writer never sleeps inside SQLite: the gate polls (see sqlite_writer).
+        self._conn.execute("PRAGMA busy_timeout = 0")
+        self._gate = WriteGate(self._conn, path, wait=write_wait)
         self._depth = 0
         self._writer: int | None = None  # the thread inside atomic()
         self._local = threading.local()
@@ -75,28 +90,39 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
     # -- transactions and migrations -------------------------------------------------
 
     @contextmanager
-    def atomic(self) -> Iterator[None]:
-        with self._write_lock:
-            if self._depth:
-                self._depth += 1
-                try:
-                    yield
-                finally:
-                    self._depth -= 1
-                return
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
-            self._writer = threading.get_ident()
+    def atomic(self, *, bulk: bool = False) -> Iterator[None]:
+        """A write transaction. ``bulk``: one batch of many (an import's, a ranking's),
+        which gives way to every other writer waiting (``sqlite_writer``)."""
+        if self._writer == threading.get_ident():  # nested: join the outer transaction
+            self._depth += 1
             try:
                 yield
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            else:
-                self._conn.execute("COMMIT")
             finally:
-                self._depth = 0
-                self._writer = None
+                self._depth -= 1
+            return
+        self._gate.begin(bulk=bulk)
+        self._depth = 1
+        self._writer = threading.get_ident()
+        try:
+            yield
+        except BaseException:
+            self._conn.execute("ROLLBACK")
+            raise
+        else:
+            self._conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+            self._writer = None
+            self._gate.end()
+
+    @property
+    def write_wait(self) -> float:
+        """Seconds a write waits for another writer before ``StoreBusy``."""
+        return self._gate.wait
+
+    @write_wait.setter
+    def write_wait(self, seconds: float) -> None:
+        self._gate.wait = seconds
 
     def _applied(self) -> set[str]:
         exists = self._conn.execute(
@@ -112,11 +138,14 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
 
     def migrate(self) -> list[str]:
         done: list[str] = []
-        with self._write_lock:
-            self._conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
+        if not self.pending_migrations():  # the usual case: nothing to write, no lock taken
+            return done
+        with self._gate.lock:
+            with self.atomic():
+                self._conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                    "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
             for name, statements in MIGRATIONS:
                 with self.atomic():
                     if name in self._applied():
@@ -145,7 +174,7 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
     def upsert_papers(self, papers: Iterable[Paper]) -> UpsertCounts:
         counts = UpsertCounts()
         batch: list[Paper] = []
-        with self.atomic():
+        with self.atomic(bulk=_is_bulk(papers)):
             for paper in papers:
                 batch.append(paper)
                 if len(batch) >= _BATCH:
@@ -444,3 +473,4 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
             conn.close()
         self._readers.clear()
         self._conn.close()
+        self._gate.close()

@@ -16,5 +16,5 @@ class SQLiteParts:
     def _db(self) -> sqlite3.Connection:
         raise NotImplementedError
 
-    def atomic(self) -> AbstractContextManager[None]:
+    def atomic(self, *, bulk: bool = False) -> AbstractContextManager[None]:
         raise NotImplementedError

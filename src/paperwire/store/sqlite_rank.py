@@ -198,7 +198,7 @@ class RankSupport(SQLiteParts):
     def save_trending(self, *, window: str, at: date, rows: Iterable[TrendingRow]) -> int:
         self._require_schema()
         day = at.isoformat()
-        with self.atomic():
+        with self.atomic(bulk=True):
             self._conn.execute("DELETE FROM trending WHERE window = ? AND at = ?", (window, day))
             values = [
                 (

@@ -12,9 +12,11 @@ from starlette.exceptions import HTTPException
 
 from paperwire import __version__
 from paperwire.config import Settings
+from paperwire.errors import StoreBusy
 from paperwire.store import Store, open_store
 from paperwire.web.csrf import install_csrf
 from paperwire.web.deps import get_user, has_upvoted
+from paperwire.web.head import install_head
 from paperwire.web.middleware import install_middleware
 from paperwire.web.templates import make_templates
 
@@ -48,15 +50,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.searcher = None
     install_csrf(app)  # inside the response cache, which sees its no-store answers
     install_middleware(app)
+    install_head(app)  # outermost: HEAD answered as GET without the body
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from paperwire.api import community, hf, routes, subscriptions
     from paperwire.feeds import routes as feed_routes
     from paperwire.web import ops
+    from paperwire.web.busy import store_busy_page
     from paperwire.web.pages import ROUTERS
     from paperwire.web.pages.common import http_error_page
 
     app.add_exception_handler(HTTPException, http_error_page)
+    app.add_exception_handler(StoreBusy, store_busy_page)  # 503 + Retry-After
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(routes.router)
