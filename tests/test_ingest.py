@@ -92,3 +92,61 @@ def test_same_file_twice_in_one_call_is_not_duplicated(shared_data, store, tmp_p
     report = import_files(store, [sample, copy])
     assert (report.counts.new, report.counts.unchanged) == (50, 50)
     assert store.count_papers() == 50
+
+
+def test_an_archive_keeps_its_good_members_and_counts_only_what_was_kept(
+    shared_data, store, tmp_path
+):
+    good = daily_sample(shared_data, tmp_path, 40)
+    lines = gzip.decompress(good.read_bytes()).splitlines(keepends=True)
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (
+            ("a.jsonl", b"".join(lines[:25])),
+            ("b.xml", b"<?xml version='1.0'?><feed xmlns='http://www.w3.org/2005/Atom'><entry>"),
+            ("c.jsonl", b"".join(lines[25:])),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    report = import_files(store, [archive])
+    assert report.counts.new == 40
+    assert len(report.errors) == 1
+    assert f"{archive}!b.xml" in report.errors[0]
+    assert store.count_papers() == 40
+    assert report.summary() == (
+        "imported 40 new, 0 updated, 0 unchanged, 0 rejected; 1 file(s) or page(s) failed"
+    )
+
+
+def test_a_truncated_archive_keeps_the_members_read_before_the_cut(shared_data, store, tmp_path):
+    sample = daily_sample(shared_data, tmp_path, 600)
+    lines = gzip.decompress(sample.read_bytes()).splitlines(keepends=True)
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (("a.jsonl", b"".join(lines[:10])), ("b.jsonl", b"".join(lines[10:]))):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    whole = archive.read_bytes()
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])  # inside b.jsonl
+    report = import_files(store, [cut])
+    assert report.counts.new == 10 == store.count_papers()
+    assert len(report.errors) == 1
+    assert "cannot read" in report.errors[0]
+
+
+def test_a_file_is_written_in_several_short_transactions(shared_data, store, tmp_path):
+    """Another connection sees the papers arrive batch by batch, not all at the end."""
+    sample = daily_sample(shared_data, tmp_path, 3000)
+    seen: set[int] = set()
+
+    def progress(done: int, total: int) -> None:
+        conn = sqlite3.connect(tmp_path / "paperwire.db")
+        seen.add(conn.execute("SELECT count(*) FROM papers").fetchone()[0])
+        conn.close()
+
+    import_files(store, [sample], progress=progress)
+    assert store.count_papers() == 3000
+    assert len([n for n in seen if 0 < n < 3000]) >= 2

@@ -1,7 +1,9 @@
 """The command line on real database files: exit codes, output, and the database after."""
 
 import gzip
+import io
 import json
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,25 @@ def test_import_with_rejected_records_exits_1_and_names_the_line(run, tmp_path, 
     assert f"rejected {bad}:2: not valid JSON" in result.stderr
     store = open_store(db_url)
     assert store.get_paper("2501.00001") is not None
+    store.close()
+
+
+def test_archive_with_a_broken_member_keeps_the_rest_and_says_so(run, sample, tmp_path, db_url):
+    good = gzip.decompress(sample.read_bytes())
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in (("good.jsonl", good), ("broken.xml", b"<?xml version='1.0'?><feed>")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    result = run("import", str(archive))
+    assert result.exit_code == 1
+    assert result.stdout.strip() == (
+        "imported 300 new, 0 updated, 0 unchanged, 0 rejected; 1 file(s) or page(s) failed"
+    )
+    assert f"error: {archive}!broken.xml" in result.stderr
+    store = open_store(db_url)
+    assert store.count_papers() == 300
     store.close()
 
 

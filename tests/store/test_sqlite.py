@@ -1,11 +1,12 @@
 """The store contract, on a real SQLite file per test."""
 
+import fcntl
 import sqlite3
 from datetime import UTC, date, datetime
 
 import pytest
 
-from paperwire.errors import StoreError
+from paperwire.errors import StoreBusy, StoreError
 from paperwire.models import Author, FeedDate, Paper
 from paperwire.store import open_store
 from paperwire.store.migrations import SQLITE as MIGRATIONS
@@ -235,3 +236,38 @@ def test_listing_entry_merges_into_the_arxiv_record_of_the_same_title(store):
     assert (counts.new, counts.updated) == (0, 1)
     assert store.count_papers() == 1
     assert store.get_paper("2601.00009").sources == ["arxiv-api", "listing", "listing2"]
+
+
+def test_a_write_that_cannot_start_in_time_raises_store_busy_and_writes_nothing(store, tmp_path):
+    store.write_wait = 0.1
+    holder = sqlite3.connect(tmp_path / "paperwire.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process writing
+    try:
+        with pytest.raises(StoreBusy, match="the database is busy"):
+            store.upsert_papers([paper("2401.00001")])
+        with pytest.raises(StoreBusy):
+            store.set_checkpoint("x", {"a": 1})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert store.count_papers() == 0 and store.get_checkpoint("x") is None
+    store.upsert_papers([paper("2401.00001")])  # free again: writes go through
+    assert store.count_papers() == 1
+
+
+def test_a_bulk_write_gives_way_while_another_writer_waits(store, tmp_path):
+    """A writer that waits holds a shared lock on ``<db>-waiting``; batches of many papers
+    (imports) do not start while it does, single writes do."""
+    store.write_wait = 0.1
+    waiting = (tmp_path / "paperwire.db-waiting").open("rb")
+    fcntl.flock(waiting, fcntl.LOCK_SH)
+    try:
+        with pytest.raises(StoreBusy):
+            store.upsert_papers([paper(f"2401.{n:05d}") for n in range(1, 101)])
+        store.upsert_papers([paper("2402.00001")])
+    finally:
+        fcntl.flock(waiting, fcntl.LOCK_UN)
+        waiting.close()
+    assert store.count_papers() == 1
+    store.upsert_papers([paper(f"2401.{n:05d}") for n in range(1, 101)])
+    assert store.count_papers() == 101
