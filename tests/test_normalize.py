@@ -6,9 +6,12 @@ from paperwire.normalize import (
     clean_text,
     content_id,
     find_github_repo,
+    has_control,
+    is_arxiv_id,
     normalize_github_repo,
     parse_datetime,
     split_arxiv_id,
+    strip_control,
     title_key,
 )
 
@@ -26,6 +29,11 @@ from paperwire.normalize import (
         ("arXiv:0704.0001", ("0704.0001", None)),
         ("not an id", None),
         ("12345", None),
+        ("2513.00001", None),
+        ("https://arxiv.org/abs/9999.99999v1", None),
+        ("2503.12345v99999999999999999999", None),
+        ("2503.12345v999999999", ("2503.12345", 999999999)),
+        ("hep-th/9913001", None),
     ],
 )
 def test_split_arxiv_id(raw, expected):
@@ -66,3 +74,40 @@ def test_parse_datetime_is_utc_aware():
     assert parse_datetime("") is None
     with pytest.raises(ValueError):
         parse_datetime("yesterday")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("0704.0001", True),
+        ("1412.9999", True),
+        ("1501.00001", True),
+        (f"{datetime.now(UTC).year % 100:02d}01.00001", True),
+        ("hep-th/9108001", True),
+        ("math.AG/0703999", True),
+        ("0703.0001", False),  # new-style ids start in April 2007
+        ("1501.1234", False),
+        ("1412.12345", False),
+        ("2413.00001", False),
+        ("2400.00001", False),
+        ("2401.00000", False),
+        (f"{(datetime.now(UTC).year + 1) % 100:02d}01.00001", False),
+        ("9999.99999", False),
+        ("hep-th/9100001", False),
+        ("hep-th/0801001", False),
+        ("Hep-th/9901001", False),
+        ("2401.01234v1", False),
+        (" 2401.01234", False),
+    ],
+)
+def test_is_arxiv_id_knows_which_ids_can_exist(value, expected):
+    assert is_arxiv_id(value) is expected
+
+
+def test_control_characters_are_found_and_stripped_but_tabs_and_newlines_stay():
+    assert not has_control("plain\ttext\r\nwith é and \u00a0")
+    for ch in ("\x00", "\x0b", "\x1b", "\x7f", "\x85", "\x9f", "\ud800", "\ufffe", "\uffff"):
+        assert has_control(f"a{ch}b"), repr(ch)
+        assert strip_control(f"a{ch}b") == "ab"
+    text = "unchanged"
+    assert strip_control(text) is text

@@ -25,6 +25,8 @@ _ID_IN_URL = re.compile(
 #: Characters no stored text may hold: C0 controls but tab, newline and carriage return;
 #: DEL and the C1 controls; lone surrogates and U+FFFE/U+FFFF, which XML 1.0 cannot carry.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# The clock is asked only for ids of a year after the one this process started in.
+_YEAR_AT_START = datetime.now(UTC).year
 _ASCII_CONTROL = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
 
 _GITHUB = re.compile(
@@ -77,7 +79,7 @@ def is_arxiv_id(value: str) -> bool:
             return False
         if (len(number) == 4) != (year < 15):
             return False
-        return 2000 + year <= datetime.now(UTC).year
+        return 2000 + year <= _YEAR_AT_START or 2000 + year <= datetime.now(UTC).year
     if (old := _OLD_ID.fullmatch(value)) is not None:
         year, month = int(old[1]), int(old[2])
         return 1 <= month <= 12 and (year >= 91 or year <= 7) and bool(int(old[3]))
