@@ -1,25 +1,43 @@
-"""Load on the web server: requests/s, p50/p99 and errors per route, with wrk on loopback.
+"""Load on the web server: requests/s, p50/p99 and errors, with wrk on loopback.
 
     python benchmarks/serve_load.py                       # import + index the corpus first
     python benchmarks/serve_load.py --database /tmp/pw    # reuse a folder from an earlier run
-    python benchmarks/serve_load.py --duration 5 --routes home trending
+    python benchmarks/serve_load.py --database /tmp/pw --scenarios mixed search
+    python benchmarks/serve_load.py --scenarios routes --routes home trending --duration 5
 
 The 74,728-paper corpus (``../shared/data/arxiv_daily_cs_2025_2026.jsonl.gz``) is imported
-and indexed (keyword index and fast vectors) into a temporary database, or a folder given
-with ``--database`` is used as it is (imported and indexed when it has no papers yet).
-Then ``paperwire serve --workers 2`` starts on 127.0.0.1 and, for each route,
-``wrk -t2 -c32 -d15s --latency`` runs with a Lua script rotating the paths:
+and indexed (keyword index, fast vectors, similar papers) into a temporary database, or a
+folder given with ``--database`` is used as it is (imported and indexed when it has no
+papers yet). Then ``paperwire serve`` starts on 127.0.0.1 (its default number of workers,
+or ``--workers``) and wrk (``wrk -t2 --latency --timeout 5s``) runs each scenario for
+``--duration`` seconds with a Lua script rotating through a fixed list of paths, each wrk
+thread starting at another place in it:
 
-- ``/`` and ``/trending``: one path each;
-- ``/papers/{id}``: 1,000 real ids, drawn with a fixed seed;
-- ``/api/v1/search?q=``: 200 real queries (2-4 words of real titles, fixed seed).
+- ``mixed``: 150 clients; 25% ``/``, 15% ``/trending``, 30% ``/papers/{id}`` over 3,000
+  real ids, 30% ``/api/v1/search?q=`` over 3,000 real queries, shuffled with a fixed
+  seed. Target >= 300 req/s, p99 <= 1 s, 0 errors;
+- ``papers``: 32 clients on ``/papers/{id}`` over 3,000 real ids. Target >= 500 req/s,
+  p99 <= 200 ms, 0 errors;
+- ``search``: 32 clients on ``/api/v1/search?q=`` over 6,000 distinct real queries (2-4
+  words of a real title, or 2-3 consecutive words of a real abstract; fixed seed): more
+  than a run asks for, so no cache carries it. Target >= 150 req/s, p99 <= 300 ms,
+  0 errors;
+- ``mixed-import``: ``mixed`` while ``paperwire import`` of the whole corpus runs beside
+  it into the same database (it starts a second before wrk; its exit status and time are
+  printed). Target p99 <= 2 s, 0 errors;
+- ``routes``: the earlier route-by-route figures (``--routes``; ``--connections``
+  clients, default 32): ``/``, ``/trending``, ``/papers/{id}`` (1,000 ids) and
+  ``/api/v1/search`` (200 queries). Target for ``/`` and ``/trending``: >= 500 req/s,
+  p99 <= 100 ms, 0 errors.
 
-Before each route its first five paths are requested (a warm-up outside the measurement:
-models and indexes are loaded, ``/`` and ``/trending`` rendered), so figures are for a
-running server; the other ids and queries are first seen during the run. Prints, per
-route: requests/s, p50, p99, max, errors (socket errors plus answers >= 400), and the
-response cache's hits and misses during the run (from /metrics). Target on a 2-core
-machine: >= 500 req/s for ``/`` and ``/trending`` with p99 <= 100 ms and 0 errors.
+Before each scenario its first five paths of each kind are requested (a warm-up outside
+the measurement: models and indexes are loaded, ``/`` and ``/trending`` rendered), so
+figures are for a running server; the other ids and queries are first seen during the
+run. Errors are socket errors (connect, read, write, timeout) plus answers >= 400 (wrk
+counts every status above 399). Prints, per scenario: requests/s, p50, p99, max,
+errors, and the response cache's hits and misses during the run (from /metrics), then a
+table with the targets. The load average before and after is printed too: on a shared
+machine, other work takes its share of the cores.
 
 ``--pythonpath DIR`` runs the server from another source tree (to compare with an
 earlier version of the code).
@@ -28,6 +46,7 @@ earlier version of the code).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -39,21 +58,37 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.ingest import import_files
+from paperwire.models import Paper
 from paperwire.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "arxiv_daily_cs_2025_2026.jsonl.gz"
 ROUTES = ("home", "trending", "paper", "search")
 TARGET_RPS, TARGET_P99_MS = 500.0, 100.0
+SCENARIOS = ("mixed", "papers", "search", "mixed-import", "routes")
+#: Per scenario: clients, and the target (req/s at least, p99 ms at most; 0 errors).
+CLIENTS = {"mixed": 150, "papers": 32, "search": 32, "mixed-import": 150}
+TARGETS: dict[str, tuple[float, float]] = {
+    "mixed": (300.0, 1000.0),
+    "papers": (500.0, 200.0),
+    "search": (150.0, 300.0),
+    "mixed-import": (0.0, 2000.0),
+}
+#: The mix: share of each kind of path.
+MIX = {"home": 0.25, "trending": 0.15, "paper": 0.30, "search": 0.30}
+MIX_SIZE = 10_000
+IDS, QUERIES = 3_000, 6_000
 
 LUA = r"""
 local paths = %(paths)s
@@ -106,29 +141,74 @@ def prepare(folder: Path, corpus: Path) -> str:
     return db_url
 
 
-def sample_paths(db_url: str, ids: int, queries: int, seed: int = 7) -> dict[str, list[str]]:
-    from urllib.parse import quote
+def title_words(rng: random.Random, paper: Paper) -> str | None:
+    """2-4 words of a real title (longer than three letters), in random order."""
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z\-]+", paper.title) if len(w) > 3]
+    if len(words) < 2:
+        return None
+    return " ".join(rng.sample(words, rng.randint(2, min(4, len(words)))))
 
+
+def abstract_words(rng: random.Random, paper: Paper) -> str | None:
+    """2-3 consecutive words of a real abstract, each longer than three letters."""
+    words = re.findall(r"[A-Za-z][A-Za-z\-]+", paper.abstract or "")
+    n = rng.randint(2, 3)
+    runs = [
+        words[i : i + n]
+        for i in range(len(words) - n + 1)
+        if all(len(w) > 3 for w in words[i : i + n])
+    ]
+    return " ".join(rng.choice(runs)) if runs else None
+
+
+def real_queries(papers: list[Paper], count: int, seed: int) -> list[str]:
+    """``count`` distinct queries (ignoring case), half from titles, half from abstracts."""
+    rng = random.Random(seed)
+    found: dict[str, str] = {}
+    for paper in rng.sample(papers, min(len(papers), count * 3)):
+        make = title_words if len(found) % 2 == 0 else abstract_words
+        query = make(rng, paper)
+        if query:
+            found.setdefault(query.lower(), query)
+        if len(found) >= count:
+            break
+    return list(found.values())
+
+
+def sample_paths(db_url: str, *, seed: int = 7) -> dict[str, list[str]]:
+    """Paths of every kind: ``paper``/``search`` for the route-by-route run (1,000 ids,
+    200 queries, as before), ``papers``/``queries`` for the scenarios, and ``mixed``."""
     rng = random.Random(seed)
     store = open_store(db_url)
     try:
         papers = list(store.iter_papers(batch_size=5000))
     finally:
         store.close()
-    chosen = rng.sample(papers, min(ids, len(papers)))
-    words_of = [
-        [w for w in re.findall(r"[A-Za-z][A-Za-z\-]+", p.title) if len(w) > 3]
-        for p in rng.sample(papers, min(queries * 2, len(papers)))
-    ]
+    chosen = rng.sample(papers, min(1000, len(papers)))
     qs: list[str] = []
-    for words in words_of:
-        if len(words) >= 2 and len(qs) < queries:
-            qs.append(" ".join(rng.sample(words, rng.randint(2, min(4, len(words))))))
+    for paper in rng.sample(papers, min(400, len(papers))):
+        query = title_words(rng, paper)
+        if query and len(qs) < 200:
+            qs.append(query)
+    many = rng.sample(papers, min(IDS, len(papers)))
+    queries = real_queries(papers, QUERIES, seed)
+    paper_paths = [f"/papers/{quote(p.id, safe='/:')}" for p in many]
+    search_paths = [f"/api/v1/search?q={quote(q)}" for q in queries]
+    kinds = {"home": ["/"], "trending": ["/trending"], "paper": paper_paths}
+    kinds["search"] = search_paths[: len(paper_paths)]  # distinct from each other
+    mixed: list[str] = []
+    for kind, share in MIX.items():
+        pool = kinds[kind]
+        mixed.extend(pool[i % len(pool)] for i in range(round(MIX_SIZE * share)))
+    random.Random(seed).shuffle(mixed)
     return {
         "home": ["/"],
         "trending": ["/trending"],
         "paper": [f"/papers/{quote(p.id, safe='/:')}" for p in chosen],
         "search": [f"/api/v1/search?q={quote(q)}" for q in qs],
+        "papers": paper_paths,
+        "queries": search_paths,
+        "mixed": mixed,
     }
 
 
@@ -141,7 +221,7 @@ def free_port() -> int:
 
 @contextmanager
 def server(
-    db_url: str, folder: Path, workers: int, pythonpath: str | None
+    db_url: str, folder: Path, workers: int | None, pythonpath: str | None
 ) -> Iterator[tuple[str, float]]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -152,8 +232,8 @@ def server(
     log = (folder / "server.log").open("w")
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "paperwire", "serve", "--workers", str(workers)]
-        + ["--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "paperwire", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        + (["--workers", str(workers)] if workers else []),
         cwd=folder,
         env=env,
         stdout=log,
@@ -194,8 +274,15 @@ def cache_counts(url: str) -> dict[str, float]:
 
 
 def run_wrk(
-    url: str, paths: list[str], folder: Path, *, threads: int, connections: int, duration: int
-) -> tuple[dict[str, float], str, list[str]]:
+    url: str,
+    paths: list[str],
+    folder: Path,
+    *,
+    threads: int,
+    connections: int,
+    duration: int,
+    beside: Callable[[], Callable[[], str]] | None = None,
+) -> tuple[dict[str, float], str, str, list[str]]:
     script = folder / "rotate.lua"
     listed = "{" + ", ".join(json.dumps(p) for p in paths) + "}"
     script.write_text(LUA % {"paths": listed})
@@ -211,7 +298,9 @@ def run_wrk(
         str(script),
         url,
     ]
+    finish = beside() if beside is not None else None
     done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    note = finish() if finish is not None else ""
     if done.returncode != 0:
         raise SystemExit(f"wrk failed: {done.stderr}")
     [result] = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
@@ -220,18 +309,146 @@ def run_wrk(
         for line in done.stdout.splitlines()
         if line.strip() and not line.startswith(("RESULT ", "Running "))
     ]
-    return json.loads(result.removeprefix("RESULT ")), " ".join(command), summary
+    found: dict[str, float] = json.loads(result.removeprefix("RESULT "))
+    return found, note, " ".join(command), summary
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def warm(url: str, paths: list[str]) -> list[int]:
+    """The first five paths of each kind, requested once before a run."""
+    firsts: dict[str, list[str]] = {}
+    for path in paths:
+        kind = "paper" if path.startswith("/papers/") else path.split("?")[0]
+        bucket = firsts.setdefault(kind, [])
+        if len(bucket) < 5:
+            bucket.append(path)
+    with httpx.Client(base_url=url, timeout=60) as client:
+        return sorted({client.get(p).status_code for ps in firsts.values() for p in ps})
+
+
+@dataclass
+class Row:
+    name: str
+    paths: int
+    clients: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+    non_2xx_3xx: int
+    note: str = ""
+
+    def target(self) -> str:
+        if self.name in TARGETS:
+            rps, p99 = TARGETS[self.name]
+        elif self.name in ("home", "trending"):
+            rps, p99 = TARGET_RPS, TARGET_P99_MS
+        else:
+            return ""
+        met = self.rps >= rps and self.p99_ms <= p99 and self.errors == 0
+        wanted = f">= {rps:.0f} req/s, " if rps else ""
+        return f"{'met' if met else 'MISSED'} ({wanted}p99 <= {p99:.0f} ms, 0 errors)"
+
+
+def measure(
+    url: str,
+    name: str,
+    paths: list[str],
+    folder: Path,
+    *,
+    threads: int,
+    connections: int,
+    duration: int,
+    beside: Callable[[], Callable[[], str]] | None = None,
+) -> Row:
+    """One wrk run over ``paths``; ``beside`` starts work that runs next to it and returns
+    a note about it once wrk is done."""
+    statuses = warm(url, paths)
+    before = cache_counts(url)
+    result, note, command, summary = run_wrk(
+        url,
+        paths,
+        folder,
+        threads=threads,
+        connections=connections,
+        duration=duration,
+        beside=beside,
+    )
+    after = cache_counts(url)
+    errors = sum(int(result[k]) for k in ("connect", "read", "write", "status", "timeout"))
+    rps = result["requests"] / (result["duration_us"] / 1e6)
+    row = Row(
+        name,
+        len(set(paths)),
+        connections,
+        rps,
+        result["p50_us"] / 1000,
+        result["p99_us"] / 1000,
+        result["max_us"] / 1000,
+        errors,
+        int(result["status"]),
+        note,
+    )
+    print(f"\n$ {command}  # {name}: {row.paths} distinct path(s)")
+    for line in summary:
+        print(f"  {line.rstrip()}")
+    print(
+        f"  => {rps:8.1f} req/s  p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms  "
+        f"max {row.max_ms:7.1f} ms  errors {errors} ({row.non_2xx_3xx} answers >= 400)  "
+        f"(cache {after['hit'] - before['hit']:.0f} hits, "
+        f"{after['miss'] - before['miss']:.0f} misses; warm-up statuses {statuses})"
+    )
+    if row.note:
+        print(f"  beside it: {row.note}")
+    print(f"  load average after: {load_average()}")
+    return row
+
+
+def importer(db_url: str, corpus: Path, folder: Path, pythonpath: str | None) -> Callable[[], str]:
+    """Starts ``paperwire import CORPUS`` into the same database; the returned function
+    waits for it (after wrk) and says how it went."""
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env["PAPERWIRE_DATABASE_URL"] = db_url
+    if pythonpath:
+        env["PYTHONPATH"] = pythonpath
+    log = (folder / "import.log").open("w")
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "paperwire", "import", str(corpus)],
+        cwd=folder,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    time.sleep(1.0)  # the import is reading and writing when the load starts
+
+    def finish() -> str:
+        running = process.poll() is None
+        code = process.wait()
+        seconds = time.perf_counter() - started
+        log.close()
+        tail = (folder / "import.log").read_text(errors="replace").strip().splitlines()[-1:]
+        still = "still running when the load ended; " if running else "ended before the load; "
+        return f"paperwire import: {still}exit {code} after {seconds:.1f} s: {' '.join(tail)}"
+
+    return finish
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--database", type=Path, help="a folder to keep (and reuse) the data in")
+    parser.add_argument("--scenarios", nargs="+", choices=SCENARIOS, default=list(SCENARIOS))
     parser.add_argument("--routes", nargs="+", choices=ROUTES, default=list(ROUTES))
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, help="default: paperwire serve's own default")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--duration", type=int, default=15, help="seconds per route")
+    parser.add_argument("--connections", type=int, default=32, help="for --scenarios routes")
+    parser.add_argument("--duration", type=int, default=15, help="seconds per run")
     parser.add_argument("--pythonpath", help="run the server from this source tree")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -241,64 +458,35 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="paperwire-load-")) if temporary else args.database
     try:
         db_url = prepare(folder, args.corpus)
-        paths = sample_paths(db_url, ids=1000, queries=200)
-        print(f"server: paperwire serve --workers {args.workers}, {os.cpu_count()} cores")
+        paths = sample_paths(db_url)
+        workers = args.workers or "default"
+        print(f"server: paperwire serve (workers: {workers}), {os.cpu_count()} cores")
+        print(f"load average before: {load_average()}")
+        rows: list[Row] = []
         with server(db_url, folder, args.workers, args.pythonpath) as (url, startup):
             print(f"server: answered /healthz {startup:.1f} s after it was started")
-            rows = []
-            for route in args.routes:
-                with httpx.Client(base_url=url, timeout=60) as client:
-                    statuses = {client.get(path).status_code for path in paths[route][:5]}
-                before = cache_counts(url)
-                result, command, summary = run_wrk(
-                    url,
-                    paths[route],
-                    folder,
-                    threads=args.threads,
-                    connections=args.connections,
-                    duration=args.duration,
+            run = functools.partial(
+                measure, url, folder=folder, threads=args.threads, duration=args.duration
+            )
+            for scenario in args.scenarios:
+                if scenario == "routes":
+                    for route in args.routes:
+                        rows.append(run(route, paths[route], connections=args.connections))
+                    continue
+                kind = {"papers": "papers", "search": "queries"}.get(scenario, "mixed")
+                beside = None
+                if scenario == "mixed-import":
+                    beside = functools.partial(
+                        importer, db_url, args.corpus, folder, args.pythonpath
+                    )
+                rows.append(
+                    run(scenario, paths[kind], connections=CLIENTS[scenario], beside=beside)
                 )
-                after = cache_counts(url)
-                errors = sum(
-                    int(result[k]) for k in ("connect", "read", "write", "status", "timeout")
-                )
-                rps = result["requests"] / (result["duration_us"] / 1e6)
-                row = {
-                    "route": route,
-                    "paths": len(paths[route]),
-                    "warm_statuses": sorted(statuses),
-                    "rps": rps,
-                    "p50_ms": result["p50_us"] / 1000,
-                    "p99_ms": result["p99_us"] / 1000,
-                    "max_ms": result["max_us"] / 1000,
-                    "errors": errors,
-                    "non_2xx_3xx": int(result["status"]),
-                    "cache_hits": after["hit"] - before["hit"],
-                    "cache_misses": after["miss"] - before["miss"],
-                }
-                rows.append(row)
-                print(f"\n$ {command}  # {route}: {len(paths[route])} path(s)")
-                for line in summary:
-                    print(f"  {line.rstrip()}")
-                print(
-                    f"  => {rps:8.1f} req/s  p50 {row['p50_ms']:7.2f} ms  "
-                    f"p99 {row['p99_ms']:7.2f} ms  errors {errors}  "
-                    f"(cache {row['cache_hits']:.0f} hits, {row['cache_misses']:.0f} misses; "
-                    f"warm-up statuses {row['warm_statuses']})"
-                )
-        print("\nroute      paths    req/s    p50 ms    p99 ms  errors  target")
+        print("\nscenario       paths clients    req/s    p50 ms    p99 ms  errors  target")
         for row in rows:
-            target = ""
-            if row["route"] in ("home", "trending"):
-                met = (
-                    row["rps"] >= TARGET_RPS
-                    and row["p99_ms"] <= TARGET_P99_MS
-                    and row["errors"] == 0
-                )
-                target = "met" if met else "MISSED"
             print(
-                f"{row['route']:<9} {row['paths']:>6} {row['rps']:8.1f} {row['p50_ms']:9.2f} "
-                f"{row['p99_ms']:9.2f} {row['errors']:7d}  {target}"
+                f"{row.name:<13} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
+                f"{row.p50_ms:9.2f} {row.p99_ms:9.2f} {row.errors:7d}  {row.target()}"
             )
     finally:
         if temporary:
