@@ -4,9 +4,12 @@ control character or an unsafe link."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import tarfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +17,15 @@ import pytest
 from click.testing import CliRunner, Result
 
 from paperwire.cli import cli
+from paperwire.gate import FUTURE_SLACK
+from paperwire.models import Paper, Rejected
 from paperwire.normalize import CONTROL_CHARS
+from paperwire.sources.abs import parse_abs, parse_abs_text
+from paperwire.sources.arxiv_oai import parse_arxiv_oai
+from paperwire.sources.arxiv_rss import parse_arxiv_rss
+from paperwire.sources.listing import parse_listing
 from paperwire.store import open_store
-from tests.conftest import TEST_DATA
+from tests.conftest import SHARED_DATA, TEST_DATA
 
 HOSTILE = TEST_DATA / "hostile"
 
@@ -150,3 +159,62 @@ def test_a_json_file_nested_too_deeply_is_refused_in_plain_words(
     assert result.exit_code == 1
     assert f"{hostile['nested']}: not valid JSON: nested too deeply" in result.output
     assert INTERNALS.search(result.output) is None, result.output
+
+
+# -- the other parsers pass the same gate ---------------------------------------------
+
+OAI_PAGE = (
+    SHARED_DATA
+    / "arxiv_oai_pmh"
+    / "2018-06"
+    / "listrecords_should-list-identifiers-from-arxiv.1.status200.xml"
+)
+
+
+def test_rss_items_with_a_script_link_are_rejected_the_others_kept() -> None:
+    data = (TEST_DATA / "rss" / "cs.CV.rss.xml").read_bytes()
+    forged = data.replace(
+        b"<link>https://arxiv.org/abs/2601.09876</link>", b"<link>javascript:alert(1)</link>"
+    )
+    assert forged != data
+    records = list(parse_arxiv_rss(io.BytesIO(forged), origin="cs.CV.rss"))
+    rejected = [r for r in records if isinstance(r, Rejected)]
+    assert [str(r) for r in rejected] == [
+        "cs.CV.rss#item1: abs_url must be an http(s) address, not 'javascript:alert(1)'"
+    ]
+    assert len(records) == data.count(b"<item>")
+
+
+def test_oai_records_with_impossible_ids_or_dates_are_rejected_the_others_kept() -> None:
+    data = OAI_PAGE.read_bytes()
+    forged = data.replace(b"<id>1412.8544</id>", b"<id>1413.8544</id>").replace(
+        b"<created>1995-04-24</created>", b"<created>9999-12-31</created>"
+    )
+    records = list(parse_arxiv_oai(io.BytesIO(forged), origin="oai"))
+    assert [str(r) for r in records] == [
+        "oai#record1: missing or invalid id '1413.8544'",
+        "oai#record2: published_at 9999-12-31 is out of range (1986-01-01 to "
+        f"{(datetime.now(UTC) + FUTURE_SLACK).date().isoformat()})",
+    ]
+    assert all(isinstance(r, Paper) for r in parse_arxiv_oai(io.BytesIO(data), origin="oai"))
+
+
+def test_an_abs_file_from_the_far_future_is_rejected_by_name() -> None:
+    with tarfile.open(SHARED_DATA / "arxiv_abs_files.tar.gz") as archive:
+        member = archive.extractfile("arxiv_abs_files/ftp/acc-phys/papers/9411/9411001.abs")
+        assert member is not None
+        text = member.read()
+    assert isinstance(parse_abs_text(text.decode()), Paper)
+    forged = re.sub(rb"Date: [^\n(]*", b"Date: Fri, 31 Dec 9999 23:59:59 GMT ", text, count=1)
+    (record,) = parse_abs(io.BytesIO(forged), origin="9411001.abs")
+    assert isinstance(record, Rejected)
+    assert record.where == "9411001.abs"
+    assert record.reason.startswith("published_at 9999-12-31 is out of range")
+
+
+def test_a_listing_title_holding_control_characters_is_kept_clean() -> None:
+    abstract = " ".join(["word"] * 40)
+    text = f"A\x00 listed\x1b title\n\n{abstract}\n".encode()
+    (record,) = parse_listing(io.BytesIO(text), origin="page.txt")
+    assert isinstance(record, Paper)
+    assert record.title == "A listed title"
