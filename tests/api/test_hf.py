@@ -121,10 +121,27 @@ def test_daily_papers_default_to_the_latest_day(client: TestClient) -> None:
         ("limit=0", "limit: Input should be greater than or equal to 1"),
         ("sort=random", "sort: Input should be 'publishedAt' or 'trending'"),
         ("p=-1", "p: Input should be greater than or equal to 0"),
+        ("date=9999-12-31", "date: out of range (1900-01-01 to 2999-12-31)"),
+        ("month=9999-12", "month: out of range (1900-01-01 to 2999-12-31)"),
     ],
 )
 def test_daily_papers_errors_in_the_hub_shape(client: TestClient, query: str, error: str) -> None:
     assert get(client, f"/api/daily_papers?{query}", 400) == {"error": error}
+
+
+@pytest.mark.parametrize(
+    ("url", "error"),
+    [
+        ("/api/papers/search?q=a%00b", "q: the query holds a control character (U+0000)"),
+        ("/api/papers/search?q=" + "+".join(["graph"] * 65), "q: at most 64 words (got 65)"),
+        ("/api/papers/a%00b", "arxiv_id: a paper id holds no control characters (got U+0000)"),
+        ("/api/papers/" + "x" * 201, "arxiv_id: a paper id has at most 200 characters (got 201)"),
+    ],
+)
+def test_queries_and_ids_that_cannot_be_used_are_400(
+    client: TestClient, url: str, error: str
+) -> None:
+    assert get(client, url, 400) == {"error": error}
 
 
 def test_paper_info_shape(client: TestClient) -> None:

@@ -212,6 +212,30 @@ def test_search_errors(client: TestClient) -> None:
     assert get(client, "/api/v1/search?q=x&limit=101", 422) == {
         "detail": "limit: Input should be less than or equal to 100"
     }
+    assert get(client, "/api/v1/search?q=a%00b", 422) == {
+        "detail": "q: the query holds a control character (U+0000)"
+    }
+    words = "+".join(["graph"] * 65)
+    assert get(client, f"/api/v1/search?q={words}", 422) == {
+        "detail": "q: at most 64 words (got 65)"
+    }
+    assert get(client, "/api/v1/search?q=x&category=cs%00", 422) == {
+        "detail": "category: expected an arXiv category such as cs.CV, got 'cs\\x00'"
+    }
+    assert get(client, "/api/v1/search?q=x&since=9999-12-31", 400) == {
+        "detail": "since: out of range (1900-01-01 to 2999-12-31)"
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/papers/{}", "/api/v1/papers/{}/similar"])
+def test_ids_that_cannot_be_ids_are_400(client: TestClient, path: str) -> None:
+    assert get(client, path.format("a%00b"), 400) == {
+        "detail": "paper_id: a paper id holds no control characters (got U+0000)"
+    }
+    assert get(client, path.format("x" * 201), 400) == {
+        "detail": "paper_id: a paper id has at most 200 characters (got 201)"
+    }
+    assert get(client, path.format("x" * 200), 404)["detail"].startswith("no paper")
 
 
 # -- trending ----------------------------------------------------------------------------

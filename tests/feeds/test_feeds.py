@@ -244,11 +244,16 @@ def test_search_feed_without_an_index_is_503(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "status", "words"),
     [
-        ("/feeds/daily.atom?date=yesterday", 400, "date"),
-        ("/feeds/trending.rss?window=year", 400, "window"),
-        ("/feeds/search.atom", 422, "q"),
-        ("/feeds/search.rss?q=x&mode=fuzzy", 422, "mode"),
-        ("/feeds/daily.atom?limit=0", 422, "limit"),
+        ("/feeds/daily.atom?date=yesterday", 400, "date: expected a date as YYYY-MM-DD"),
+        ("/feeds/daily.atom?date=9999-12-31", 400, "date: out of range"),
+        ("/feeds/daily.rss?category=cs%00", 400, "category: expected an arXiv category"),
+        ("/feeds/trending.rss?window=year", 400, "window: expected day, week or month"),
+        ("/feeds/trending.atom?at=9999-12-31", 400, "at: out of range"),
+        ("/feeds/search.atom", 400, "q: Field required"),
+        ("/feeds/search.atom?q=a%00b", 400, "q: the query holds a control character (U+0000)"),
+        ("/feeds/search.rss?q=x&mode=fuzzy", 400, "mode: Input should be"),
+        ("/feeds/daily.atom?limit=0", 400, "limit: Input should be greater than or equal to 1"),
+        ("/feeds/daily.atom?limit=ten", 400, "limit: Input should be a valid integer"),
         ("/feeds/daily.json", 404, ""),
     ],
 )
@@ -258,6 +263,9 @@ def test_bad_parameters_are_client_errors(
     response = client.get(url)
     assert response.status_code == status
     assert words in response.text
+    if status == 400:  # plain text a feed reader can show, naming the parameter
+        assert response.headers["content-type"].startswith("text/plain")
+        assert response.text.startswith(words.split(":")[0] + ":")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup, Tag
@@ -233,6 +233,18 @@ def test_pagination(client: TestClient) -> None:
     [
         ("/?date=2026-13-01", "date"),
         ("/?date=yesterday", "date"),
+        ("/?date=9999-12-31", "date"),
+        ("/?date=0001-01-01", "date"),
+        ("/?week=9999-W52", "week"),
+        ("/?month=9999-12", "month"),
+        ("/?date=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%96-07-01", "date"),  # fullwidth digits
+        ("/?page=%D9%A3", "page"),  # an Arabic-Indic three
+        ("/?category=cs%00", "category"),
+        ("/trending?at=9999-12-31", "at"),
+        ("/trending?at=9999-12-31&window=day", "at"),
+        ("/search?q=x&since=9999-12-31", "since"),
+        ("/papers/a%00b", "id"),
+        (f"/papers/{'x' * 201}", "id"),
         ("/?date=20260701", "date"),
         ("/?week=2026-W60", "week"),
         ("/?week=2026-27", "week"),
@@ -460,7 +472,7 @@ def test_hostile_abstract_is_text(client: TestClient) -> None:
         '"><script>alert(1)</script>',
         'AND OR NOT ((( ))) -- ~~ ** title: +- "unclosed',
         "' OR 1=1; DROP TABLE papers; --",
-        "\u0000\u202e\U0001f600 " + "x" * 2000,
+        "\u202e\U0001f600 " + "x" * 480,
     ],
 )
 def test_hostile_search_query(client: TestClient, q: str) -> None:
@@ -468,9 +480,26 @@ def test_hostile_search_query(client: TestClient, q: str) -> None:
     assert response.status_code == 200
     soup = BeautifulSoup(response.text, "html.parser")
     box = soup.select_one("input#q")
-    assert box is not None and str(box["value"]) == " ".join(q.split())[:500]
+    assert box is not None and str(box["value"]) == " ".join(q.split())
     assert soup.select("main script, main img") == []
     assert all(s.get("src") for s in soup.find_all("script"))
+
+
+@pytest.mark.parametrize(
+    ("q", "words"),
+    [
+        ("\u0000\u202e\U0001f600 x", "control character (U+0000)"),
+        ("a\x1bb", "control character (U+001B)"),
+        ("x" * 501, "at most 500 characters (got 501)"),
+        (" ".join(["graph"] * 65), "at most 64 words (got 65)"),
+    ],
+)
+def test_search_query_that_cannot_be_searched_is_400(
+    client: TestClient, q: str, words: str
+) -> None:
+    soup = soup_of(client, "/search?" + urlencode({"q": q}), 400)
+    assert "“q”" in text_of(soup.h1)
+    assert words in text_of(soup.select_one("main .notice"))
 
 
 def test_search_finds_the_hostile_paper_and_escapes_it(client: TestClient) -> None:

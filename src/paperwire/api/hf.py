@@ -20,7 +20,6 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from paperwire.api.routes import NO_INDEX, day_range, paper_id_of
-from paperwire.api.routes import describe as describe_error
 from paperwire.api.schemas import (
     DailyPapersIn,
     HfDailyPaperOut,
@@ -30,6 +29,7 @@ from paperwire.api.schemas import (
 )
 from paperwire.rank.trending import order_by_trending
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
+from paperwire.web.params import BadParam, check_paper_id, describe, latest_day
 
 
 class HfRoute(APIRoute):
@@ -42,7 +42,9 @@ class HfRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                return JSONResponse({"error": describe_error(exc)}, status_code=400)
+                return JSONResponse({"error": describe(exc)}, status_code=400)
+            except BadParam as exc:
+                return JSONResponse({"error": str(exc)}, status_code=400)
             except HTTPException as exc:
                 return JSONResponse(
                     {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
@@ -82,7 +84,7 @@ def daily_papers(
     of ``limit`` from 0."""
     days = day_range(query.date, query.week, query.month)
     if days is None:
-        latest = store.feed_days()[1]
+        latest = latest_day(store)
         if latest is None:
             return []
         days = (latest, latest)
@@ -130,7 +132,7 @@ def search_papers(
 )
 def paper_info(arxiv_id: str, store: StoreDep) -> HfPaperOut:
     """One paper by arXiv id (a version suffix is ignored)."""
-    paper = store.get_paper(paper_id_of(arxiv_id))
+    paper = store.get_paper(paper_id_of(check_paper_id(arxiv_id, "arxiv_id")))
     if paper is None:
         raise HTTPException(404, f"paper not found: {arxiv_id}")
     return HfPaperOut.of(paper)

@@ -1,10 +1,12 @@
 """paperwire's JSON API under /api/v1.
 
 Every answer is JSON; every error is ``{"detail": "<what was wrong>"}``: 400 for a day,
-week or month that cannot be read (the message names the parameter), 404 for an unknown
-paper, 422 for any other bad parameter (a limit out of 1..100, an unknown ``window`` or
-``mode``), 503 while there is no search index. Lists are paginated with ``limit`` and
-``offset``; ``next`` is the address of the following page, or null on the last one.
+week or month that cannot be read or is out of range, or a paper id that cannot be one
+(the message names the parameter), 404 for an unknown paper, 422 for any other bad
+parameter (a limit out of 1..100, an unknown ``window`` or ``mode``, a category that is
+none, a query with a control character or too many words), 503 while there is no search
+index. Lists are paginated with ``limit`` and ``offset``; ``next`` is the address of the
+following page, or null on the last one.
 """
 
 from __future__ import annotations
@@ -36,32 +38,27 @@ from paperwire.api.schemas import (
 )
 from paperwire.models import Filters, Paper, Scored
 from paperwire.normalize import split_arxiv_id
-from paperwire.rank.trending import default_day, trending_scores
+from paperwire.rank.trending import trending_scores
 from paperwire.search import NotFound, Searcher
 from paperwire.store import Store
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
+from paperwire.web.params import (
+    FIRST_DAY,
+    LAST_DAY,
+    BadParam,
+    check_paper_id,
+    describe,
+    ranking_day,
+)
 
 NO_INDEX = "no search index yet: run `paperwire index` on the server"
 
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Days outside these bounds are refused: windows and ranges around them stay computable.
-FIRST_DAY = dt.date(1900, 1, 1)
-LAST_DAY = dt.date(2999, 12, 31)
 
 
 # -- errors ------------------------------------------------------------------------------
-
-
-def describe(exc: RequestValidationError) -> str:
-    """``limit: Input should be less than or equal to 100`` (every error, ``; `` apart)."""
-    parts = []
-    for error in exc.errors():
-        loc = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body")]
-        message = str(error.get("msg", "invalid"))
-        parts.append(f"{'.'.join(loc)}: {message}" if loc else message)
-    return "; ".join(parts) or "invalid request"
 
 
 class ApiRoute(APIRoute):
@@ -156,7 +153,12 @@ def paper_id_of(raw: str) -> str:
     return split[0] if split is not None else raw.strip()
 
 
-def get_paper_or_404(store: Store, raw: str) -> Paper:
+def get_paper_or_404(store: Store, raw: str, name: str = "paper_id") -> Paper:
+    """The paper; 400 for an id that cannot be one, 404 for one that is not stored."""
+    try:
+        check_paper_id(raw, name)
+    except BadParam as error:
+        raise BadParameter(error.name, error.message) from None
     paper = store.get_paper(paper_id_of(raw))
     if paper is None:
         raise HTTPException(404, f"no paper {raw!r}")
@@ -197,6 +199,12 @@ BAD_DAY: Responses = {
 INVALID: Responses = {
     422: {"model": ErrorOut, "description": "A parameter out of range or of the wrong kind."}
 }
+BAD_ID: Responses = {
+    400: {
+        "model": ErrorOut,
+        "description": "A paper id that cannot be one (too long, control characters).",
+    }
+}
 NOT_FOUND: Responses = {404: {"model": ErrorOut, "description": "No paper with that id."}}
 NO_SEARCH: Responses = {
     503: {"model": ErrorOut, "description": "The server has no search index yet."}
@@ -226,7 +234,7 @@ def list_papers(
 
 @router.get(
     "/papers/{paper_id:path}/similar",
-    responses=INVALID | NOT_FOUND | NO_SEARCH,
+    responses=BAD_ID | INVALID | NOT_FOUND | NO_SEARCH,
     summary="Papers similar to a paper",
 )
 def similar_papers(
@@ -249,7 +257,7 @@ def similar_papers(
 
 @router.get(
     "/papers/{paper_id:path}",
-    responses=INVALID | NOT_FOUND,
+    responses=BAD_ID | INVALID | NOT_FOUND,
     summary="One paper",
 )
 def get_paper(paper_id: str, store: StoreDep, settings: SettingsDep) -> PaperOut:
@@ -298,7 +306,7 @@ def trending(
     default the latest day with papers), as the ranking stood on ``at``: upvotes with
     time decay, GitHub star velocity, recency and curation (``docs/trending.md``), each
     with its score and reason."""
-    at = parse_day("at", query.at) or default_day(store)
+    at = parse_day("at", query.at) or ranking_day(store)
     if at is None:
         return TrendingOut(window=query.window, at=None, papers=[], next=None)
     ranked = trending_scores(

@@ -12,9 +12,18 @@ import datetime as dt
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from paperwire.models import Paper, Scored
+from paperwire.web.params import MAX_CATEGORY, MAX_QUERY, BadParam, parse_category, parse_query
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 Window = Literal["day", "week", "month"]
@@ -41,6 +50,40 @@ class HfErrorOut(BaseModel):
     error: str = Field(examples=["paper not found: 2606.99999"])
 
 
+# -- shared checks -------------------------------------------------------------------------
+
+
+def _refused(error: BadParam) -> PydanticCustomError:
+    """A ``BadParam`` as pydantic's error, its message as it is (``q: <message>``)."""
+    return PydanticCustomError("bad_param", "{message}", {"message": error.message})
+
+
+def _query(value: str) -> str:
+    try:
+        parse_query(value)
+    except BadParam as error:
+        raise _refused(error) from None
+    return value
+
+
+def _category(value: str) -> str:
+    try:
+        parse_category(value)
+    except BadParam as error:
+        raise _refused(error) from None
+    return value
+
+
+CATEGORY_PATTERN = r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$"
+#: A search query: no control characters, at most ``MAX_QUERY_WORDS`` words.
+QueryText = Annotated[str, AfterValidator(_query)]
+#: An arXiv category (``cs.CL``): letters, hyphens and one dot.
+Category = Annotated[
+    str,
+    AfterValidator(_category),
+    Field(max_length=MAX_CATEGORY, json_schema_extra={"pattern": CATEGORY_PATTERN}),
+]
+
 # -- /api/v1 query parameters ------------------------------------------------------------
 
 
@@ -63,9 +106,7 @@ class PapersIn(BaseModel):
         None, description="An ISO week (YYYY-Www), Monday to Sunday.", examples=["2026-W24"]
     )
     month: str | None = Field(None, description="A month (YYYY-MM).", examples=["2026-06"])
-    category: str | None = Field(
-        None, max_length=64, description="An arXiv category.", examples=["cs.CL"]
-    )
+    category: Category | None = Field(None, description="An arXiv category.", examples=["cs.CL"])
     limit: int = _limit(50)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -79,13 +120,15 @@ class SimilarIn(BaseModel):
 class SearchIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    q: str = Field(min_length=1, max_length=500, description="Words, phrases, or a question.")
+    q: QueryText = Field(
+        min_length=1, max_length=MAX_QUERY, description="Words, phrases, or a question."
+    )
     mode: Mode = Field(
         "hybrid", description="Words and meaning fused, words only, or meaning only."
     )
     limit: int = _limit(20)
     offset: int = Field(0, ge=0, le=MAX_SEARCH_OFFSET)
-    category: str | None = Field(None, max_length=64, examples=["cs.CV"])
+    category: Category | None = Field(None, examples=["cs.CV"])
     since: str | None = Field(
         None, description="Papers dated on or after this day (YYYY-MM-DD).", examples=[DAY_EXAMPLE]
     )
@@ -258,7 +301,9 @@ class DailyPapersIn(BaseModel):
 class HfSearchIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    q: str | None = Field(None, max_length=500, description="Without it: the newest papers.")
+    q: QueryText | None = Field(
+        None, max_length=MAX_QUERY, description="Without it: the newest papers."
+    )
     limit: int = _limit(50)
 
 

@@ -15,7 +15,10 @@ Entries:
 - authors (RSS: one ``dc:creator`` each), categories (primary first), the abstract as
   plain-text summary;
 - links: ``alternate`` to the paper's page on ``base_url``, ``related`` to its arXiv
-  abstract page and PDF.
+  abstract page and PDF (a stored link only when ``links.safe_url`` passes it).
+
+Text goes in without the characters XML cannot hold (control characters, which only a
+bad record carries), so one such record never takes its whole feed down.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ from urllib.parse import quote
 from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 
 from paperwire import __version__
+from paperwire.links import safe_url
 from paperwire.models import Paper
+from paperwire.web.params import strip_control
 
 Kind = Literal["atom", "rss"]
 KINDS: tuple[Kind, ...] = ("atom", "rss")
@@ -64,15 +69,15 @@ def page_url(base_url: str, paper: Paper) -> str:
 
 def abs_url(paper: Paper) -> str | None:
     if is_arxiv_id(paper.id):
-        return f"https://arxiv.org/abs/{paper.id}"
-    return paper.abs_url
+        return f"https://arxiv.org/abs/{quote(paper.id, safe='/:')}"
+    return safe_url(paper.abs_url)
 
 
 def pdf_url(paper: Paper) -> str | None:
-    if paper.pdf_url:
+    if safe_url(paper.pdf_url):
         return paper.pdf_url
     if is_arxiv_id(paper.id):
-        return f"https://arxiv.org/pdf/{paper.id}"
+        return f"https://arxiv.org/pdf/{quote(paper.id, safe='/:')}"
     return None
 
 
@@ -154,8 +159,8 @@ def _generator(kind: Kind, info: FeedInfo, updated: datetime) -> FeedGenerator:
     fg.load_extension("dc", atom=False, rss=True)
     fg.register_extension("paperwire_links", _LinksFeed, _LinksEntry, atom=True, rss=False)
     fg.id(info.self_url)
-    fg.title(info.title)
-    fg.subtitle(info.subtitle)
+    fg.title(strip_control(info.title))
+    fg.subtitle(strip_control(info.subtitle))
     fg.link(href=info.self_url, rel="self", type=_SELF_TYPE[kind])
     fg.link(href=info.page_url, rel="alternate", type="text/html")  # last: the RSS <link>
     fg.language("en")
@@ -171,24 +176,25 @@ def _add_entry(fg: FeedGenerator, paper: Paper, base_url: str) -> None:
     ident = entry_id(base_url, paper)
     fe.id(ident)
     fe.guid(ident, permalink=ident.startswith(("http://", "https://")))
-    fe.title(paper.title)
+    fe.title(strip_control(paper.title))
     fe.updated(updated)
     if paper.published_at is not None:
         fe.published(_aware(paper.published_at))
     fe.dc.dc_date(updated.isoformat())
-    names = [a.name for a in paper.authors if a.name]
+    names = [name for name in (strip_control(a.name) for a in paper.authors) if name]
     if names:
         fe.author([{"name": name} for name in names])
         fe.dc.dc_creator(names)
-    if paper.categories:
+    terms = [term for term in (strip_control(c) for c in paper.categories) if term]
+    if terms:
         fe.category(
             [
                 {"term": c, "scheme": ARXIV_SCHEME} if is_arxiv_id(paper.id) else {"term": c}
-                for c in paper.categories
+                for c in terms
             ]
         )
     if paper.abstract:
-        fe.summary(paper.abstract, type="text")
+        fe.summary(strip_control(paper.abstract), type="text")
     page = page_url(base_url, paper)
     fe.link(href=page, rel="alternate", type="text/html")
     links = [_link(page, "alternate", "text/html")]

@@ -4,19 +4,21 @@ Every feed exists as ``.atom`` (Atom 1.0) and ``.rss`` (RSS 2.0). Answers carry 
 ``ETag`` (a hash of the body) and a ``Last-Modified`` (the newest paper in the feed) and
 are 304 Not Modified for a matching ``If-None-Match`` or, without one, an
 ``If-Modified-Since`` not older than the newest paper, so feed readers poll cheaply.
+A parameter that cannot be used is a 400 whose plain-text body names it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Coroutine
 from email.utils import format_datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import PlainTextResponse, Response
+from fastapi.routing import APIRoute
 
 from paperwire.config import Settings
 from paperwire.feeds.atom import KINDS, MEDIA_TYPES, FeedInfo, Kind, feed_updated, render_feed
@@ -24,8 +26,41 @@ from paperwire.models import Paper
 from paperwire.rank.trending import WINDOW_DAYS, trending_scores
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
 from paperwire.web.middleware import is_not_modified
+from paperwire.web.params import (
+    BadParam,
+    describe,
+    latest_day,
+    parse_category,
+    parse_day,
+    parse_query,
+    ranking_day,
+    shown,
+)
 
-router = APIRouter(prefix="/feeds", tags=["feeds"])
+
+class FeedRoute(APIRoute):
+    """Every error of a feed as plain text (``limit: Input should be ...``): a bad
+    parameter is a 400 naming it, never a server error and never markup."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as exc:
+                return PlainTextResponse(describe(exc) + "\n", status_code=400)
+            except BadParam as exc:
+                return PlainTextResponse(f"{exc}\n", status_code=400)
+            except HTTPException as exc:
+                return PlainTextResponse(
+                    f"{exc.detail}\n", status_code=exc.status_code, headers=exc.headers
+                )
+
+        return route
+
+
+router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=FeedRoute)
 
 CACHE_CONTROL = "public, max-age=300"
 WINDOW_TITLES = {"day": "today", "week": "this week", "month": "this month"}
@@ -48,15 +83,6 @@ def _page_url(settings: Settings, path: str, **params: str | None) -> str:
     query = urlencode({k: v for k, v in params.items() if v})
     base = f"{settings.base_url.rstrip('/')}{path}"
     return f"{base}?{query}" if query else base
-
-
-def _parse_day(name: str, value: str | None) -> date | None:
-    if value is None or value == "":
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise HTTPException(400, f"{name}: expected a date as YYYY-MM-DD, got {value!r}") from None
 
 
 def feed_response(
@@ -93,7 +119,8 @@ def daily(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> Response:
     """The papers of one day (like the front page), newest first."""
-    day = _parse_day("date", date) or store.feed_days()[1]
+    day = parse_day("date", date) or latest_day(store)
+    category = parse_category(category)
     papers = store.list_papers(day=day, category=category, limit=limit) if day else []
     where = f" in {category}" if category else ""
     when = day.isoformat() if day else "no day yet"
@@ -121,14 +148,19 @@ def trending(
 ) -> Response:
     """The trending papers of a window, most trending first."""
     if window not in WINDOW_DAYS:
-        raise HTTPException(400, f"window: expected day, week or month, got {window!r}")
-    day = _parse_day("at", at)
-    papers = [
-        paper
-        for paper, _ in trending_scores(
-            store, window=window, at=day, limit=limit, settings=settings
-        )
-    ]
+        raise BadParam("window", f"expected day, week or month, got {shown(window)}")
+    day = parse_day("at", at)
+    ranked_on = day or ranking_day(store)
+    papers = (
+        [
+            paper
+            for paper, _ in trending_scores(
+                store, window=window, at=ranked_on, limit=limit, settings=settings
+            )
+        ]
+        if ranked_on
+        else []
+    )
     return feed_response(
         request,
         settings,
@@ -151,6 +183,7 @@ def search(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> Response:
     """Papers matching a query, best first: subscribe to a search."""
+    q = parse_query(q)
     if searcher is None:
         return PlainTextResponse(SEARCH_UNAVAILABLE, status_code=503)
     hits = searcher.search(q, mode=mode, limit=limit)
@@ -172,6 +205,11 @@ _FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": {MEDIA_TYPES["atom"]: {}, MEDIA_TYPES["rss"]: {}},
     },
     304: {"description": "Not modified since the ETag or date the request sent."},
+    # "4XX" also keeps FastAPI from describing a 422 that feeds never send.
+    "4XX": {
+        "description": "A parameter that cannot be used (400), as plain text naming it.",
+        "content": {"text/plain": {}},
+    },
 }
 _NAMES = {"atom": "Atom", "rss": "RSS"}
 _FEEDS: list[tuple[str, Callable[..., Response], str]] = [

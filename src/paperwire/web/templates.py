@@ -12,8 +12,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from paperwire.config import Settings
+from paperwire.links import safe_url
 from paperwire.models import Paper
 from paperwire.web.csrf import csrf_input
+from paperwire.web.params import is_shown_day
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -22,9 +24,12 @@ ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})$"
 
 
 def paper_day(paper: Paper) -> date | None:
-    if paper.feed_dates:
-        return min(f.day for f in paper.feed_dates)
-    if paper.published_at:
+    """The first day a daily feed listed the paper, else its publication day; a day no
+    page can show (a bad record's 9999-12-31) is skipped."""
+    days = [f.day for f in paper.feed_dates if is_shown_day(f.day)]
+    if days:
+        return min(days)
+    if paper.published_at and is_shown_day(paper.published_at.date()):
         return paper.published_at.date()
     return None
 
@@ -46,13 +51,15 @@ def paper_url(paper: Paper | str) -> str:
 
 
 def abs_url(paper: Paper) -> str | None:
-    if paper.abs_url:
+    """The paper's abstract page: its stored link when safe to show, else arXiv's."""
+    if safe_url(paper.abs_url):
         return paper.abs_url
     return f"https://arxiv.org/abs/{paper.id}" if is_arxiv_id(paper.id) else None
 
 
 def pdf_url(paper: Paper) -> str | None:
-    if paper.pdf_url:
+    """The paper's PDF: its stored link when safe to show, else arXiv's."""
+    if safe_url(paper.pdf_url):
         return paper.pdf_url
     return f"https://arxiv.org/pdf/{paper.id}" if is_arxiv_id(paper.id) else None
 
@@ -202,6 +209,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["is_arxiv_id"] = is_arxiv_id
     env.filters["abs_url"] = abs_url
     env.filters["pdf_url"] = pdf_url
+    env.filters["safe_url"] = safe_url
     env.filters["repo_name"] = repo_name
     env.filters["count"] = count
     env.filters["author_names"] = author_names

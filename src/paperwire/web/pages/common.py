@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import date
 from http import HTTPStatus
 from typing import Any
 
@@ -16,37 +14,19 @@ from starlette.exceptions import HTTPException
 
 from paperwire.models import Paper, Scored
 from paperwire.store import Store
+from paperwire.web.params import BadParam, parse_category, parse_day, shown
+
+__all__ = ["BadParam", "parse_category", "parse_choice", "parse_day", "parse_page"]
 
 PER_PAGE = 30
 MAX_PAGE = 1000
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class BadParam(ValueError):
-    """A query parameter that cannot be used; the page answers 400 and names it."""
-
-    def __init__(self, name: str, message: str) -> None:
-        super().__init__(f"{name}: {message}")
-        self.name = name
-        self.message = message
-
-
-def parse_day(name: str, value: str | None) -> date | None:
-    if not value:
-        return None
-    if not _DAY.match(value):
-        raise BadParam(name, f"expected a date as YYYY-MM-DD, got {value!r}")
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadParam(name, f"there is no such date as {value!r}") from None
 
 
 def parse_page(value: str | None) -> int:
     if not value:
         return 1
-    if not value.isdigit() or not 1 <= int(value) <= MAX_PAGE:
-        raise BadParam("page", f"expected a page number from 1 to {MAX_PAGE}, got {value!r}")
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= MAX_PAGE:
+        raise BadParam("page", f"expected a page number from 1 to {MAX_PAGE}, got {shown(value)}")
     return int(value)
 
 
@@ -54,7 +34,7 @@ def parse_choice(name: str, value: str | None, choices: Sequence[str], default: 
     if not value:
         return default
     if value not in choices:
-        raise BadParam(name, f"expected one of {', '.join(choices)}, got {value!r}")
+        raise BadParam(name, f"expected one of {', '.join(choices)}, got {shown(value)}")
     return value
 
 
@@ -106,14 +86,3 @@ def scored_papers(store: Store, scored: Sequence[Scored]) -> list[tuple[Paper, S
     """The papers behind a result list, in its order (ids no longer stored are skipped)."""
     papers = store.get_papers([s.paper_id for s in scored])
     return [(papers[s.paper_id], s) for s in scored if s.paper_id in papers]
-
-
-_CATEGORY = re.compile(r"^[A-Za-z][A-Za-z\-]*(\.[A-Za-z\-]+)?$")
-
-
-def parse_category(value: str | None, name: str = "category") -> str | None:
-    if not value:
-        return None
-    if len(value) > 40 or not _CATEGORY.match(value):
-        raise BadParam(name, f"expected an arXiv category such as cs.CV, got {value!r}")
-    return value

@@ -12,7 +12,8 @@ from paperwire.models import Paper, Scored
 from paperwire.search import Searcher
 from paperwire.store import Store
 from paperwire.web.deps import SearcherDep, StoreDep, TemplatesDep
-from paperwire.web.pages.common import error_page, render, scored_papers
+from paperwire.web.pages.common import bad_param, error_page, render, scored_papers
+from paperwire.web.params import BadParam, check_paper_id
 from paperwire.web.templates import paper_url
 
 router = APIRouter(include_in_schema=False)
@@ -53,6 +54,10 @@ def paper_page(
     searcher: SearcherDep,
     templates: TemplatesDep,
 ) -> Response:
+    try:
+        check_paper_id(paper_id)
+    except BadParam as error:
+        return bad_param(request, templates, error)
     paper = store.get_paper(paper_id)
     if paper is None:
         canonical = canonical_id(paper_id)

@@ -22,12 +22,12 @@ from paperwire.web.pages.common import (
     render,
     scored_papers,
 )
+from paperwire.web.params import parse_query, shown
 
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 20
 MAX_RESULTS = 100  # one search per query, sliced into pages, so pages never overlap
-MAX_QUERY = 500
 _YES, _NO = ("1", "true", "on", "yes"), ("0", "false", "off", "no")
 
 
@@ -44,7 +44,7 @@ def parse_has_code(value: str | None) -> bool | None:
         return None
     if value.lower() in _YES + _NO:
         return value.lower() in _YES
-    raise BadParam("has_code", f"expected 1 or 0, got {value!r}")
+    raise BadParam("has_code", f"expected 1 or 0, got {shown(value)}")
 
 
 def parse_form(
@@ -56,6 +56,7 @@ def parse_form(
     has_code: str | None,
     page: str | None,
 ) -> SearchForm:
+    query = parse_query(q)
     number = parse_page(page)
     if number * PER_PAGE > MAX_RESULTS:
         raise BadParam("page", f"results stop after {MAX_RESULTS}")
@@ -66,7 +67,7 @@ def parse_form(
         has_code=parse_has_code(has_code),
     )
     chosen = cast(Mode, parse_choice("mode", mode, MODES, "hybrid"))
-    return SearchForm(" ".join(q.split())[:MAX_QUERY], chosen, filters, number)
+    return SearchForm(query, chosen, filters, number)
 
 
 @router.get("/search", response_class=HTMLResponse)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from paperwire.rank.trending import WINDOW_DAYS, default_day, trending_scores, window_days
+from paperwire.rank.trending import WINDOW_DAYS, trending_scores, window_days
 from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import (
     PER_PAGE,
@@ -17,6 +17,7 @@ from paperwire.web.pages.common import (
     parse_page,
     render,
 )
+from paperwire.web.params import ranking_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,7 +40,7 @@ def trending(
         number = parse_page(page)
     except BadParam as error:
         return bad_param(request, templates, error)
-    day = asked or default_day(store)
+    day = asked or ranking_day(store)
     offset = (number - 1) * PER_PAGE
     results = (
         trending_scores(

@@ -13,12 +13,12 @@ from datetime import date, timedelta
 from typing import Literal
 
 from paperwire.store import Store
-from paperwire.web.pages.common import BadParam, parse_day
+from paperwire.web.params import BadParam, check_days, is_shown_day, latest_day, parse_day, shown
 from paperwire.web.templates import paper_day
 
 Kind = Literal["day", "week", "month"]
-_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{1,2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,23 +69,27 @@ def span_of(kind: Kind, day: date) -> Span:
 
 
 def parse_week(value: str) -> Span:
-    match = _WEEK.match(value)
+    match = _WEEK.fullmatch(value)
     try:
         if not match:
             raise ValueError(value)
-        return span_of("week", date.fromisocalendar(int(match[1]), int(match[2]), 1))
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise BadParam("week", f"expected an ISO week as YYYY-Www, got {value!r}") from None
+        raise BadParam("week", f"expected an ISO week as YYYY-Www, got {shown(value)}") from None
+    check_days("week", monday, monday)  # before the Sunday is computed
+    return span_of("week", monday)
 
 
 def parse_month(value: str) -> Span:
-    match = _MONTH.match(value)
+    match = _MONTH.fullmatch(value)
     try:
         if not match:
             raise ValueError(value)
-        return span_of("month", date(int(match[1]), int(match[2]), 1))
+        first = date(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise BadParam("month", f"expected a month as YYYY-MM, got {value!r}") from None
+        raise BadParam("month", f"expected a month as YYYY-MM, got {shown(value)}") from None
+    check_days("month", first, first)
+    return span_of("month", first)
 
 
 def requested_span(
@@ -99,7 +103,7 @@ def requested_span(
         return parse_week(week)
     if month:
         return parse_month(month)
-    chosen = parse_day("date", day) or store.feed_days()[1]
+    chosen = parse_day("date", day) or latest_day(store)
     if chosen is None:  # papers that never entered a daily feed: the newest one's day
         newest = store.list_papers(limit=1)
         chosen = paper_day(newest[0]) if newest else None
@@ -114,8 +118,11 @@ class Navigation:
 
 
 def navigation(store: Store, span: Span) -> Navigation:
+    """Days no page can show (a bad record's 9999-12-31) are no neighbours."""
     before = store.feed_days(span.start)[0]
     after = store.feed_days(span.end)[2]
+    before = before if before and is_shown_day(before) else None
+    after = after if after and is_shown_day(after) else None
     if span.kind == "day":
         day = span.start
     else:  # the last day with papers inside the span, else its first day

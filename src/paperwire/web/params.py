@@ -1,0 +1,153 @@
+"""One set of rules for the parameters of pages, feeds and the APIs.
+
+A value that cannot be used raises ``BadParam`` naming the parameter; each surface answers
+it as 400 in its own shape (an HTML page, plain text, JSON). Days are kept to
+``FIRST_DAY``..``LAST_DAY``, the range in which every window, week and month around a
+day can still be computed; a stored day outside it (a record dated 9999-12-31) is
+skipped, never shown, so one bad record cannot take a page down. Search queries are
+capped in characters and words, so one search request's work is bounded.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from fastapi.exceptions import RequestValidationError
+
+from paperwire.rank.trending import default_day
+from paperwire.store import Store
+
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+#: A search query longer than this is refused (characters, then words).
+MAX_QUERY = 500
+MAX_QUERY_WORDS = 64
+#: Paper ids are short (``2401.01234``, ``doi:10.1000/xyz``); longer is not an id.
+MAX_ID = 200
+MAX_CATEGORY = 40
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?")
+#: Characters no text may carry: C0 and C1 controls (tab, line feed and carriage return
+#: aside), DEL, the non-characters U+FFFE/U+FFFF and lone surrogates. XML cannot hold them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+class BadParam(ValueError):
+    """A parameter that cannot be used; the answer is 400 and names it."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+        self.message = message
+
+
+def shown(value: str, limit: int = 40) -> str:
+    """``value`` quoted for a message: control characters escaped, long values cut."""
+    return repr(value[:limit] + "…" if len(value) > limit else value)
+
+
+def control_character(text: str) -> str | None:
+    """The first character of ``text`` no text may carry, as ``U+0000``; None if none."""
+    found = _CONTROL.search(text)
+    return f"U+{ord(found[0]):04X}" if found else None
+
+
+def strip_control(text: str) -> str:
+    """``text`` without the characters XML cannot hold (for text that is already stored)."""
+    return _CONTROL.sub("", text)
+
+
+# -- days ---------------------------------------------------------------------------------
+
+
+def is_shown_day(day: date) -> bool:
+    """Whether pages can show ``day`` (and compute the week and month around it)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def parse_day(name: str, value: str | None) -> date | None:
+    """``YYYY-MM-DD`` within ``FIRST_DAY``..``LAST_DAY``; None when not given."""
+    if not value:
+        return None
+    if not _DAY.fullmatch(value):
+        raise BadParam(name, f"expected a date as YYYY-MM-DD, got {shown(value)}")
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        raise BadParam(name, f"there is no such date as {shown(value)}") from None
+    check_days(name, day, day)
+    return day
+
+
+def check_days(name: str, first: date, last: date) -> None:
+    if first < FIRST_DAY or last > LAST_DAY:
+        raise BadParam(name, f"out of range: days from {FIRST_DAY} to {LAST_DAY} only")
+
+
+def latest_day(store: Store) -> date | None:
+    """The latest day with papers that pages can show (stored days beyond ``LAST_DAY``,
+    which only a bad record can have, are skipped)."""
+    latest = store.feed_days()[1]
+    if latest is None or latest <= LAST_DAY:
+        return latest
+    return store.feed_days(LAST_DAY + timedelta(days=1))[0]
+
+
+def ranking_day(store: Store) -> date | None:
+    """The day rankings stand on by default (``rank.trending.default_day``), never one
+    beyond ``LAST_DAY``: then the latest day with papers that pages can show."""
+    day = default_day(store)
+    if day is None or day <= LAST_DAY:
+        return day
+    return latest_day(store)
+
+
+# -- words ----------------------------------------------------------------------------------
+
+
+def parse_category(value: str | None, name: str = "category") -> str | None:
+    if not value:
+        return None
+    if len(value) > MAX_CATEGORY or not _CATEGORY.fullmatch(value):
+        raise BadParam(name, f"expected an arXiv category such as cs.CV, got {shown(value)}")
+    return value
+
+
+def parse_query(value: str, name: str = "q") -> str:
+    """A search query with its whitespace collapsed; refused when it holds a control
+    character or is longer than ``MAX_QUERY`` characters or ``MAX_QUERY_WORDS`` words."""
+    bad = control_character(value)
+    if bad is not None:
+        raise BadParam(name, f"the query holds a control character ({bad})")
+    if len(value) > MAX_QUERY:
+        raise BadParam(name, f"at most {MAX_QUERY} characters (got {len(value)})")
+    words = value.split()
+    if len(words) > MAX_QUERY_WORDS:
+        raise BadParam(name, f"at most {MAX_QUERY_WORDS} words (got {len(words)})")
+    return " ".join(words)
+
+
+def check_paper_id(value: str, name: str = "id") -> str:
+    """A paper id as a path gives it: refused when it cannot be an id at all (too long,
+    a control character); an id that merely is not stored is the caller's 404."""
+    if len(value) > MAX_ID:
+        raise BadParam(name, f"a paper id has at most {MAX_ID} characters (got {len(value)})")
+    bad = control_character(value)
+    if bad is not None:
+        raise BadParam(name, f"a paper id holds no control characters (got {bad})")
+    return value
+
+
+# -- FastAPI's own checks ---------------------------------------------------------------------
+
+
+def describe(exc: RequestValidationError) -> str:
+    """``limit: Input should be less than or equal to 100`` (every error, ``; `` apart)."""
+    parts = []
+    for error in exc.errors():
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("query", "path", "body")]
+        message = str(error.get("msg", "invalid"))
+        parts.append(f"{'.'.join(loc)}: {message}" if loc else message)
+    return "; ".join(parts) or "invalid request"
