@@ -34,7 +34,7 @@ from feedgen.feed import FeedGenerator  # type: ignore[import-untyped]
 from paperwire import __version__
 from paperwire.links import safe_url
 from paperwire.models import Paper
-from paperwire.web.params import strip_control
+from paperwire.normalize import strip_control
 
 Kind = Literal["atom", "rss"]
 KINDS: tuple[Kind, ...] = ("atom", "rss")

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from fastapi.exceptions import RequestValidationError
 
+from paperwire.normalize import CONTROL_CHARS
 from paperwire.rank.trending import default_day
 from paperwire.store import Store
 
@@ -29,9 +30,6 @@ MAX_CATEGORY = 40
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?")
-#: Characters no text may carry: C0 and C1 controls (tab, line feed and carriage return
-#: aside), DEL, the non-characters U+FFFE/U+FFFF and lone surrogates. XML cannot hold them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 class BadParam(ValueError):
@@ -49,14 +47,10 @@ def shown(value: str, limit: int = 40) -> str:
 
 
 def control_character(text: str) -> str | None:
-    """The first character of ``text`` no text may carry, as ``U+0000``; None if none."""
-    found = _CONTROL.search(text)
+    """The first character of ``text`` that no stored text may hold either
+    (``normalize.CONTROL_CHARS``: XML cannot carry them), as ``U+0000``; None if none."""
+    found = CONTROL_CHARS.search(text)
     return f"U+{ord(found[0]):04X}" if found else None
-
-
-def strip_control(text: str) -> str:
-    """``text`` without the characters XML cannot hold (for text that is already stored)."""
-    return _CONTROL.sub("", text)
 
 
 # -- days ---------------------------------------------------------------------------------
