@@ -44,6 +44,7 @@ from markupsafe import escape
 from paperwire.config import Settings
 from paperwire.digest.subscriptions import Links, list_id, mail_domain
 from paperwire.digest.summary import detex
+from paperwire.links import safe_url
 from paperwire.mail import address_header
 from paperwire.models import Paper
 from paperwire.normalize import utcnow
@@ -64,6 +65,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["detex"] = detex
+    env.filters["safe_url"] = safe_url  # stored links: http(s) only
     return env
 
 
