@@ -8,7 +8,8 @@ on which tiers exist and were chosen with ``benchmarks/search_quality.py`` (see
 nudges keyword results, while the quality tier carries real weight.
 
 In hybrid mode the keyword list is fetched without reasons; "matches: ..." is worked
-out afterwards for the papers that made the final list (``_with_keyword_reasons``).
+out afterwards for the papers that made the final list (``_with_reasons``), with the
+same searcher and without finding them again.
 
 Lists that take part:
 - ``keyword``: BM25 over title, authors and abstract (``index/keyword.py``);
@@ -25,7 +26,7 @@ from typing import Literal
 from paperwire.config import Settings, index_directory
 from paperwire.errors import PaperwireError
 from paperwire.index.embed import Embedder, load_embedder
-from paperwire.index.keyword import KeywordIndex
+from paperwire.index.keyword import KeywordIndex, Matches
 from paperwire.index.semantic import EF_NUDGE, Neighbour, VectorSearch
 from paperwire.index.tiers import FAST, QUALITY
 from paperwire.models import Filters, Scored
@@ -115,6 +116,20 @@ def _words(hits: list[Scored]) -> Ranked:
     )
 
 
+def _with_reasons(fused: list[Scored], matches: Matches) -> list[Scored]:
+    """Put "matches: ..." in front of the reasons of the results the keyword list had,
+    as ``fuse`` does with a list that brings its reasons along."""
+    reasons = matches.reasons([s.paper_id for s in fused])
+    out = []
+    for scored in fused:
+        words = reasons.get(scored.paper_id, "")
+        if words:
+            reason = f"{words}; {scored.reason}" if scored.reason else words
+            scored = Scored(scored.paper_id, scored.score, reason)
+        out.append(scored)
+    return out
+
+
 class Searcher:
     """Opens the indexes once; reuse it for many queries (``--batch``, the web app)."""
 
@@ -168,7 +183,8 @@ class Searcher:
             return self.keyword.search(query, limit=limit, filters=filters)
         if mode == "hybrid":
             # Reasons only for the papers that make the cut (see _with_keyword_reasons).
-            hits = self.keyword.search(query, limit=depth, filters=filters, explain=False)
+            matches = self.keyword.matches(query, limit=depth, filters=filters)
+            hits = matches.hits
             lists.append(_words(hits))
             if not self._has_quality and len(hits) >= limit:
                 # The fast tier only nudges (weight 0.1): the words found enough papers,
@@ -177,7 +193,7 @@ class Searcher:
                 similar = self.vectors[FAST].similarities(vector, [h.paper_id for h in hits])
                 lists.append(_nudge(similar))
                 fused = fuse(lists, SEARCH_WEIGHTS, limit=limit)
-                return self._with_keyword_reasons(query, fused, {h.paper_id for h in hits})
+                return _with_reasons(fused, matches)
         semantic = self._semantic_lists(query, depth, filters, nudge=mode == "hybrid")
         if mode == "semantic":
             weights = {QUALITY: 1.0} if self._has_quality else {FAST: 1.0}
@@ -185,22 +201,7 @@ class Searcher:
         lists.extend(semantic)
         weights = SEARCH_WEIGHTS_QUALITY if self._has_quality else SEARCH_WEIGHTS
         fused = fuse(lists, weights, limit=limit)
-        return self._with_keyword_reasons(query, fused, {h.paper_id for h in hits})
-
-    def _with_keyword_reasons(
-        self, query: str, fused: list[Scored], matched: set[str]
-    ) -> list[Scored]:
-        """Put "matches: ..." in front of the reasons of the results the keyword list
-        had, as ``fuse`` does with a list that brings its reasons along."""
-        reasons = self.keyword.explain(query, [s.paper_id for s in fused if s.paper_id in matched])
-        out = []
-        for scored in fused:
-            words = reasons.get(scored.paper_id, "")
-            if words:
-                reason = f"{words}; {scored.reason}" if scored.reason else words
-                scored = Scored(scored.paper_id, scored.score, reason)
-            out.append(scored)
-        return out
+        return _with_reasons(fused, matches)
 
     def similar(
         self, paper_id: str, *, limit: int = 10, filters: Filters | None = None

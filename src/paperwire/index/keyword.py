@@ -303,6 +303,34 @@ def _words(tokens: Sequence[str]) -> list[str | tuple[int, str]]:
     return list(tokens)
 
 
+class Matches:
+    """The results of one ``KeywordIndex.matches``, best first (reasons empty), and the
+    searcher that found them: ``reasons`` explains any of them against the same index
+    state, without looking their ids up again."""
+
+    __slots__ = ("hits", "_index", "_searcher", "_parsed", "_where")
+
+    def __init__(
+        self,
+        hits: list[Scored],
+        index: KeywordIndex,
+        searcher: tantivy.Searcher,
+        parsed: _Parsed,
+        where: dict[str, tuple[int, int]],
+    ) -> None:
+        self.hits = hits
+        self._index = index
+        self._searcher = searcher
+        self._parsed = parsed
+        self._where = where
+
+    def reasons(self, paper_ids: Sequence[str]) -> dict[str, str]:
+        """ "matches: ..." for each of ``paper_ids`` that is among ``hits``."""
+        docs = {self._where[pid]: pid for pid in paper_ids if pid in self._where}
+        by_address = self._index._reasons(self._searcher, self._parsed, docs)
+        return {pid: by_address.get(at, "") for at, pid in docs.items()}
+
+
 class KeywordIndex:
     """A tantivy index of papers in ``directory`` (created on first use).
 
@@ -489,15 +517,24 @@ class KeywordIndex:
     ) -> list[Scored]:
         """Papers matching ``query`` (see the module docstring), best first. With
         ``explain=False`` reasons are left empty (``explain()`` gives them later)."""
-        if limit <= 0:
-            return []
+        found = self.matches(query, limit=limit, offset=offset, filters=filters)
+        if not explain:
+            return found.hits
+        reasons = found.reasons([h.paper_id for h in found.hits])
+        return [Scored(h.paper_id, h.score, reasons.get(h.paper_id, "")) for h in found.hits]
+
+    def matches(
+        self, query: str, *, limit: int = 20, offset: int = 0, filters: Filters | None = None
+    ) -> Matches:
+        """``search`` without reasons, keeping what it takes to give the reasons of some
+        of the results later (``Matches.reasons``) without finding them again."""
         parsed = self._parse(query)
-        if not parsed.clauses:
-            return []
+        searcher = self._index.searcher()
+        if limit <= 0 or not parsed.clauses:
+            return Matches([], self, searcher, parsed, {})
         words = self._restrict(self._query(parsed.clauses), filters, exclude=None)
         if words is None:
-            return []
-        searcher = self._index.searcher()
+            return Matches([], self, searcher, parsed, {})
         offset = max(0, offset)
         wanted = offset + limit
         pool = max(wanted, RERANK_POOL) if parsed.bigrams else wanted
@@ -511,10 +548,10 @@ class KeywordIndex:
             head.sort(key=lambda hit: (-hit[0], hit[1]))
             hits = head + rest
         hits = hits[offset:wanted]
-        reasons: dict[tuple[int, int], str] = {}
-        if explain:
-            reasons = self._reasons(searcher, parsed, {at: pid for _, at, pid in hits})
-        return [Scored(pid, score, reasons.get(at, "")) for score, at, pid in hits]
+        where = {pid: at for _, at, pid in hits}
+        return Matches(
+            [Scored(pid, score) for score, _, pid in hits], self, searcher, parsed, where
+        )
 
     def explain(self, query: str, paper_ids: Sequence[str]) -> dict[str, str]:
         """The reason ``search(query)`` gives for each of ``paper_ids`` ("matches: ...")."""
