@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -15,14 +15,18 @@ from fastapi.testclient import TestClient
 
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
+from paperwire.index.neighbours import store_similar
 from paperwire.ingest import import_files, sample_path
 from paperwire.models import Author, Paper
+from paperwire.rank.jobs import run_rank
 from paperwire.store import Store, open_store
 from paperwire.web.app import create_app
 from tests.conftest import SHARED_DATA
 
 BASE_URL = "http://paperwire.test"
 HF_DAY = "2026-06-12"
+#: Papers whose similar papers the fixture stores.
+SIMILAR_STORED = ["2606.13392", "2606.13681"]
 
 #: A paper with an old-style arXiv id (a slash inside), which the sample does not have.
 OLD_STYLE = Paper(
@@ -70,7 +74,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     assert import_files(store, [sample_path()]).ok
     assert import_files(store, [hf_recording()]).ok
     store.upsert_papers([OLD_STYLE])
-    update_index(store, settings)
+    # Similar papers of every paper would take minutes: stored for the papers tests ask.
+    update_index(store, settings, similar=False)
+    store_similar(store, settings, SIMILAR_STORED)
+    run_rank(store, settings)
+    run_rank(store, settings, at=date.fromisoformat(HF_DAY))  # the day tests ask for
     app = create_app(settings, store)
     with TestClient(app) as client:
         yield Served(store, settings, app, client)

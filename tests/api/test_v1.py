@@ -323,7 +323,8 @@ def test_without_a_search_index_search_and_similar_are_503(store: Store, db_url:
     with TestClient(app) as client:
         expected = {"detail": "no search index yet: run `paperwire index` on the server"}
         assert get(client, "/api/v1/search?q=attention", 503) == expected
-        assert get(client, "/api/v1/papers/2606.13392/similar", 503) == expected
+        not_ready = "similar papers of this paper are not computed yet: run `paperwire index`"
+        assert get(client, "/api/v1/papers/2606.13392/similar", 503) == {"detail": not_ready}
         assert get(client, "/api/v1/papers/2606.13392")["upvotes"] == 103  # the rest works
 
 

@@ -13,6 +13,7 @@ import pytest
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.ingest import import_files, sample_path
+from paperwire.rank.jobs import run_rank
 from paperwire.store import Store, open_store
 from tests.mail.smtp_server import smtp_server, smtputf8_server
 
@@ -26,7 +27,8 @@ def sample_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store = open_store(settings.database_url)
     store.migrate()
     assert import_files(store, [sample_path()]).ok
-    update_index(store, settings)
+    update_index(store, settings, similar=False)  # digests read no similar papers
+    run_rank(store, settings)
     store.close()
     return folder
 

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.models import Author, FeedDate, Paper
+from paperwire.rank.jobs import run_rank
 from paperwire.store import open_store
 from paperwire.web.app import create_app
 
@@ -89,6 +90,7 @@ def indexed_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     store.migrate()
     store.upsert_papers(papers())
     update_index(store, settings)
+    run_rank(store, settings)
     store.close()
     return folder
 

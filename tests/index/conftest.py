@@ -29,7 +29,8 @@ def indexed(sample_db: Path, tmp_path: Path) -> Iterator[tuple[Store, Settings]]
     target = tmp_path / "copy"
     if not (sample_db / "paperwire.index").exists():
         store = open_store(f"sqlite:///{sample_db / 'paperwire.db'}")
-        update_index(store, Settings(database_url=f"sqlite:///{sample_db / 'paperwire.db'}"))
+        settings = Settings(database_url=f"sqlite:///{sample_db / 'paperwire.db'}")
+        update_index(store, settings, similar=False)  # see test_neighbours.py
         store.close()
     shutil.copytree(sample_db, target)
     settings = Settings(database_url=f"sqlite:///{target / 'paperwire.db'}")

@@ -20,7 +20,7 @@ def test_second_run_indexes_only_what_changed(indexed):
     store, settings = indexed
     total = store.count_papers()
     assert store.count_vectors(FAST) == total
-    again = update_index(store, settings)
+    again = update_index(store, settings, similar=False)
     assert (again.keyword, again.fast) == (0, 0)
 
     paper = store.list_papers(limit=1)[0]
@@ -28,7 +28,7 @@ def test_second_run_indexes_only_what_changed(indexed):
         [replace(paper, version=(paper.version or 1) + 1, abstract="A quokkanomic text.")]
     )
     store.upsert_papers([replace(store.list_papers(limit=2)[1], upvotes=99)])
-    report = update_index(store, settings)
+    report = update_index(store, settings, similar=False)
     assert report.keyword == 2  # both changed papers reach the keyword index
     assert report.fast == 1  # only the one whose text changed is embedded again
     hits = KeywordIndex(index_directory(settings) / "keyword").search("quokkanomic", limit=3)
@@ -47,7 +47,7 @@ def test_merged_listing_entry_leaves_the_index(indexed):
             )
         ]
     )
-    update_index(store, settings)
+    update_index(store, settings, similar=False)
     keyword = KeywordIndex(index_directory(settings) / "keyword")
     assert [h.paper_id for h in keyword.search("zyzzyva quokka")] == ["listing:x1"]
     store.upsert_papers(
@@ -60,7 +60,7 @@ def test_merged_listing_entry_leaves_the_index(indexed):
             )
         ]
     )
-    report = update_index(store, settings)
+    report = update_index(store, settings, similar=False)
     assert report.removed == 1
     keyword = KeywordIndex(index_directory(settings) / "keyword")
     assert [h.paper_id for h in keyword.search("zyzzyva quokka")] == ["2699.00001"]
@@ -108,12 +108,12 @@ def test_a_killed_index_run_is_finished_by_the_next(shared_data, tmp_path):
     store = open_store(url)
     partial = KeywordIndex(tmp_path / "paperwire.index" / "keyword").count()
     assert 0 < partial < 12000
-    report = update_index(store, Settings(database_url=url))
+    report = update_index(store, Settings(database_url=url), similar=False)
     # the next run redoes at most the batch that was in progress, nothing before it
     assert 12000 - partial <= report.keyword <= 12000 - partial + BATCH
     assert KeywordIndex(tmp_path / "paperwire.index" / "keyword").count() == 12000
     assert store.count_vectors(FAST) == 12000
-    assert update_index(store, Settings(database_url=url)).keyword == 0
+    assert update_index(store, Settings(database_url=url), similar=False).keyword == 0
     store.close()
 
 
@@ -159,7 +159,7 @@ def test_hnsw_mode_matches_exact_search_and_catches_up(indexed):
         sources=["test"],
     )
     store.upsert_papers([paper])
-    update_index(store, settings.model_copy(update={"hnsw_threshold": 100}))
+    update_index(store, settings.model_copy(update={"hnsw_threshold": 100}), similar=False)
     fresh = VectorSearch(store, FAST, directory, hnsw_threshold=100)
     found = fresh.search(embedder.encode(["quokka detection in photos"])[0], limit=3)
     assert found[0].paper_id == "2699.00002"

@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from paperwire.config import Settings
-from paperwire.models import FeedDate, Paper
+from paperwire.models import FeedDate, Paper, Scored
 from paperwire.rank.jobs import run_rank
 from paperwire.rank.score import decay, star_velocity
-from paperwire.rank.trending import trending_scores
+from paperwire.rank.trending import is_ranked, trending_scores
 from paperwire.store import Store
 from paperwire.store.base_rank import RepoState
 
@@ -75,12 +75,20 @@ def _stars(store: Store, paper_id: str, repo: str, points: list[tuple[datetime, 
         )
 
 
+def _ranked(store: Store, **kwargs: object) -> list[tuple[Paper, Scored]]:
+    """Run the ranking job for the asked (window, day), then read what it stored."""
+    settings = kwargs.get("settings") or Settings()
+    window = str(kwargs.get("window", "week"))
+    run_rank(store, settings, at=kwargs.get("at"), windows=(window,))  # type: ignore[arg-type]
+    return trending_scores(store, **kwargs)  # type: ignore[arg-type]
+
+
 def _ids(store: Store, **kwargs: object) -> list[str]:
-    return [p.id for p, _ in trending_scores(store, **kwargs)]  # type: ignore[arg-type]
+    return [p.id for p, _ in _ranked(store, **kwargs)]
 
 
 def _reasons(store: Store, **kwargs: object) -> dict[str, str]:
-    return {p.id: s.reason for p, s in trending_scores(store, **kwargs)}  # type: ignore[arg-type]
+    return {p.id: s.reason for p, s in _ranked(store, **kwargs)}
 
 
 def test_star_velocity_from_history() -> None:
@@ -169,7 +177,7 @@ def test_curation_pinned_first_hidden_never(store: Store) -> None:
     _submission(store, "2606.00002", pinned=1)
     _submission(store, "2606.00003", hidden=1)
     _submission(store, "2606.00004", by_curator=1)
-    ranked = trending_scores(store, window="day", at=AT)
+    ranked = _ranked(store, window="day", at=AT)
     assert [p.id for p, _ in ranked] == ["2606.00002", "2606.00001", "2606.00004", "2606.00005"]
     assert ranked[0][1].reason == "pinned by a curator"
     assert ranked[2][1].reason == "submitted by a curator"
@@ -193,10 +201,22 @@ def test_job_stores_rankings_that_readers_use(store: Store) -> None:
     # Readers see the stored ranking until the job runs again...
     for user in range(5):
         _upvote(store, "2606.00002", _at(AT, 15), user=user + 10)
-    assert _ids(store, window="day", at=AT) == ["2606.00001", "2606.00002"]
-    # ...and another day, never computed, is computed on the fly.
-    assert _ids(store, window="week", at=AT + timedelta(days=1)) == ["2606.00002", "2606.00001"]
+    assert [p.id for p, _ in trending_scores(store, window="day", at=AT)] == [
+        "2606.00001",
+        "2606.00002",
+    ]
+    # ...another day, never ranked, is empty for readers (nothing is ranked on request)...
+    later = AT + timedelta(days=1)
+    assert trending_scores(store, window="week", at=later) == []
+    assert not is_ranked(store, window="week", at=later) and is_ranked(store, window="week", at=AT)
+    assert store.stored_trending(window="week", at=later, limit=1) is None
+    # ...unless a command asks for it to be computed (``paperwire trending --at``).
+    computed = trending_scores(store, window="week", at=later, compute=True)
+    assert [p.id for p, _ in computed] == ["2606.00002", "2606.00001"]
+    assert store.stored_trending(window="week", at=later, limit=1) is None  # not stored
     run_rank(store, Settings(), at=AT)
     ranked = trending_scores(store, window="day", at=AT, limit=1, offset=0)
     assert [(p.id, s.reason) for p, s in ranked] == [("2606.00002", "6 upvotes today")]
-    assert _ids(store, window="day", at=AT, limit=5, offset=1) == ["2606.00001"]
+    assert [p.id for p, _ in trending_scores(store, window="day", at=AT, limit=5, offset=1)] == [
+        "2606.00001"
+    ]

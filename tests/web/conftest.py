@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
+from paperwire.index.neighbours import store_similar
 from paperwire.ingest import import_files, sample_path
 from paperwire.models import Author, FeedDate, Paper
+from paperwire.rank.jobs import run_rank
 from paperwire.store import Store, open_store
 from paperwire.web.app import create_app
 
@@ -22,6 +24,8 @@ LATEST = date(2026, 7, 1)
 HOSTILE_ID = "2607.99001"
 MATH_ID = "2607.99002"
 OLD_ID = "hep-th/9901001"
+#: Papers whose similar papers the fixture stores; every other paper's are "not ready".
+SIMILAR_STORED = ["2512.10359", HOSTILE_ID, MATH_ID, OLD_ID]
 HOSTILE_ABSTRACT = "We show that <script>alert(1)</script> stays text & <b>markup</b> too."
 MATH_TITLE = r"Sorting in $\mathcal{O}(n \log n)$ Comparisons"
 MATH_ABSTRACT = (
@@ -98,7 +102,11 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     store.migrate()
     assert import_files(store, [sample_path()]).ok
     store.upsert_papers(extra_papers())
-    update_index(store, settings)
+    # Similar papers of every paper would take minutes: stored for the papers tests open
+    # (the others show "not ready"); tests/index/test_neighbours.py covers the full job.
+    update_index(store, settings, similar=False)
+    store_similar(store, settings, SIMILAR_STORED)
+    run_rank(store, settings)
     app = create_app(settings, store)
     yield Site(store, settings, app, TestClient(app))
     store.close()

@@ -39,7 +39,7 @@ from paperwire.api.schemas import (
 from paperwire.models import Filters, Paper, Scored
 from paperwire.normalize import split_arxiv_id
 from paperwire.rank.trending import trending_scores
-from paperwire.search import NotFound, Searcher
+from paperwire.search import Searcher
 from paperwire.store import Store
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
 from paperwire.web.params import (
@@ -52,6 +52,7 @@ from paperwire.web.params import (
 )
 
 NO_INDEX = "no search index yet: run `paperwire index` on the server"
+SIMILAR_NOT_READY = "similar papers of this paper are not computed yet: run `paperwire index`"
 
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -242,16 +243,14 @@ def similar_papers(
     query: Annotated[SimilarIn, Query()],
     store: StoreDep,
     settings: SettingsDep,
-    searcher: SearcherDep,
 ) -> SimilarOut:
     """Neighbours in meaning and in words, each with a reason naming the key terms both
-    papers share; never the paper itself."""
+    papers share; never the paper itself. Read from what ``paperwire index`` stored (at
+    most 20 per paper): 503 until it has computed this paper's list."""
     paper = get_paper_or_404(store, paper_id)
-    found = require_searcher(searcher)
-    try:
-        hits = found.similar(paper.id, limit=query.limit)
-    except NotFound:
-        raise HTTPException(404, f"no paper {paper_id!r}") from None
+    hits = store.stored_similar(paper.id, limit=query.limit)
+    if hits is None:
+        raise HTTPException(503, SIMILAR_NOT_READY)
     return SimilarOut(id=paper.id, papers=scored_papers(store, hits, settings.base_url))
 
 

@@ -72,13 +72,16 @@ def rank(ctx: Context, at: date | None, windows: tuple[str, ...]) -> None:
 def trending(ctx: Context, window: str, at: date | None, limit: int, as_json: bool) -> None:
     """Trending papers of a window, each with its score and reason.
 
-    Reads the stored ranking (`paperwire rank`); computes it when none is stored.
+    Reads the stored ranking (`paperwire rank`); computes it, without storing it, when
+    none is stored (pages, feeds, the API and digests never do: they show nothing).
     """
     from paperwire.rank.trending import trending_scores
 
     store = ctx.store()
     try:
-        ranked = trending_scores(store, window=window, at=at, limit=limit, settings=ctx.settings)
+        ranked = trending_scores(
+            store, window=window, at=at, limit=limit, settings=ctx.settings, compute=True
+        )
     except PaperwireError as exc:
         fail(str(exc))
     finally:

@@ -15,19 +15,26 @@ from paperwire.store.base import Store
 
 @click.command()
 @click.option("--quality", is_flag=True, help="Also fill the slower, better vector tier.")
+@click.option(
+    "--refresh-similar",
+    is_flag=True,
+    help="Recompute the similar papers of every paper, not only of new and changed ones.",
+)
 @pass_context
-def index(ctx: Context, quality: bool) -> None:
-    """Bring the keyword index and the fast vectors up to date.
+def index(ctx: Context, quality: bool, refresh_similar: bool) -> None:
+    """Bring the keyword index, the fast vectors and the similar papers up to date.
 
-    Only papers new or changed since the last run are indexed and embedded. With
-    --quality it also computes the quality-tier vectors and returns when every paper
-    has one. Safe to interrupt: the next run finishes the work.
+    Only papers new or changed since the last run are indexed and embedded, and get
+    their similar papers stored (with the lists that may now name them; lists older
+    than a week are refreshed a few thousand a run). With --quality it also computes
+    the quality-tier vectors and returns when every paper has one. Safe to interrupt:
+    the next run finishes the work.
     """
     from paperwire.index.jobs import update_index
 
     store = ctx.store(create=True)
     try:
-        report = update_index(store, ctx.settings, quality=quality)
+        report = update_index(store, ctx.settings, quality=quality, refresh_similar=refresh_similar)
     except PaperwireError as exc:
         fail(str(exc))
     finally:
@@ -173,7 +180,11 @@ def search(
 def similar(
     ctx: Context, paper_id: str | None, limit: int, batch: IO[str] | None, as_json: bool
 ) -> None:
-    """Papers similar to one paper, each with the reason."""
+    """Papers similar to one paper, each with the reason.
+
+    Computed now from the search index (as a command may; pages and the API read the
+    lists `paperwire index` stored, at most 20 a paper).
+    """
     from paperwire.normalize import split_arxiv_id
     from paperwire.search import NotFound, Searcher
 

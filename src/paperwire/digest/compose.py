@@ -2,9 +2,11 @@
 
 For one period (a day of papers, or an ISO week) a ``Composer`` gathers, once:
 the period's trending papers (``paperwire.rank.trending.trending_scores``, stored
-scores; nothing is re-ranked here), and, lazily, the results of every distinct topic
-(a keyword search of the index restricted to the period, ``TOPIC_SEARCH``, or hybrid
-on request; a plain keyword match over the period's papers when there is no index).
+scores; nothing is ranked here: when ``paperwire rank`` has not stored the ranking of
+the period's last day, the digest has no trending papers), and, lazily, the results
+of every distinct topic (a keyword search of the index restricted to the period,
+``TOPIC_SEARCH``, or hybrid on request; a plain keyword match over the period's papers
+when there is no index).
 Subscribers share those results, so composing for many subscribers costs one search per
 distinct topic plus a little bookkeeping per subscriber.
 

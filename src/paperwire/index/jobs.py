@@ -10,7 +10,10 @@ revision it is current (``state.json``). One pass:
    keyword index;
 3. with ``quality=True``: fill the quality tier, newest papers first, in small
    committed batches, until every paper has a current quality vector;
-4. HNSW graphs (only above the threshold) catch up with the stored vectors.
+4. HNSW graphs (only above the threshold) catch up with the stored vectors;
+5. the similar papers of new and changed papers (and of their neighbours) are computed
+   and stored, in small committed batches (``paperwire.index.neighbours``): pages and
+   the API only read them.
 
 A crash anywhere loses at most the batch in progress: the next run redoes it, and
 redoing is harmless (upserts by id, vectors replaced by paper).
@@ -29,18 +32,15 @@ from typing import IO, Any, cast
 from paperwire.config import Settings, index_directory
 from paperwire.index.embed import load_embedder, paper_text
 from paperwire.index.keyword import KeywordIndex
+from paperwire.index.neighbours import update_similar
 from paperwire.index.semantic import VectorSearch, encode_vector
+from paperwire.index.tiers import FAST, QUALITY, TIERS, Progress
 from paperwire.models import Paper
 from paperwire.normalize import text_hash
 from paperwire.store.base import Store
 
-FAST, QUALITY = "fast", "quality"
-TIERS = (FAST, QUALITY)
 BATCH = 2000
 QUALITY_BATCH = 32
-
-#: progress(stage, done, total)
-Progress = Callable[[str, int, int], None]
 
 
 @dataclass(slots=True)
@@ -50,12 +50,16 @@ class IndexReport:
     quality: int = 0
     removed: int = 0
     graph: dict[str, int] = field(default_factory=dict)
+    #: similar-paper lists computed: new or changed papers, their neighbours, refreshes
+    similar: int = 0
+    similar_changed: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         line = (
             f"indexed {self.keyword} papers, {self.fast} fast vectors, "
-            f"{self.quality} quality vectors, {self.removed} removed"
+            f"{self.quality} quality vectors, {self.removed} removed, "
+            f"{self.similar} similar lists"
         )
         return f"{line} in {self.seconds:.1f} s"
 
@@ -133,8 +137,13 @@ def update_index(
     settings: Settings,
     *,
     quality: bool = False,
+    similar: bool = True,
+    refresh_similar: bool = False,
     progress: Progress | None = None,
 ) -> IndexReport:
+    """One pass (see the module docstring). ``similar=False`` leaves the similar papers
+    for a later run; ``refresh_similar`` recomputes every list, not only those of new
+    and changed papers."""
     started = time.perf_counter()
     directory = index_directory(settings)
     directory.mkdir(parents=True, exist_ok=True)
@@ -148,9 +157,12 @@ def update_index(
     after = int(state.get("revision", 0))
     target = store.max_revision()
     deleted = store.deleted_papers(after=int(state.get("deleted", 0)))
+    removed = [pid for _, pid, _ in deleted]
     if deleted:
-        keyword.delete([pid for _, pid, _ in deleted])
+        keyword.delete(removed)
         keyword.commit()
+        with store.atomic():
+            store.delete_similar(removed)
         report.removed = len(deleted)
         state["deleted"] = deleted[-1][0]
         state_file.write(state)
@@ -174,6 +186,11 @@ def update_index(
         added = VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold).sync()
         if added:
             report.graph[tier] = added
+    if similar:
+        lists = update_similar(
+            store, settings, removed=removed, refresh_all=refresh_similar, progress=progress
+        )
+        report.similar, report.similar_changed = lists.computed, lists.changed
     report.seconds = time.perf_counter() - started
     return report
 

@@ -578,11 +578,16 @@ class KeywordIndex:
         return [t.word for t in self._weighted_terms(searcher, paper)[:n]]
 
     def similar(
-        self, paper_id: str, *, limit: int = 20, filters: Filters | None = None
+        self,
+        paper_id: str,
+        *,
+        limit: int = 20,
+        filters: Filters | None = None,
+        explain: bool = True,
     ) -> list[Scored]:
         """Lexical neighbours of an indexed paper (BM25 over title and abstract for its
         ``SIMILAR_TERMS`` key terms, each boosted by its tf-idf weight), never the paper
-        itself; [] for an unknown id."""
+        itself; [] for an unknown id. With ``explain=False`` reasons are left empty."""
         found = self._find(paper_id)
         if found is None or limit <= 0:
             return []
@@ -604,6 +609,8 @@ class KeywordIndex:
             return []
         result = searcher.search(restricted, limit, count=False)
         found_ids = [(float(score), _text(searcher.doc(a), "id")) for score, a in result.hits]
+        if not explain:
+            return [Scored(pid, score) for score, pid in found_ids]
         others = self._papers([pid for _, pid in found_ids])
         hits: list[Scored] = []
         for score, pid in found_ids:

@@ -1,15 +1,17 @@
 """Trending papers of a window, read from the stored rankings.
 
 ``paperwire rank`` (and the scheduler, through ``paperwire.rank.jobs.run_rank``) stores
-the ranking of each window for a day; pages, APIs and feeds read it here. When nothing
-is stored for the asked (window, day), the ranking is computed on the fly from what
-the store knew on that day, so ``at`` works for any past date. The formula is in
+the ranking of each window for a day; pages, APIs, feeds and digests read it here and
+never rank on the fly: when nothing is stored for the asked (window, day) the answer is
+empty (``is_ranked`` tells an empty ranking from one not computed yet). Only a command
+may ask for ``compute=True`` (``paperwire trending --at``), which computes a missing
+ranking from what the store knew on that day without storing it. The formula is in
 ``paperwire.rank.score`` and ``docs/trending.md``.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from paperwire.config import Settings
@@ -30,6 +32,7 @@ __all__ = [
     "WINDOW_DAYS",
     "Window",
     "default_day",
+    "is_ranked",
     "trending_scores",
     "window_bounds",
     "window_days",
@@ -42,6 +45,12 @@ def default_day(store: Store) -> date | None:
     return store.latest_activity_day()
 
 
+def is_ranked(store: Store, *, window: str, at: date) -> bool:
+    """Whether a ranking of ``window`` is stored for ``at`` (it may list no paper)."""
+    check_window(window)
+    return store.stored_trending(window=window, at=at, limit=0) is not None
+
+
 def trending_scores(
     store: Store,
     *,
@@ -50,9 +59,11 @@ def trending_scores(
     limit: int = 50,
     offset: int = 0,
     settings: Settings | None = None,
+    compute: bool = False,
 ) -> list[tuple[Paper, Scored]]:
-    """The ranking of ``window`` as it stood on ``at`` (default: ``default_day``), pinned
-    papers first; ``settings`` gives the weights when it has to be computed."""
+    """The stored ranking of ``window`` as it stood on ``at`` (default: ``default_day``),
+    pinned papers first; [] when none is stored. ``compute``: rank a missing (window,
+    day) now, with the weights of ``settings`` (for commands, never for requests)."""
     check_window(window)
     if at is None:
         at = default_day(store)
@@ -66,6 +77,8 @@ def trending_scores(
             for row in stored
             if row.paper_id in papers
         ]
+    if not compute:
+        return []
     weights = Weights.from_settings(settings or Settings())
     ranked = compute_trending(store, weights, window=window, at=at)
     return [
@@ -82,14 +95,22 @@ def order_by_trending(
     last: date,
     settings: Settings | None = None,
 ) -> list[Paper]:
-    """``papers`` (of the days ``first``..``last``) in the order of the trending ranking
-    of the smallest window covering those days, as it stood on ``last``; papers the
-    ranking does not list (hidden ones aside) follow in their given order."""
+    """``papers`` (of the days ``first``..``last``) in the order of the stored trending
+    ranking of the smallest window covering those days, as it stood on the last of
+    those days that has one (the current week or month is ranked up to today, not up to
+    its last day); papers the ranking does not list (hidden ones aside) follow in their
+    given order, all of them when no day of the period was ranked."""
     span = (last - first).days + 1
     window = next((w for w, n in WINDOW_DAYS.items() if n >= span), "month")
     wanted = {p.id: p for p in papers}
-    ranked = trending_scores(
-        store, window=window, at=last, limit=1_000_000, offset=0, settings=settings
+    days = (last - timedelta(days=n) for n in range(span))
+    ranked_day = next((day for day in days if is_ranked(store, window=window, at=day)), None)
+    ranked = (
+        trending_scores(
+            store, window=window, at=ranked_day, limit=1_000_000, offset=0, settings=settings
+        )
+        if ranked_day is not None
+        else []
     )
     hidden = {paper_id for paper_id, flags in store.curation(list(wanted)).items() if flags.hidden}
     ordered = [wanted[p.id] for p, _ in ranked if p.id in wanted]

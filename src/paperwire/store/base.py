@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from paperwire.models import Filters, Paper, Stats, UpsertCounts
+from paperwire.models import Filters, Paper, Scored, Stats, UpsertCounts
 from paperwire.store.base_accounts import AccountsStore
 from paperwire.store.base_digests import DigestStore
 from paperwire.store.base_rank import RankStore
@@ -28,6 +28,17 @@ class VectorRow:
     key: int
     paper_id: str
     vector: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarList:
+    """The similar papers of one paper, best first, and what they were computed from:
+    the paper's ``text_hash`` and the vector tiers that took part (``basis``)."""
+
+    paper_id: str
+    text_hash: str
+    basis: str
+    papers: list[Scored]
 
 
 class Store(AccountsStore, RankStore, DigestStore, Protocol):
@@ -110,6 +121,26 @@ class Store(AccountsStore, RankStore, DigestStore, Protocol):
     def ids_for_keys(self, keys: Sequence[int]) -> dict[int, str]: ...
 
     def keys_for_ids(self, ids: Sequence[str]) -> dict[str, int]: ...
+
+    # -- similar papers (stored by the index job, read by pages and the API) ----------
+
+    def save_similar(self, lists: Iterable[SimilarList]) -> int: ...
+
+    def delete_similar(self, ids: Sequence[str]) -> int: ...
+
+    def stored_similar(self, paper_id: str, *, limit: int) -> list[Scored] | None:
+        """The stored list, best first; None when none is stored yet."""
+        ...
+
+    def similar_markers(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]: ...
+
+    def papers_missing_similar(self, *, limit: int | None = None) -> list[str]: ...
+
+    def papers_listing(self, ids: Sequence[str]) -> set[str]: ...
+
+    def similar_computed_before(self, before: datetime, *, limit: int) -> list[str]: ...
+
+    def count_similar(self) -> int: ...
 
     def get_checkpoint(self, name: str) -> dict[str, Any] | None: ...
 

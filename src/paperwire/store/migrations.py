@@ -7,7 +7,12 @@ Append new migrations; never edit one that has shipped.
 
 from __future__ import annotations
 
-from paperwire.store import migrations_accounts, migrations_digests, migrations_rank
+from paperwire.store import (
+    migrations_accounts,
+    migrations_digests,
+    migrations_rank,
+    migrations_similar,
+)
 
 SQLITE: list[tuple[str, list[str]]] = [
     (
@@ -110,3 +115,4 @@ SQLITE: list[tuple[str, list[str]]] = [
 ]
 # Each area keeps its migrations in its own module; their names are numbered globally.
 SQLITE += migrations_accounts.SQLITE + migrations_rank.SQLITE + migrations_digests.SQLITE
+SQLITE += migrations_similar.SQLITE

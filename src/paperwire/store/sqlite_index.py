@@ -1,5 +1,5 @@
 """What the search indexes need from the SQLite store: changes since a revision,
-stored vectors, and filtering of candidate ids."""
+stored vectors, filtering of candidate ids, and the stored similar papers."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from paperwire.models import Filters, Paper
-from paperwire.store.base import VectorRow
+from paperwire.models import Filters, Paper, Scored
+from paperwire.normalize import utcnow
+from paperwire.store.base import SimilarList, VectorRow
 from paperwire.store.sqlite_base import SQLiteParts
 from paperwire.store.sqlite_rows import SELECT_PAPERS, SELECT_PAPERS_P, paper_from_row
 
@@ -166,3 +167,100 @@ class IndexSupport(SQLiteParts):
             sql = f"SELECT id, rowid FROM papers WHERE id IN ({marks})"
             found.update({str(i): int(k) for i, k in self._db().execute(sql, chunk)})
         return found
+
+    # -- similar papers -----------------------------------------------------------------
+
+    def save_similar(self, lists: Iterable[SimilarList]) -> int:
+        """Replace the stored similar papers of each list's paper, with what the list
+        was computed from; returns how many lists were stored."""
+        now = utcnow().isoformat()
+        saved = 0
+        for item in lists:
+            self._conn.execute("DELETE FROM similar_papers WHERE paper_id = ?", (item.paper_id,))
+            self._conn.executemany(
+                "INSERT INTO similar_papers (paper_id, position, other_id, score, reason) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (item.paper_id, n, s.paper_id, s.score, s.reason)
+                    for n, s in enumerate(item.papers)
+                ],
+            )
+            self._conn.execute(
+                "INSERT OR REPLACE INTO similar_lists (paper_id, text_hash, basis, computed_at) "
+                "VALUES (?, ?, ?, ?)",
+                (item.paper_id, item.text_hash, item.basis, now),
+            )
+            saved += 1
+        return saved
+
+    def delete_similar(self, ids: Sequence[str]) -> int:
+        """Forget the lists of these papers (removed from the store); returns how many."""
+        gone = 0
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            self._conn.execute(f"DELETE FROM similar_papers WHERE paper_id IN ({marks})", chunk)
+            cursor = self._conn.execute(
+                f"DELETE FROM similar_lists WHERE paper_id IN ({marks})", chunk
+            )
+            gone += cursor.rowcount
+        return gone
+
+    def stored_similar(self, paper_id: str, *, limit: int) -> list[Scored] | None:
+        """The stored similar papers of ``paper_id``, best first; None when the index job
+        has not computed its list yet."""
+        self._require_schema()
+        db = self._db()
+        if db.execute("SELECT 1 FROM similar_lists WHERE paper_id = ?", (paper_id,)).fetchone():
+            rows = db.execute(
+                "SELECT other_id, score, reason FROM similar_papers WHERE paper_id = ? "
+                "ORDER BY position LIMIT ?",
+                (paper_id, limit),
+            )
+            return [Scored(str(i), float(s), str(r)) for i, s, r in rows]
+        return None
+
+    def similar_markers(self, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """(text hash, basis) each stored list was computed from."""
+        found: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT paper_id, text_hash, basis FROM similar_lists WHERE paper_id IN ({marks})"
+            )
+            found.update({str(i): (str(h), str(b)) for i, h, b in self._db().execute(sql, chunk)})
+        return found
+
+    def papers_missing_similar(self, *, limit: int | None = None) -> list[str]:
+        """Papers without a stored list, or with one computed from older text (or, for a
+        paper that has gained a quality vector since, without the quality tier)."""
+        self._require_schema()
+        sql = (
+            "SELECT p.id FROM papers AS p LEFT JOIN similar_lists AS s ON s.paper_id = p.id "
+            "WHERE s.paper_id IS NULL OR s.text_hash != p.text_hash OR (s.basis = 'fast' "
+            "AND EXISTS (SELECT 1 FROM paper_vectors AS v "
+            "WHERE v.tier = 'quality' AND v.paper_id = p.id)) "
+            "ORDER BY p.sort_at DESC LIMIT ?"
+        )
+        return [str(r[0]) for r in self._db().execute(sql, (-1 if limit is None else limit,))]
+
+    def papers_listing(self, ids: Sequence[str]) -> set[str]:
+        """The papers whose stored lists name any of ``ids``."""
+        found: set[str] = set()
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT DISTINCT paper_id FROM similar_papers WHERE other_id IN ({marks})"
+            found.update(str(r[0]) for r in self._db().execute(sql, chunk))
+        return found
+
+    def similar_computed_before(self, before: datetime, *, limit: int) -> list[str]:
+        """Papers whose lists were computed before ``before``, oldest first."""
+        sql = (
+            "SELECT paper_id FROM similar_lists WHERE computed_at < ? ORDER BY computed_at LIMIT ?"
+        )
+        return [str(r[0]) for r in self._db().execute(sql, (before.isoformat(), limit))]
+
+    def count_similar(self) -> int:
+        return int(self._db().execute("SELECT count(*) FROM similar_lists").fetchone()[0])

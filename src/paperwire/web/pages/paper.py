@@ -7,11 +7,9 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.errors import PaperwireError
 from paperwire.models import Paper, Scored
-from paperwire.search import Searcher
 from paperwire.store import Store
-from paperwire.web.deps import SearcherDep, StoreDep, TemplatesDep
+from paperwire.web.deps import StoreDep, TemplatesDep
 from paperwire.web.pages.common import bad_param, error_page, render, scored_papers
 from paperwire.web.params import BadParam, check_paper_id
 from paperwire.web.templates import paper_url
@@ -33,17 +31,11 @@ def canonical_id(paper_id: str) -> str | None:
     return match[1]
 
 
-def similar_papers(
-    store: Store, searcher: Searcher | None, paper: Paper
-) -> list[tuple[Paper, Scored]] | None:
-    """Papers like this one; None when there is no index to ask."""
-    if searcher is None:
-        return None
-    try:
-        found = searcher.similar(paper.id, limit=SIMILAR)
-    except PaperwireError:
-        return None
-    return scored_papers(store, found)
+def similar_papers(store: Store, paper: Paper) -> list[tuple[Paper, Scored]] | None:
+    """The similar papers the index job stored for this paper (``paperwire index``);
+    None when it has not computed them yet. Nothing is ranked on request."""
+    stored = store.stored_similar(paper.id, limit=SIMILAR)
+    return None if stored is None else scored_papers(store, stored)
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
@@ -51,7 +43,6 @@ def paper_page(
     request: Request,
     paper_id: str,
     store: StoreDep,
-    searcher: SearcherDep,
     templates: TemplatesDep,
 ) -> Response:
     try:
@@ -66,5 +57,5 @@ def paper_page(
         return error_page(
             request, templates, 404, "Paper not found", f"There is no paper “{paper_id}” here."
         )
-    context = {"paper": paper, "similar": similar_papers(store, searcher, paper)}
+    context = {"paper": paper, "similar": similar_papers(store, paper)}
     return render(request, templates, "paper.html", context)

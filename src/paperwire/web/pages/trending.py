@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from paperwire.rank.trending import WINDOW_DAYS, trending_scores, window_days
+from paperwire.rank.trending import WINDOW_DAYS, is_ranked, trending_scores, window_days
 from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import (
     PER_PAGE,
@@ -55,6 +55,7 @@ def trending(
         "at": asked,
         "span": window_days(chosen, day) if day else None,
         "results": results[:PER_PAGE],
+        "is_ranked": day is not None and is_ranked(store, window=chosen, at=day),
         "has_next": len(results) > PER_PAGE,
         "page": number,
         "rank_start": offset,
