@@ -346,7 +346,7 @@ class Row:
     def target(self) -> str:
         if self.name in TARGETS:
             rps, p99 = TARGETS[self.name]
-        elif self.name in ("home", "trending"):
+        elif self.name in ("route-home", "route-trending"):
             rps, p99 = TARGET_RPS, TARGET_P99_MS
         else:
             return ""
@@ -471,7 +471,9 @@ def main() -> None:
             for scenario in args.scenarios:
                 if scenario == "routes":
                     for route in args.routes:
-                        rows.append(run(route, paths[route], connections=args.connections))
+                        rows.append(
+                            run(f"route-{route}", paths[route], connections=args.connections)
+                        )
                     continue
                 kind = {"papers": "papers", "search": "queries"}.get(scenario, "mixed")
                 beside = None
@@ -482,10 +484,10 @@ def main() -> None:
                 rows.append(
                     run(scenario, paths[kind], connections=CLIENTS[scenario], beside=beside)
                 )
-        print("\nscenario       paths clients    req/s    p50 ms    p99 ms  errors  target")
+        print("\nscenario        paths clients    req/s    p50 ms    p99 ms  errors  target")
         for row in rows:
             print(
-                f"{row.name:<13} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
+                f"{row.name:<14} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
                 f"{row.p50_ms:9.2f} {row.p99_ms:9.2f} {row.errors:7d}  {row.target()}"
             )
     finally:
