@@ -317,14 +317,16 @@ def test_bad_limits_are_422_naming_the_parameter(
     assert get(client, f"/api/v1/papers?{query}", 422) == {"detail": detail}
 
 
-def test_without_a_search_index_search_and_similar_are_503(store: Store, db_url: str) -> None:
+def test_without_a_search_index_search_is_503_and_similar_not_ready(
+    store: Store, db_url: str
+) -> None:
     assert import_files(store, [hf_recording()]).ok
     app = create_app(Settings(database_url=db_url), store)
     with TestClient(app) as client:
         expected = {"detail": "no search index yet: run `paperwire index` on the server"}
         assert get(client, "/api/v1/search?q=attention", 503) == expected
-        not_ready = "similar papers of this paper are not computed yet: run `paperwire index`"
-        assert get(client, "/api/v1/papers/2606.13392/similar", 503) == {"detail": not_ready}
+        not_ready = {"id": "2606.13392", "ready": False, "papers": []}
+        assert get(client, "/api/v1/papers/2606.13392/similar") == not_ready
         assert get(client, "/api/v1/papers/2606.13392")["upvotes"] == 103  # the rest works
 
 
@@ -365,7 +367,8 @@ def test_openapi_describes_the_api(client: TestClient) -> None:
     one = paths["/api/v1/papers/{paper_id}"]["get"]["responses"]
     assert one["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorOut")
     similar = paths["/api/v1/papers/{paper_id}/similar"]["get"]["responses"]
-    assert "503" in similar
+    assert "503" not in similar  # not computed yet is ready: false, not an error
+    assert "ready" in schema["components"]["schemas"]["SimilarOut"]["required"]
     components = schema["components"]["schemas"]
     assert set(components["PaperOut"]["properties"]) == PAPER_FIELDS | {"url"}
     assert set(components["ScoredPaperOut"]["properties"]) == PAPER_FIELDS | {

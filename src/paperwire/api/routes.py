@@ -52,7 +52,6 @@ from paperwire.web.params import (
 )
 
 NO_INDEX = "no search index yet: run `paperwire index` on the server"
-SIMILAR_NOT_READY = "similar papers of this paper are not computed yet: run `paperwire index`"
 
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
@@ -235,7 +234,7 @@ def list_papers(
 
 @router.get(
     "/papers/{paper_id:path}/similar",
-    responses=BAD_ID | INVALID | NOT_FOUND | NO_SEARCH,
+    responses=BAD_ID | INVALID | NOT_FOUND,
     summary="Papers similar to a paper",
 )
 def similar_papers(
@@ -246,12 +245,14 @@ def similar_papers(
 ) -> SimilarOut:
     """Neighbours in meaning and in words, each with a reason naming the key terms both
     papers share; never the paper itself. Read from what ``paperwire index`` stored (at
-    most 20 per paper): 503 until it has computed this paper's list."""
+    most 20 per paper): ``ready`` is false, and the list empty, until it has computed
+    this paper's list."""
     paper = get_paper_or_404(store, paper_id)
     hits = store.stored_similar(paper.id, limit=query.limit)
     if hits is None:
-        raise HTTPException(503, SIMILAR_NOT_READY)
-    return SimilarOut(id=paper.id, papers=scored_papers(store, hits, settings.base_url))
+        return SimilarOut(id=paper.id, ready=False, papers=[])
+    papers = scored_papers(store, hits, settings.base_url)
+    return SimilarOut(id=paper.id, ready=True, papers=papers)
 
 
 @router.get(

@@ -250,6 +250,10 @@ class PaperListOut(BaseModel):
 
 class SimilarOut(BaseModel):
     id: str = Field(description="The paper the others are similar to.")
+    ready: bool = Field(
+        description="False until the index job has computed this paper's list; "
+        "`papers` is then empty."
+    )
     papers: list[ScoredPaperOut]
 
 
