@@ -122,8 +122,9 @@ end
 """
 
 
-def prepare(folder: Path, corpus: Path) -> str:
-    """The database URL of ``folder``, with the corpus imported and indexed."""
+def prepare(folder: Path, corpus: Path, *, index: bool = True) -> str:
+    """The database URL of ``folder``, with the corpus imported and indexed (the index
+    brought up to date only when ``index`` or the folder was empty)."""
     folder.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{folder / 'paperwire.db'}"
     store = open_store(db_url)
@@ -133,8 +134,13 @@ def prepare(folder: Path, corpus: Path) -> str:
             started = time.perf_counter()
             report = import_files(store, [corpus])
             print(f"import: {report.summary()} in {time.perf_counter() - started:.1f} s")
-        index = update_index(store, Settings(database_url=db_url))
-        print(f"index: {index.summary()}")
+            index = True
+        if index:
+            started = time.perf_counter()
+            done = update_index(store, Settings(database_url=db_url))
+            print(f"index: {done.summary()} in {time.perf_counter() - started:.1f} s")
+        else:
+            print("index: used as it is (--no-index)")
         print(f"papers: {store.count_papers():,}")
     finally:
         store.close()
@@ -450,6 +456,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32, help="for --scenarios routes")
     parser.add_argument("--duration", type=int, default=15, help="seconds per run")
     parser.add_argument("--pythonpath", help="run the server from this source tree")
+    parser.add_argument(
+        "--no-index",
+        action="store_true",
+        help="use the indexes of --database as they are (no catch-up run)",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -457,7 +468,7 @@ def main() -> None:
     temporary = args.database is None
     folder = Path(tempfile.mkdtemp(prefix="paperwire-load-")) if temporary else args.database
     try:
-        db_url = prepare(folder, args.corpus)
+        db_url = prepare(folder, args.corpus, index=not args.no_index)
         paths = sample_paths(db_url)
         workers = args.workers or "default"
         print(f"server: paperwire serve (workers: {workers}), {os.cpu_count()} cores")
