@@ -9,7 +9,9 @@ Jobs, each on a crontab schedule from the settings (UTC):
   subscriber's daily digest from ``digest_hour`` in their own time zone, weekly ones
   from ``digest_weekday``), then send the outbox (retries included).
 
-Each run opens its own store and closes it; a job never runs twice at once. Runs
+Each run opens its own store and closes it; a job never runs twice at once; a long
+index run stops between two batches when the scheduler beside ``paperwire up`` is
+stopped (the next run goes on from there). Runs
 missed while the worker was down are run once, not once per miss: each run is recorded
 in the database (``job_runs``), and a worker that starts runs at once every job with a
 scheduled time between its last run and now. A job the database has no run of yet
@@ -19,7 +21,8 @@ counts as run when the worker first starts.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,6 +37,19 @@ from paperwire.normalize import utcnow
 from paperwire.store import Store, open_store
 
 log = logging.getLogger("paperwire.worker")
+
+#: Set when the scheduler beside the server stops: long jobs end at their next batch.
+_STOPPING = threading.Event()
+
+
+class Stopped(Exception):
+    """The scheduler is stopping; the job ended between two batches."""
+
+
+def _stop_point(stage: str, done: int, total: int) -> None:
+    """The progress callback of long jobs: where they may stop."""
+    if _STOPPING.is_set():
+        raise Stopped(f"stopped during {stage} at {done} of {total}")
 
 
 def _with_store(settings: Settings, work: Callable[[Store], str]) -> str:
@@ -69,7 +85,8 @@ def index_job(settings: Settings) -> str:
     from paperwire.index.jobs import update_index
 
     def work(store: Store) -> str:
-        return f"index: {update_index(store, settings, quality=True).summary()}"
+        report = update_index(store, settings, quality=True, progress=_stop_point)
+        return f"index: {report.summary()}"
 
     return _with_store(settings, work)
 
@@ -91,6 +108,8 @@ def _safely(name: str, job: Callable[[Settings], str], settings: Settings) -> Ca
         started = utcnow()
         try:
             job(settings)
+        except Stopped as stop:
+            log.info("%s: %s", job.__name__, stop)
         except Exception:  # one failing run must not stop the schedule
             log.exception("%s failed", job.__name__)
         finally:  # a failed run counts too: it is not run again at the next start
@@ -132,10 +151,15 @@ def missed(trigger: CronTrigger, last_run: datetime, now: datetime) -> bool:
 
 
 def add_jobs(
-    scheduler: BaseScheduler, settings: Settings, *, fetch: bool, now: datetime | None = None
+    scheduler: BaseScheduler,
+    settings: Settings,
+    *,
+    fetch: bool,
+    now: datetime | None = None,
+    run_now: Iterable[str] = (),
 ) -> list[str]:
     """Schedule the jobs; a job that missed a scheduled time since its last recorded run
-    (as of ``now``) is due at once. Returns the job names."""
+    (as of ``now``), or is named in ``run_now``, is due at once. Returns the job names."""
     jobs: list[tuple[str, Callable[[Settings], str], str]] = [
         ("rank", rank_job, settings.worker_rank_cron),
         ("index", index_job, settings.worker_index_cron),
@@ -150,7 +174,9 @@ def add_jobs(
         trigger = CronTrigger.from_crontab(cron, timezone="UTC")
         options: dict[str, Any] = {}
         last = ran.get(name)
-        if last is None:
+        if name in run_now:
+            options["next_run_time"] = now
+        elif last is None:
             first_seen[name] = now
         elif missed(trigger, last, now):
             options["next_run_time"] = now  # once, however many times were missed
@@ -171,12 +197,22 @@ def add_jobs(
 _DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}
 
 
-def start_background(settings: Settings, *, fetch: bool) -> BackgroundScheduler:
-    """The scheduler in a daemon thread (what ``paperwire up`` runs beside the server)."""
+def start_background(
+    settings: Settings, *, fetch: bool, run_now: Iterable[str] = ()
+) -> BackgroundScheduler:
+    """The scheduler in a daemon thread (what ``paperwire up`` runs beside the server);
+    the jobs named in ``run_now`` run at once."""
+    _STOPPING.clear()
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults=_DEFAULTS, daemon=True)
-    add_jobs(scheduler, settings, fetch=fetch)
+    add_jobs(scheduler, settings, fetch=fetch, run_now=run_now)
     scheduler.start()
     return scheduler
+
+
+def stop_background(scheduler: BackgroundScheduler) -> None:
+    """Stop the scheduler without waiting: a running index job ends at its next batch."""
+    _STOPPING.set()
+    scheduler.shutdown(wait=False)
 
 
 def run_worker(settings: Settings, *, fetch: bool, announce: Callable[[str], None]) -> None:
@@ -188,3 +224,5 @@ def run_worker(settings: Settings, *, fetch: bool, announce: Callable[[str], Non
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        _STOPPING.set()  # a running index job ends at its next batch

@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from paperwire.cli import cli
 from paperwire.cli.serve import load_papers, network_problem
 from paperwire.config import Settings
+from paperwire.rank.trending import default_day, trending_scores
 from paperwire.search import Searcher
 from paperwire.store import Store, open_store
 from tests.http_server import LoopbackServer, Reply, Request
@@ -78,6 +79,7 @@ def test_first_up_imports_the_sample_and_indexes_it(prepared: Prepared) -> None:
     assert f"imported {SAMPLE_PAPERS} new, 0 updated, 0 unchanged, 0 rejected" in first.output
     assert f"loaded {SAMPLE_PAPERS} precomputed quality vectors" in first.output
     assert f"index: indexed {SAMPLE_PAPERS} papers, {SAMPLE_PAPERS} fast vectors" in first.output
+    assert "rank: " in first.output
     assert "paperwire is running" not in first.output  # --no-serve
     settings = Settings(database_url=prepared.db_url)
     store = open_store(prepared.db_url)
@@ -87,6 +89,10 @@ def test_first_up_imports_the_sample_and_indexes_it(prepared: Prepared) -> None:
         assert store.count_vectors("quality") == SAMPLE_PAPERS
         hits = Searcher(store, settings).search("diffusion models for image generation", limit=5)
         assert len(hits) == 5
+        # Trending is ranked before serving; similar papers are left to the index job.
+        day = default_day(store)
+        assert day is not None and trending_scores(store, window="week", at=day)
+        assert store.stored_similar(hits[0].paper_id, limit=5) is None
     finally:
         store.close()
 

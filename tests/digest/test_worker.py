@@ -5,11 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
+from paperwire import worker
 from paperwire.normalize import utcnow
 from paperwire.store.base_digests import Preferences
-from paperwire.worker import add_jobs, digest_job
+from paperwire.worker import (
+    Stopped,
+    add_jobs,
+    digest_job,
+    index_job,
+    start_background,
+    stop_background,
+)
 from tests.digest.conftest import Site
 
 
@@ -63,3 +72,18 @@ def test_the_digest_job_sends_todays_papers_once(site: Site, tmp_path: Path) -> 
     assert "sent 0 digest(s)" in digest_job(settings)  # the next run: nothing twice
     [mail] = list((tmp_path / "mail").glob("*.eml"))
     assert b"A Paper Listed Today" in mail.read_bytes()
+
+
+def test_a_stopped_scheduler_ends_the_index_job_at_its_next_batch(site: Site) -> None:
+    """``paperwire up`` stops its scheduler on exit; an index job computing similar papers
+    then ends after the batch it is in, keeping what it stored."""
+    scheduler = start_background(site.settings, fetch=False)
+    try:
+        stop_background(scheduler)
+        with pytest.raises(Stopped, match="stopped during similar"):
+            index_job(site.settings)
+    finally:
+        worker._STOPPING.clear()
+    ids = [paper.id for paper in site.store.list_papers(limit=10_000)]
+    computed = [pid for pid in ids if site.store.stored_similar(pid, limit=1) is not None]
+    assert 0 < len(computed) <= 200 < len(ids)

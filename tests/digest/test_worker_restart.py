@@ -51,6 +51,19 @@ def test_without_recorded_runs_nothing_runs_at_once_and_the_start_is_recorded(
     assert site.store.job_runs() == {name: NOW for name in ("fetch", "rank", "index", "digests")}
 
 
+def test_jobs_named_to_run_now_are_due_at_once(site: Site) -> None:
+    """``paperwire up`` starts the index job at once (similar papers beside the server)."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        add_jobs(scheduler, site.make_settings(), fetch=False, now=NOW, run_now=("index",))
+        due = {job.id: job.next_run_time for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown(wait=False)
+    assert due["index"] == NOW
+    assert due["rank"] > NOW and due["digests"] > NOW
+
+
 def test_a_run_is_recorded_when_it_ends(site: Site) -> None:
     settings = site.make_settings(digest_hour=0, worker_fetch_sources="")
     scheduler = BackgroundScheduler(timezone="UTC")

@@ -304,7 +304,8 @@ def up(
        the fetch brings nothing, or with --offline, imports the bundled sample of
        3,294 real arXiv papers (with precomputed vectors) instead. A database that
        has papers is left as it is, so the next `up` starts in seconds.
-    3. Brings the search index up to date (only what changed).
+    3. Brings the search index up to date (only what changed) and ranks what is
+       trending; similar papers are computed beside the server by the index job.
     4. Serves the web pages, the JSON API and the feeds (one server process per
        CPU core unless --workers says otherwise), and prints the address.
 
@@ -313,6 +314,7 @@ def up(
        is true (and never with --offline); `paperwire worker` fetches by default.
     """
     from paperwire.index.jobs import update_index
+    from paperwire.rank.jobs import run_rank
 
     started = time.perf_counter()
     settings = with_proxy(
@@ -329,20 +331,22 @@ def up(
         else:
             click.echo("database: up to date")
         load_papers(store, settings, offline=offline)
-        report = update_index(store, settings)
+        report = update_index(store, settings, similar=False)
         click.echo(f"index: {report.summary()}")
+        click.echo(f"rank: {run_rank(store, settings)}")
     except PaperwireError as exc:
         fail(str(exc))
     finally:
         store.close()
     click.echo(f"ready in {time.perf_counter() - started:.1f} s")
     if not no_serve:
-        from paperwire.worker import start_background
+        from paperwire.worker import start_background, stop_background
 
         fetching = settings.up_fetch and not offline
-        scheduler = start_background(settings, fetch=fetching)
+        # Similar papers are computed by the index job, at once, beside the server.
+        scheduler = start_background(settings, fetch=fetching, run_now=("index",))
         click.echo(f"worker: running (network fetch {'on' if fetching else 'off'})")
         try:
             run_server(settings, host=host, port=port, workers=workers)
         finally:
-            scheduler.shutdown(wait=False)
+            stop_background(scheduler)

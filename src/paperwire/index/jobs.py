@@ -8,12 +8,15 @@ revision it is current (``state.json``). One pass:
    in the batch's transaction), then commit the keyword index and advance the state;
 2. papers removed since (listing entries merged into their arXiv record) leave the
    keyword index;
-3. with ``quality=True``: fill the quality tier, newest papers first, in small
-   committed batches, until every paper has a current quality vector;
-4. HNSW graphs (only above the threshold) catch up with the stored vectors;
-5. the similar papers of new and changed papers (and of their neighbours) are computed
+3. HNSW graphs (only above the threshold) catch up with the stored vectors;
+4. the similar papers of new and changed papers (and of their neighbours) are computed
    and stored, in small committed batches (``paperwire.index.neighbours``): pages and
-   the API only read them.
+   the API only read them. This comes before the quality tier, so new papers never
+   wait for a long backfill;
+5. with ``quality=True``: fill the quality tier, newest papers first, in small
+   committed batches, until every paper has a current quality vector, and bring its
+   graph up to date. Lists of papers that gained a quality vector are computed again
+   by the next run.
 
 A crash anywhere loses at most the batch in progress: the next run redoes it, and
 redoing is harmless (upserts by id, vectors replaced by paper).
@@ -180,17 +183,24 @@ def update_index(
         state_file.write(state)
         if progress is not None:
             progress("keyword", after, target)
-    if quality:
-        report.quality = fill_quality(store, progress=progress)
-    for tier in TIERS:
-        added = VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold).sync()
-        if added:
-            report.graph[tier] = added
+
+    def sync_graphs() -> None:
+        for tier in TIERS:
+            graph = VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold)
+            added = graph.sync()
+            if added:
+                report.graph[tier] = report.graph.get(tier, 0) + added
+
+    sync_graphs()
     if similar:
         lists = update_similar(
             store, settings, removed=removed, refresh_all=refresh_similar, progress=progress
         )
         report.similar, report.similar_changed = lists.computed, lists.changed
+    if quality:
+        report.quality = fill_quality(store, progress=progress)
+        if report.quality:
+            sync_graphs()
     report.seconds = time.perf_counter() - started
     return report
 
