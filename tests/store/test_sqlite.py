@@ -271,3 +271,9 @@ def test_a_bulk_write_gives_way_while_another_writer_waits(store, tmp_path):
     assert store.count_papers() == 1
     store.upsert_papers([paper(f"2401.{n:05d}") for n in range(1, 101)])
     assert store.count_papers() == 101
+
+
+def test_migrations_are_numbered_once_and_in_order():
+    names = [name for name, _ in MIGRATIONS]
+    numbers = [int(name.split("_", 1)[0]) for name in names]
+    assert numbers == list(range(1, len(names) + 1))

@@ -113,6 +113,8 @@ SQLITE: list[tuple[str, list[str]]] = [
         ],
     ),
 ]
-# Each area keeps its migrations in its own module; their names are numbered globally.
+# Each area keeps its migrations in its own module; their names are numbered globally,
+# and they are applied in the order of their numbers.
 SQLITE += migrations_accounts.SQLITE + migrations_rank.SQLITE + migrations_digests.SQLITE
 SQLITE += migrations_similar.SQLITE
+SQLITE.sort(key=lambda migration: migration[0])
