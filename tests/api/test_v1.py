@@ -204,22 +204,22 @@ def test_search_filters(client: TestClient) -> None:
 
 
 def test_search_errors(client: TestClient) -> None:
-    assert get(client, "/api/v1/search?q=x&mode=fuzzy", 422)["detail"].startswith("mode: ")
-    assert get(client, "/api/v1/search", 422) == {"detail": "q: Field required"}
+    assert get(client, "/api/v1/search?q=x&mode=fuzzy", 400)["detail"].startswith("mode: ")
+    assert get(client, "/api/v1/search", 400) == {"detail": "q: Field required"}
     assert get(client, "/api/v1/search?q=x&since=June", 400) == {
         "detail": "since: expected YYYY-MM-DD"
     }
-    assert get(client, "/api/v1/search?q=x&limit=101", 422) == {
+    assert get(client, "/api/v1/search?q=x&limit=101", 400) == {
         "detail": "limit: Input should be less than or equal to 100"
     }
-    assert get(client, "/api/v1/search?q=a%00b", 422) == {
+    assert get(client, "/api/v1/search?q=a%00b", 400) == {
         "detail": "q: the query holds a control character (U+0000)"
     }
     words = "+".join(["graph"] * 65)
-    assert get(client, f"/api/v1/search?q={words}", 422) == {
+    assert get(client, f"/api/v1/search?q={words}", 400) == {
         "detail": "q: at most 64 words (got 65)"
     }
-    assert get(client, "/api/v1/search?q=x&category=cs%00", 422) == {
+    assert get(client, "/api/v1/search?q=x&category=cs%00", 400) == {
         "detail": "category: expected an arXiv category such as cs.CV, got 'cs\\x00'"
     }
     assert get(client, "/api/v1/search?q=x&since=9999-12-31", 400) == {
@@ -272,7 +272,7 @@ def test_trending_defaults_to_the_latest_day(client: TestClient) -> None:
 
 
 def test_trending_errors(client: TestClient) -> None:
-    assert get(client, "/api/v1/trending?window=year", 422) == {
+    assert get(client, "/api/v1/trending?window=year", 400) == {
         "detail": "window: Input should be 'day', 'week' or 'month'"
     }
     assert get(client, "/api/v1/trending?at=2026-02-30", 400) == {
@@ -311,10 +311,10 @@ def test_bad_days_are_400_naming_the_parameter(client: TestClient, query: str, d
         ("offset=-1", "offset: Input should be greater than or equal to 0"),
     ],
 )
-def test_bad_limits_are_422_naming_the_parameter(
+def test_bad_limits_are_400_naming_the_parameter(
     client: TestClient, query: str, detail: str
 ) -> None:
-    assert get(client, f"/api/v1/papers?{query}", 422) == {"detail": detail}
+    assert get(client, f"/api/v1/papers?{query}", 400) == {"detail": detail}
 
 
 def test_without_a_search_index_search_is_503_and_similar_not_ready(

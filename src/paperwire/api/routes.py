@@ -62,8 +62,9 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ApiRoute(APIRoute):
-    """Turns a bad parameter into 422 ``{"detail": "<parameter>: <problem>"}`` (one string
-    a person can read, instead of FastAPI's list of error objects)."""
+    """Turns a bad parameter into 400 ``{"detail": "<parameter>: <problem>"}`` (one string
+    a person can read, instead of FastAPI's list of error objects); a request body that
+    is well-formed JSON but not what the route takes is 422."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -72,7 +73,8 @@ class ApiRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as exc:
-                return JSONResponse({"detail": describe(exc)}, status_code=422)
+                in_body = any(error["loc"][:1] == ("body",) for error in exc.errors())
+                return JSONResponse({"detail": describe(exc)}, status_code=422 if in_body else 400)
 
         return route
 
@@ -197,7 +199,11 @@ BAD_DAY: Responses = {
 }
 # Declaring 422 also keeps FastAPI from describing its own list-of-errors shape.
 INVALID: Responses = {
-    422: {"model": ErrorOut, "description": "A parameter out of range or of the wrong kind."}
+    400: {
+        "model": ErrorOut,
+        "description": "A parameter out of range or of the wrong kind; the message names it.",
+    },
+    422: {"model": ErrorOut, "description": "A request body that is not what the route takes."},
 }
 BAD_ID: Responses = {
     400: {
@@ -211,7 +217,7 @@ NO_SEARCH: Responses = {
 }
 
 
-@router.get("/papers", responses=BAD_DAY | INVALID, summary="Papers of a day, week or month")
+@router.get("/papers", responses=INVALID | BAD_DAY, summary="Papers of a day, week or month")
 def list_papers(
     request: Request,
     query: Annotated[PapersIn, Query()],
@@ -234,7 +240,7 @@ def list_papers(
 
 @router.get(
     "/papers/{paper_id:path}/similar",
-    responses=BAD_ID | INVALID | NOT_FOUND,
+    responses=INVALID | BAD_ID | NOT_FOUND,
     summary="Papers similar to a paper",
 )
 def similar_papers(
@@ -257,7 +263,7 @@ def similar_papers(
 
 @router.get(
     "/papers/{paper_id:path}",
-    responses=BAD_ID | INVALID | NOT_FOUND,
+    responses=INVALID | BAD_ID | NOT_FOUND,
     summary="One paper",
 )
 def get_paper(paper_id: str, store: StoreDep, settings: SettingsDep) -> PaperOut:
@@ -266,7 +272,7 @@ def get_paper(paper_id: str, store: StoreDep, settings: SettingsDep) -> PaperOut
     return PaperOut.of(get_paper_or_404(store, paper_id), settings.base_url)
 
 
-@router.get("/search", responses=BAD_DAY | INVALID | NO_SEARCH, summary="Search papers")
+@router.get("/search", responses=INVALID | BAD_DAY | NO_SEARCH, summary="Search papers")
 def search(
     request: Request,
     query: Annotated[SearchIn, Query()],
@@ -295,7 +301,7 @@ def search(
     )
 
 
-@router.get("/trending", responses=BAD_DAY | INVALID, summary="Trending papers")
+@router.get("/trending", responses=INVALID | BAD_DAY, summary="Trending papers")
 def trending(
     request: Request,
     query: Annotated[TrendingIn, Query()],
