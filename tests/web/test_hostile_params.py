@@ -1,8 +1,8 @@
 """Every route, every parameter, hostile values: never a server error, and a value that
 cannot be used is a 400 naming the parameter. ``HEAD`` works wherever ``GET`` does.
-Records that the import gate would refuse, written straight into the store (a control character in a title, a feed day of
-9999-12-31, ``javascript:`` links), take no page, feed or API answer down and never
-become a link."""
+Records that the import gate would refuse, written straight into the store (a control
+character in a title, a feed day of 9999-12-31, ``javascript:`` links), take no page,
+feed or API answer down and never become a link."""
 
 from __future__ import annotations
 
