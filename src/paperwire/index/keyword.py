@@ -80,7 +80,6 @@ import re
 import shutil
 import threading
 import uuid
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date
@@ -127,6 +126,8 @@ NAME_BIGRAM_BOOST = 10.0
 SIMILAR_TERMS = 40
 #: A title word counts as this many abstract words for key terms.
 TITLE_TF = 2
+#: Stems whose document frequency is kept (the vocabulary of a large corpus fits).
+_DF_CACHE = 1_000_000
 
 _EN = "pw_en"
 _NAME = "pw_name"
@@ -368,6 +369,10 @@ class KeywordIndex:
         self._stop_stems = frozenset(
             stem for word in KEY_TERM_STOP_WORDS for stem in self._en.analyze(word)
         )
+        #: Document frequencies of stems, for the searcher with ``_df_docs`` documents:
+        #: key terms ask for the same common words again and again.
+        self._df: dict[str, int] = {}
+        self._df_docs = -1
         self._index = self._open()
         self._index.register_tokenizer(_EN, _analyzer(stem=True))
         self._index.register_tokenizer(_NAME, _analyzer(stem=False))
@@ -474,6 +479,7 @@ class KeywordIndex:
             writer.commit()
             writer.wait_merging_threads()
         self._index.reload()
+        self._df_docs = -1
 
     def rollback(self) -> None:
         """Drop pending changes and close the writer."""
@@ -576,6 +582,11 @@ class KeywordIndex:
             return []
         searcher, paper = found
         return [t.word for t in self._weighted_terms(searcher, paper)[:n]]
+
+    def terms_of(self, papers: Iterable[Paper], n: int) -> dict[str, list[str]]:
+        """``key_terms`` of papers already read from the store (by id): no lookups."""
+        searcher = self._index.searcher()
+        return {p.id: [t.word for t in self._weighted_terms(searcher, p)[:n]] for p in papers}
 
     def similar(
         self,
@@ -853,22 +864,42 @@ class KeywordIndex:
         paper = self._papers([paper_id]).get(paper_id)
         return None if paper is None else (searcher, paper)
 
+    def _doc_freq(self, searcher: tantivy.Searcher, stem: str, total: int) -> int:
+        """In how many papers ``stem`` occurs (title or abstract, the larger), cached for
+        as long as the index holds ``total`` papers and nothing is committed here."""
+        if total != self._df_docs or len(self._df) > _DF_CACHE:
+            self._df, self._df_docs = {}, total
+        df = self._df.get(stem)
+        if df is None:
+            df = max(searcher.doc_freq("title", stem), searcher.doc_freq("abstract", stem), 1)
+            self._df[stem] = df
+        return df
+
     def _weighted_terms(self, searcher: tantivy.Searcher, paper: Paper) -> list[_Term]:
-        counts: Counter[str] = Counter()
-        forms: dict[str, Counter[str]] = {}
+        counts: dict[str, int] = {}
+        forms: dict[str, dict[str, int]] = {}
+        stop = self._stop_stems
         for text, times in ((paper.title or "", TITLE_TF), (paper.abstract or "", 1)):
             for stem, word in self._pairs(_URL.sub(" ", text)):
-                if len(stem) < 2 or stem.isdigit() or stem in self._stop_stems:
+                if len(stem) < 2 or stem.isdigit() or stem in stop:
                     continue
-                counts[stem] += times
-                forms.setdefault(stem, Counter())[word] += 1
+                counts[stem] = counts.get(stem, 0) + times
+                seen = forms.get(stem)
+                if seen is None:
+                    forms[stem] = {word: 1}
+                else:
+                    seen[word] = seen.get(word, 0) + 1
         total = searcher.num_docs
         terms: list[_Term] = []
         for stem, tf in counts.items():
-            df = max(searcher.doc_freq("title", stem), searcher.doc_freq("abstract", stem), 1)
+            df = self._doc_freq(searcher, stem, total)
             idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
             # The word as the paper writes it most often (shortest on ties).
-            word = min(forms[stem].items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
+            written = forms[stem]
+            if len(written) == 1:
+                word = next(iter(written))
+            else:
+                word = min(written.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[0]
             terms.append(_Term(stem, word, (1 + math.log(tf)) * idf))
         terms.sort(key=lambda t: (-t.weight, t.word))
         return terms

@@ -62,7 +62,7 @@ REFRESH_DAYS = 7
 REFRESH_PER_RUN = 2000
 STAGE = "similar"
 #: Papers whose key terms are kept in memory during one run (they explain neighbours).
-_TERMS_CACHE = 50_000
+_TERMS_CACHE = 100_000
 
 
 @dataclass(slots=True)
@@ -166,12 +166,15 @@ class SimilarFinder:
         terms = self._terms.get(paper_id)
         if terms is None:
             terms = tuple(self.searcher.keyword.key_terms(paper_id, SIMILAR_TERMS))
-            self._terms[paper_id] = terms
-            if len(self._terms) > _TERMS_CACHE:
-                self._terms.popitem(last=False)
+            self._remember(paper_id, terms)
         else:
             self._terms.move_to_end(paper_id)
         return terms
+
+    def _remember(self, paper_id: str, terms: tuple[str, ...]) -> None:
+        self._terms[paper_id] = terms
+        if len(self._terms) > _TERMS_CACHE:
+            self._terms.popitem(last=False)
 
     def _explain(self, paper_id: str, scored: Scored) -> Scored:
         """Name up to four key terms both papers share, the paper's most distinctive
@@ -202,21 +205,29 @@ class SimilarFinder:
             weights = SIMILAR_WEIGHTS_QUALITY if QUALITY in vectors[pid] else SIMILAR_WEIGHTS
             fused[pid] = fuse(lists, weights, limit=limit * 2 + 5)
         others = self.store.get_papers(sorted({s.paper_id for f in fused.values() for s in f}))
-        out = []
+        kept: dict[str, list[Scored]] = {}
         for pid in ids:
-            paper = papers[pid]
-            own = title_key(paper.title)
-            kept = [
+            own = title_key(papers[pid].title)
+            kept[pid] = [
                 s
                 for s in fused[pid]
                 if s.paper_id in others and title_key(others[s.paper_id].title) != own
-            ]
+            ][:limit]
+        # The key terms of every paper a reason may name, from the texts just read.
+        named = {pid: papers[pid] for pid in ids}
+        named.update((s.paper_id, others[s.paper_id]) for k in kept.values() for s in k)
+        unknown = [p for pid, p in named.items() if pid not in self._terms]
+        for pid, terms in self.searcher.keyword.terms_of(unknown, SIMILAR_TERMS).items():
+            self._remember(pid, tuple(terms))
+        out = []
+        for pid in ids:
+            paper = papers[pid]
             out.append(
                 SimilarList(
                     paper_id=pid,
                     text_hash=text_hash(paper.title, paper.abstract),
                     basis="fast+quality" if QUALITY in vectors[pid] else "fast",
-                    papers=[self._explain(pid, s) for s in kept[:limit]],
+                    papers=[self._explain(pid, s) for s in kept[pid]],
                 )
             )
         return out
