@@ -35,6 +35,13 @@ class Settings(BaseSettings):
         description="Where the search indexes live; empty: beside the SQLite database "
         "(`paperwire.db` -> `paperwire.index/`).",
     )
+    index_processes: int = Field(
+        0,
+        ge=0,
+        le=64,
+        description="Processes that compute similar papers when a run has many to do; "
+        "0: one per CPU core.",
+    )
     hnsw_threshold: int = Field(
         200_000,
         description="Above this many vectors, semantic search uses an HNSW graph instead of "

@@ -11,6 +11,7 @@ from typing import IO, cast
 import pytest
 
 from paperwire.config import Settings
+from paperwire.index import neighbours
 from paperwire.index.jobs import update_index
 from paperwire.index.neighbours import LIST_SIZE
 from paperwire.ingest import sample_path
@@ -130,3 +131,29 @@ def test_without_lists_the_store_says_not_ready(small) -> None:
     pid = sample_papers(1)[0].id
     assert store.stored_similar(pid, limit=6) is None
     assert store.count_similar() == 0
+
+
+def test_lists_computed_in_worker_processes_are_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with many batches computes them in worker processes: the stored lists are
+    those one process computes."""
+    papers = sample_papers(PAPERS)
+    lists: dict[int, dict[str, list[tuple[str, float, str]]]] = {}
+    monkeypatch.setattr(neighbours, "BATCH", 20)  # 8 batches: enough to go parallel
+    for count in (1, 2):
+        folder = tmp_path / f"processes-{count}"
+        settings = Settings(database_url=f"sqlite:///{folder}.db", index_processes=count)
+        store = open_store(settings.database_url)
+        store.migrate()
+        store.upsert_papers(papers)
+        report = update_index(store, settings)
+        assert report.similar == PAPERS
+        lists[count] = {
+            pid: [(s.paper_id, round(s.score, 9), s.reason) for s in found]
+            for pid in store.matching_ids(Filters())
+            if (found := store.stored_similar(pid, limit=LIST_SIZE)) is not None
+        }
+        store.close()
+    assert len(lists[1]) == PAPERS
+    assert lists[2] == lists[1]

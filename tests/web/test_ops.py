@@ -19,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from paperwire.config import Settings
 from paperwire.errors import StoreError
 from paperwire.models import Author, FeedDate, Paper
+from paperwire.rank.jobs import run_rank
 from paperwire.store import Store
 from paperwire.web.app import create_app
 from paperwire.web.metrics import checkpoint_time
@@ -54,6 +55,7 @@ def renders() -> list[str]:
 def client(store: Store, settings: Settings, renders: list[str]) -> Iterator[TestClient]:
     """The app on a store of three papers, with a few probe routes that count renders."""
     store.upsert_papers([paper("2607.00001"), paper("2607.00002"), paper("2607.00003")])
+    run_rank(store, settings)  # the trending feed reads stored rankings
     app = create_app(settings, store)
 
     @app.get("/probe/page")

@@ -28,14 +28,20 @@ that took part (``basis``, "fast" or "fast+quality"). One run (``update_similar`
 
 Lists are written in batches of ``BATCH`` papers, one short transaction each: the web
 and imports never wait long behind this job, and a crash loses at most one batch (the
-markers say what is still to do).
+markers say what is still to do). A run with at least ``PARALLEL_FROM`` batches to do
+computes them in ``index_processes`` processes (one per core by default; each reads
+the store and the index on its own) while this process writes what they find.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -49,12 +55,15 @@ from paperwire.index.tiers import FAST, QUALITY, Progress
 from paperwire.models import Filters, Scored
 from paperwire.normalize import text_hash, title_key, utcnow
 from paperwire.search import SIMILAR_WEIGHTS, SIMILAR_WEIGHTS_QUALITY, Ranked, Searcher, fuse
+from paperwire.store import open_store
 from paperwire.store.base import SimilarList, Store
 
 #: How many similar papers are stored per paper (pages show 6, the API up to this many).
 LIST_SIZE = 20
 #: Papers per committed batch.
 BATCH = 200
+#: Batches to do from which a run computes them in several processes.
+PARALLEL_FROM = 8
 #: How many of a changed paper's best neighbours get their lists recomputed.
 NEIGHBOURS_TO_REFRESH = 10
 #: Lists older than this are recomputed, at most ``REFRESH_PER_RUN`` per run.
@@ -238,6 +247,50 @@ def _batches(ids: Sequence[str], size: int) -> Iterable[list[str]]:
         yield list(ids[start : start + size])
 
 
+_FINDER: SimilarFinder | None = None  # in a worker process: its own store and index
+
+
+def _start_worker(settings: Settings) -> None:
+    global _FINDER
+    _FINDER = SimilarFinder(open_store(settings.database_url), settings)
+
+
+def _worker_lists(batch: list[str]) -> list[SimilarList]:
+    assert _FINDER is not None, "the worker process was not started"
+    return _FINDER.lists(batch)
+
+
+def processes(settings: Settings) -> int:
+    if settings.index_processes:
+        return settings.index_processes
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+Compute = Callable[[list[list[str]]], Iterator[list[SimilarList]]]
+
+
+@contextmanager
+def _computing(store: Store, settings: Settings, work: int) -> Iterator[Compute]:
+    """Something that turns batches of ids into their lists, in order: here, or in
+    worker processes when there are ``PARALLEL_FROM`` batches or more to do."""
+    count = processes(settings)
+    if work < PARALLEL_FROM or count < 2:
+        finder = SimilarFinder(store, settings)
+        yield lambda batches: (finder.lists(batch) for batch in batches)
+        return
+    context = multiprocessing.get_context("spawn")  # safe from a thread of a server
+    pool = ProcessPoolExecutor(
+        count, mp_context=context, initializer=_start_worker, initargs=(settings,)
+    )
+    try:
+        yield lambda batches: pool.map(_worker_lists, batches)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def store_similar(store: Store, settings: Settings, paper_ids: Sequence[str]) -> int:
     """Compute and store the lists of these papers now, whatever their markers say;
     returns how many were stored."""
@@ -273,22 +326,24 @@ def update_similar(
     if not changed and not listing and not store.similar_computed_before(cutoff, limit=1):
         report.seconds = time.perf_counter() - started
         return report
-    finder = SimilarFinder(store, settings)
     done: set[str] = set()
     near: set[str] = set()
     total = len(changed)
 
     def run(ids: Sequence[str], stage: str) -> int:
         count = 0
-        for batch in _batches([pid for pid in ids if pid not in done], BATCH):
-            lists = finder.lists(batch)
-            with store.atomic():
-                count += store.save_similar(lists)
-            done.update(batch)
-            if stage == STAGE:
-                near.update(s.paper_id for i in lists for s in i.papers[:NEIGHBOURS_TO_REFRESH])
-            if progress is not None:
-                progress(stage, len(done), total)
+        batches = list(_batches([pid for pid in ids if pid not in done], BATCH))
+        with _computing(store, settings, len(batches)) as compute:
+            for batch, lists in zip(batches, compute(batches), strict=True):
+                with store.atomic():
+                    count += store.save_similar(lists)
+                done.update(batch)
+                if stage == STAGE:
+                    near.update(
+                        s.paper_id for i in lists for s in i.papers[:NEIGHBOURS_TO_REFRESH]
+                    )
+                if progress is not None:
+                    progress(stage, len(done), total)
         return count
 
     report.changed = run(changed, STAGE)
