@@ -48,10 +48,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from operator import attrgetter, is_not
 from typing import Any
-from urllib.parse import urlsplit
 
+from paperwire.links import safe_url
 from paperwire.models import Author, FeedDate, Paper, Rejected
-from paperwire.normalize import CONTROL_CHARS, has_control, is_arxiv_id, strip_control, utcnow
+from paperwire.normalize import has_control, is_arxiv_id, strip_control, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,6 @@ MAX_CHARS: dict[str, int] = {
 ID_PREFIXES = frozenset({"listing", "doi"})
 _PREFIXED_ID = re.compile(r"([a-z][a-z0-9\-]*):(\S+)")
 # Whitespace and control characters: never inside a link.
-_SPACE_OR_CONTROL = re.compile(rf"\s|{CONTROL_CHARS.pattern}")
 # The common, plainly safe link (checked without urlsplit): http(s), a host name, a path.
 _PLAIN_LINK = re.compile(
     r"https?://[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?(?::\d{1,5})?(?:[/?#][!-~]*)?",
@@ -165,14 +164,7 @@ def _link(name: str, value: Any) -> str | None:
     if _PLAIN_LINK.fullmatch(text):
         return text
     bad = ValueError(f"{name} must be an http(s) address, not {shown(text)}")
-    if _SPACE_OR_CONTROL.search(text):
-        raise bad  # browsers drop some of them inside a scheme: "java\tscript:"
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:  # an unbalanced IPv6 bracket, a bad port
-        raise bad from None
-    if parts.scheme.lower() not in ("http", "https") or not host:
+    if safe_url(text) is None:  # the one rule pages, feeds and mail apply too
         raise bad
     return text
 

@@ -14,13 +14,14 @@ from markupsafe import Markup, escape
 from paperwire.config import Settings
 from paperwire.links import safe_url
 from paperwire.models import Paper
+from paperwire.normalize import ARXIV_ID_PATTERN
 from paperwire.web.csrf import csrf_input
 from paperwire.web.params import is_shown_day
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 #: New-style (``2401.01234``) and old-style (``hep-th/9901001``) arXiv ids, no version.
-ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7})$")
+ARXIV_ID = re.compile(rf"^{ARXIV_ID_PATTERN}$")
 
 
 def paper_day(paper: Paper) -> date | None:
