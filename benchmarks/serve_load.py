@@ -69,6 +69,7 @@ import httpx
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.ingest import import_files
+from paperwire.rank.jobs import run_rank
 from paperwire.models import Paper
 from paperwire.store import open_store
 
@@ -123,8 +124,8 @@ end
 
 
 def prepare(folder: Path, corpus: Path, *, index: bool = True) -> str:
-    """The database URL of ``folder``, with the corpus imported and indexed (the index
-    brought up to date only when ``index`` or the folder was empty)."""
+    """The database URL of ``folder``, with the corpus imported, indexed (similar papers
+    included) and ranked (only when ``index`` or the folder was empty)."""
     folder.mkdir(parents=True, exist_ok=True)
     db_url = f"sqlite:///{folder / 'paperwire.db'}"
     store = open_store(db_url)
@@ -139,6 +140,7 @@ def prepare(folder: Path, corpus: Path, *, index: bool = True) -> str:
             started = time.perf_counter()
             done = update_index(store, Settings(database_url=db_url))
             print(f"index: {done.summary()} in {time.perf_counter() - started:.1f} s")
+            print(f"rank: {run_rank(store, Settings(database_url=db_url))}")
         else:
             print("index: used as it is (--no-index)")
         print(f"papers: {store.count_papers():,}")
