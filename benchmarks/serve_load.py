@@ -69,8 +69,8 @@ import httpx
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.ingest import import_files
-from paperwire.rank.jobs import run_rank
 from paperwire.models import Paper
+from paperwire.rank.jobs import run_rank
 from paperwire.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
