@@ -59,3 +59,23 @@ def test_a_paper_without_a_stored_list_says_it_is_not_ready(site: Site) -> None:
     assert section is not None and not section.select("li")
     assert "not ready yet" in section.get_text()
     assert site.store.stored_similar(paper.id, limit=6) is None  # the page computed nothing
+
+
+def test_a_cached_page_is_rendered_again_when_its_similar_papers_are_stored(
+    site: Site,
+) -> None:
+    """The response cache follows what jobs store, not only the papers."""
+    before = site.store.stored_similar(MATH_ID, limit=20)
+    assert before is not None
+    first = soup_of(site.client, f"/papers/{MATH_ID}")  # rendered, then cached
+    assert similar_links(soup_of(site.client, f"/papers/{MATH_ID}")) == similar_links(first)
+    chosen = [Scored("hep-th/9901001", 0.7, "stored by hand")]
+    with site.store.atomic():
+        site.store.save_similar([SimilarList(MATH_ID, "hash", "fast", chosen)])
+    try:
+        assert similar_links(soup_of(site.client, f"/papers/{MATH_ID}")) == [
+            "/papers/hep-th/9901001"
+        ]
+    finally:
+        with site.store.atomic():
+            site.store.save_similar([SimilarList(MATH_ID, "hash", "fast", before)])

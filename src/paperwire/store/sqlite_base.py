@@ -18,3 +18,11 @@ class SQLiteParts:
 
     def atomic(self, *, bulk: bool = False) -> AbstractContextManager[None]:
         raise NotImplementedError
+
+    def _bump_results(self) -> None:
+        """Count a write of what jobs compute (similar lists, rankings): the response
+        cache keys on it, with the papers' revision (``cache_version``)."""
+        self._conn.execute(
+            "INSERT INTO counters (name, value) VALUES ('results', 1) "
+            "ON CONFLICT (name) DO UPDATE SET value = value + 1"
+        )

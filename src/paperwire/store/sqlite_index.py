@@ -44,6 +44,15 @@ class IndexSupport(SQLiteParts):
         row = self._db().execute("SELECT value FROM counters WHERE name = 'revision'").fetchone()
         return int(row[0]) if row else 0
 
+    def cache_version(self) -> int:
+        self._require_schema()
+        row = (
+            self._db()
+            .execute("SELECT sum(value) FROM counters WHERE name IN ('revision', 'results')")
+            .fetchone()
+        )
+        return int(row[0] or 0)
+
     def changed_papers(self, *, after: int, limit: int) -> list[tuple[int, Paper]]:
         """Papers written after revision ``after``, oldest change first."""
         self._require_schema()
@@ -191,6 +200,8 @@ class IndexSupport(SQLiteParts):
                 (item.paper_id, item.text_hash, item.basis, now),
             )
             saved += 1
+        if saved:
+            self._bump_results()
         return saved
 
     def delete_similar(self, ids: Sequence[str]) -> int:

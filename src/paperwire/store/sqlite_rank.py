@@ -224,6 +224,7 @@ class RankSupport(SQLiteParts):
                 "papers = excluded.papers",
                 (window, day, utcnow().isoformat(), len(values)),
             )
+            self._bump_results()
         return len(values)
 
     def stored_trending(

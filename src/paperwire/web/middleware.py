@@ -5,8 +5,9 @@ one structured log line.
 It is a plain ASGI middleware (no per-request task or stream, unlike ``BaseHTTPMiddleware``).
 
 The response cache: an anonymous ``GET`` answered ``200`` is kept in memory, keyed by
-host, path and query, and served again while the store's ``max_revision()`` (which every
-write to a paper advances) is unchanged and the entry is younger than ``ttl`` seconds, so
+host, path and query, and served again while the store's ``cache_version()`` (which every
+write to a paper, a similar list or a ranking advances) is unchanged and the entry is
+younger than ``ttl`` seconds, so
 a page is rendered once per data change instead of once per request. Not cached: requests
 with the session cookie (``pw_session``) or an ``Authorization`` header (other cookies,
 such as the anonymous CSRF cookie, do not count), answers with ``Set-Cookie``, ``Vary``
@@ -217,13 +218,14 @@ def _cacheable_response(status: int, headers: list[tuple[bytes, bytes]]) -> bool
 
 
 def _revision(scope: Scope) -> int | None:
-    """The store's revision, or None when there is no store to ask (no caching then)."""
+    """The store's cache version (papers and what jobs computed from them), or None when
+    there is no store to ask (no caching then)."""
     app = scope.get("app")
     store = getattr(getattr(app, "state", None), "store", None)
     if store is None:
         return None
     try:
-        return int(store.max_revision())
+        return int(store.cache_version())
     except Exception:  # a failing database is /healthz's business: just do not cache
         return None
 
