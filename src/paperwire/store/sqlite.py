@@ -29,6 +29,8 @@ from paperwire.store.sqlite_rows import INSERT_PAPER, SELECT_PAPERS, paper_from_
 from paperwire.store.sqlite_writer import WriteGate
 
 _BATCH = 500
+#: How much of the database file reads may map (``PRAGMA mmap_size``).
+MMAP_BYTES = 8 << 30
 _LISTING_PREFIX = "listing:"
 
 #: Seconds a write waits for another writer before ``StoreBusy`` (the web's bound).
@@ -73,6 +75,9 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
         conn.execute("PRAGMA busy_timeout = 10000")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        # Reads map the file instead of copying pages through read() into each
+        # connection's own small cache: every thread of every process shares the OS's.
+        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         return conn
 
     def _db(self) -> sqlite3.Connection:
