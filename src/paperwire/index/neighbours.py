@@ -339,9 +339,7 @@ def update_similar(
                     count += store.save_similar(lists)
                 done.update(batch)
                 if stage == STAGE:
-                    near.update(
-                        s.paper_id for i in lists for s in i.papers[:NEIGHBOURS_TO_REFRESH]
-                    )
+                    near.update(s.paper_id for i in lists for s in i.papers[:NEIGHBOURS_TO_REFRESH])
                 if progress is not None:
                     progress(stage, len(done), total)
         return count
