@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
 from paperwire.cli import cli
+from paperwire.models import FeedDate, Paper
 from paperwire.store import open_store
 from tests.http_server import Handler, LoopbackServer, Reply, Request
 
@@ -103,3 +105,31 @@ def test_fetch_github_records_stars(
         assert [s for _, s in store.star_history("2606.13392")][-1] == 1000
     finally:
         store.close()
+
+
+def test_a_stored_far_future_day_does_not_stop_ranking(
+    run: Callable[..., Result], imported: None, db_url: str
+) -> None:
+    """A record dated 9999-12-31 that reached the store before the import gate refused
+    such records: ranking stands on the latest real day, and such a day cannot be asked."""
+    store = open_store(db_url)
+    try:
+        far = Paper(
+            id="2503.70003",
+            title="t",
+            abstract="s",
+            feed_dates=[FeedDate(date(9999, 12, 31), "arxiv")],
+            sources=["test"],
+        )
+        store.upsert_papers([far])  # straight into the store, past the gate
+    finally:
+        store.close()
+    ranked = run("rank")
+    assert ranked.exit_code == 0, ranked.output
+    assert "as of 2026-06-12" in ranked.output
+    shown = run("trending", "--window", "day", "--json")
+    assert shown.exit_code == 0, shown.output
+    assert "2503.70003" not in {row["id"] for row in json.loads(shown.output)}
+    refused = CliRunner().invoke(cli, ["--database-url", db_url, "trending", "--at", "9999-12-31"])
+    assert refused.exit_code == 2
+    assert "out of range" in refused.output

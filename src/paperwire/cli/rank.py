@@ -9,6 +9,7 @@ import click
 from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
 from paperwire.errors import PaperwireError
 from paperwire.rank.compute import WINDOW_DAYS
+from paperwire.web.params import FIRST_DAY, LAST_DAY, is_shown_day
 
 WINDOWS = list(WINDOW_DAYS)
 
@@ -17,9 +18,12 @@ def _day(_ctx: click.Context, _param: click.Parameter, value: str | None) -> dat
     if value is None:
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise click.BadParameter(f"expected a date YYYY-MM-DD, got {value!r}") from None
+    if not is_shown_day(day):
+        raise click.BadParameter(f"out of range: days from {FIRST_DAY} to {LAST_DAY} only")
+    return day
 
 
 _at_option = click.option(

@@ -15,7 +15,9 @@ from datetime import date, timedelta
 from typing import Literal
 
 from paperwire.config import Settings
+from paperwire.gate import FUTURE_SLACK
 from paperwire.models import Paper, Scored
+from paperwire.normalize import utcnow
 from paperwire.rank.compute import (
     WINDOW_DAYS,
     check_window,
@@ -40,9 +42,11 @@ __all__ = [
 
 
 def default_day(store: Store) -> date | None:
-    """The day rankings stand on when none is asked for: the latest day with a feed
-    entry or a local upvote."""
-    return store.latest_activity_day()
+    """The day rankings stand on when none is asked for: the latest day, up to the day
+    after tomorrow, with a feed entry or a local upvote."""
+    # A day after tomorrow comes only from a bad record (the import gate refuses them):
+    # no ranking can stand on it.
+    return store.latest_activity_day(until=utcnow().date() + FUTURE_SLACK)
 
 
 def is_ranked(store: Store, *, window: str, at: date) -> bool:

@@ -105,6 +105,7 @@ class RankStore(Protocol):
 
     def latest_trending_day(self, window: str) -> date | None: ...
 
-    def latest_activity_day(self) -> date | None:
-        """The latest day with a feed entry or a local upvote: where rankings stand by default."""
+    def latest_activity_day(self, *, until: date | None = None) -> date | None:
+        """The latest day with a feed entry or a local upvote (none after ``until``):
+        where rankings stand by default."""
         ...

@@ -254,13 +254,15 @@ class RankSupport(SQLiteParts):
         )
         return date.fromisoformat(row[0]) if row and row[0] else None
 
-    def latest_activity_day(self) -> date | None:
+    def latest_activity_day(self, *, until: date | None = None) -> date | None:
         self._require_schema()
         db = self._db()
-        days = [db.execute("SELECT max(day) FROM paper_days").fetchone()[0]]
+        last = (until or date.max).isoformat()
+        days = [db.execute("SELECT max(day) FROM paper_days WHERE day <= ?", (last,)).fetchone()[0]]
         if self._has_table("upvotes"):
-            days.append(
-                (db.execute("SELECT max(created_at) FROM upvotes").fetchone()[0] or "")[:10]
-            )
+            latest = db.execute(
+                "SELECT max(created_at) FROM upvotes WHERE created_at < ?", (f"{last}~",)
+            ).fetchone()[0]
+            days.append((latest or "")[:10])
         known = [date.fromisoformat(d) for d in days if d]
         return max(known) if known else None
