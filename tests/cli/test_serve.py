@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from paperwire.cli import cli
 from paperwire.cli.serve import default_workers
-from tests.cli.test_up import free_port, wait_for
+from tests.served import free_port, stop, wait_for
 
 
 def start(tmp_path: Path, *options: str) -> tuple[str, subprocess.Popen[str]]:
@@ -46,12 +46,7 @@ def serving(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         wait_for(url, process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+        stop(process)
 
 
 def sign_in_codes(url: str, forwarded_for: list[str]) -> list[int]:

@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from paperwire.rank.trending import default_day, trending_scores
 from paperwire.search import Searcher
 from paperwire.store import Store, open_store
 from tests.http_server import LoopbackServer, Reply, Request
+from tests.served import free_port, stop, wait_for
 
 SAMPLE_PAPERS = 3294
 
@@ -58,13 +58,6 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     folder = tmp_path_factory.mktemp("up")
     db_url = f"sqlite:///{folder / 'paperwire.db'}"
     return Prepared(folder, db_url, run_up(db_url, "--offline", "--no-serve"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def closed_url() -> str:
@@ -183,12 +176,7 @@ def server(prepared: Prepared) -> Iterator[tuple[str, float, subprocess.Popen[st
         wait_for(url, process)
         yield url, time.perf_counter() - started, process
     finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
+        stop(process)
 
 
 def test_up_serves_pages_feeds_and_metrics(
@@ -219,22 +207,6 @@ def test_up_serves_pages_feeds_and_metrics(
     requests = [line for line in lines if line.get("message") == "request"]
     assert {r["route"] for r in requests} >= {"/healthz", "/", "/feeds/daily.atom"}
     assert all({"method", "route", "status", "ms"} <= set(r) for r in requests)
-
-
-def wait_for(url: str, process: subprocess.Popen[str], seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        if process.poll() is not None:
-            out, err = process.communicate()
-            pytest.fail(f"the server exited with {process.returncode}:\n{out}\n{err}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"the server did not answer /healthz within {seconds} s")
-        time.sleep(0.1)
 
 
 def test_serve_with_two_workers_reports_the_metrics_of_both(prepared: Prepared) -> None:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tests.served import free_port
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +61,6 @@ class Recorder:
                     Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(data))
                 )
         return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass

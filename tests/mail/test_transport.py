@@ -14,7 +14,8 @@ from paperwire.mail import (
     address_header,
     open_transport,
 )
-from tests.mail.smtp_server import SMTPServer, free_port, start_server
+from tests.mail.smtp_server import SMTPServer, start_server
+from tests.served import free_port
 
 
 def message(to: str = "ada@example.org", subject: str = "Hello") -> EmailMessage:

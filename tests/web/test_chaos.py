@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +26,7 @@ import pytest
 from paperwire.auth.sessions import new_api_token
 from paperwire.models import Author, FeedDate, Paper
 from paperwire.store import open_store
+from tests.served import free_port
 
 PAPERS = 60
 UPVOTERS = 3  # readers, one thread and one API token each
@@ -37,13 +37,6 @@ KILL_AFTER = 25  # acknowledged writes before the SIGKILL
 
 def paper_ids() -> list[str]:
     return [f"2606.{10_000 + n:05d}" for n in range(PAPERS)]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
