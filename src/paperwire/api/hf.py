@@ -11,13 +11,11 @@ Hub's own shape, which the client shows in its exception.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Mapping
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 
 from paperwire.api.routes import NO_INDEX, day_range, paper_id_of
 from paperwire.api.schemas import (
@@ -29,31 +27,15 @@ from paperwire.api.schemas import (
 )
 from paperwire.rank.trending import order_by_trending
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
-from paperwire.web.params import BadParam, check_paper_id, describe, latest_day
+from paperwire.web.params import answering_errors, check_paper_id, latest_day
 
 
-class HfRoute(APIRoute):
+def json_error(status: int, message: str, headers: Mapping[str, str] | None) -> Response:
     """Every error as ``{"error": "<what was wrong>"}``; a bad parameter is a 400."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return JSONResponse({"error": describe(exc)}, status_code=400)
-            except BadParam as exc:
-                return JSONResponse({"error": str(exc)}, status_code=400)
-            except HTTPException as exc:
-                return JSONResponse(
-                    {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
-                )
-
-        return route
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-router = APIRouter(prefix="/api", tags=["huggingface"], route_class=HfRoute)
+router = APIRouter(prefix="/api", tags=["huggingface"], route_class=answering_errors(json_error))
 
 # "4XX" covers 400 (a parameter that cannot be read) and 404 (no such paper); it also keeps
 # FastAPI from describing a 422 that these routes never send.

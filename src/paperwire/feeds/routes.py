@@ -10,15 +10,13 @@ A parameter that cannot be used is a 400 whose plain-text body names it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Mapping
 from email.utils import format_datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse, Response
-from fastapi.routing import APIRoute
 
 from paperwire.config import Settings
 from paperwire.feeds.atom import KINDS, MEDIA_TYPES, FeedInfo, Kind, feed_updated, render_feed
@@ -28,7 +26,7 @@ from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
 from paperwire.web.middleware import is_not_modified
 from paperwire.web.params import (
     BadParam,
-    describe,
+    answering_errors,
     latest_day,
     parse_category,
     parse_day,
@@ -38,29 +36,13 @@ from paperwire.web.params import (
 )
 
 
-class FeedRoute(APIRoute):
+def plain_error(status: int, message: str, headers: Mapping[str, str] | None) -> Response:
     """Every error of a feed as plain text (``limit: Input should be ...``): a bad
     parameter is a 400 naming it, never a server error and never markup."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                return PlainTextResponse(describe(exc) + "\n", status_code=400)
-            except BadParam as exc:
-                return PlainTextResponse(f"{exc}\n", status_code=400)
-            except HTTPException as exc:
-                return PlainTextResponse(
-                    f"{exc.detail}\n", status_code=exc.status_code, headers=exc.headers
-                )
-
-        return route
+    return PlainTextResponse(f"{message}\n", status_code=status, headers=headers)
 
 
-router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=FeedRoute)
+router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=answering_errors(plain_error))
 
 CACHE_CONTROL = "public, max-age=300"
 WINDOW_TITLES = {"day": "today", "week": "this week", "month": "this month"}

@@ -11,9 +11,13 @@ capped in characters and words, so one search request's work is bounded.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Coroutine, Mapping
 from datetime import date, timedelta
+from typing import Any
 
+from fastapi import HTTPException, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 
 from paperwire.normalize import CONTROL_CHARS
 from paperwire.rank.trending import default_day
@@ -145,3 +149,30 @@ def describe(exc: RequestValidationError) -> str:
         message = str(error.get("msg", "invalid"))
         parts.append(f"{'.'.join(loc)}: {message}" if loc else message)
     return "; ".join(parts) or "invalid request"
+
+
+#: answer(status, message, headers): an error in a surface's own shape.
+ErrorAnswer = Callable[[int, str, Mapping[str, str] | None], Response]
+
+
+def answering_errors(answer: ErrorAnswer) -> type[APIRoute]:
+    """A route class whose every error is ``answer(...)``: a bad parameter (FastAPI's own
+    check or ``BadParam``) is a 400 naming it, an ``HTTPException`` keeps its status."""
+
+    class Route(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handler = super().get_route_handler()
+
+            async def route(request: Request) -> Response:
+                try:
+                    return await handler(request)
+                except RequestValidationError as exc:
+                    return answer(400, describe(exc), None)
+                except BadParam as exc:
+                    return answer(400, str(exc), None)
+                except HTTPException as exc:
+                    return answer(exc.status_code, str(exc.detail), exc.headers)
+
+            return route
+
+    return Route
