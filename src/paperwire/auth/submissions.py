@@ -2,16 +2,19 @@
 
 ``submit_paper`` checks in this order, cheapest first, and fetches only when it has to:
 a reference that is no real arXiv id (400, nothing fetched; ``normalize.is_arxiv_id``), a
-paper already on the daily feed (409), a reader past the daily cap (429), an id arXiv does
-not know (404), a record of arXiv that fails the gate every stored paper passes
-(``paperwire.gate``: 502, with the reason), a paper whose first version is older than
-``submission_max_age_days`` (422). The paper is then
-upserted and put on the feed of the day of ``now`` in one transaction (which checks the
-duplicate and the cap again, so concurrent submissions cannot pass them).
+paper already on the daily feed (409, "already here"), a reader past the daily cap (429).
+A paper already stored is then taken from the store; only an unknown one is asked of
+arXiv: an id arXiv does not know (404), arXiv not answering (502, in plain words; the
+cause is logged), a record of arXiv that fails the gate every stored paper passes
+(``paperwire.gate``: 502, with the reason). A paper whose first version is older than
+``submission_max_age_days`` is refused (422). The paper is then upserted and put on the
+feed of the day of ``now`` in one transaction (which checks the duplicate and the cap
+again, so concurrent submissions cannot pass them).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -32,19 +35,29 @@ from paperwire.sources.arxiv_atom import ArxivAnswerError, read_page
 from paperwire.sources.http import PoliteClient
 from paperwire.store import Store
 
+log = logging.getLogger(__name__)
 _VERSION = re.compile(r"v\d+$")
 _HOSTS = ("arxiv.org", "www.arxiv.org", "export.arxiv.org")
 MAX_REFERENCE = 200
 
 
 class SubmissionError(Exception):
-    """A submission refused; ``status`` is the HTTP status, the message says why."""
+    """A submission refused; ``status`` is the HTTP status, the message says why;
+    ``paper_id`` names the stored paper it is about (a page links to it: "already here")."""
 
-    def __init__(self, status: int, message: str, *, retry_after: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        retry_after: int | None = None,
+        paper_id: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.retry_after = retry_after
+        self.paper_id = paper_id
 
 
 def parse_reference(raw: str) -> str:
@@ -101,7 +114,10 @@ def fetch_arxiv_paper(settings: Settings, paper_id: str) -> Paper | None:
     except ArxivAnswerError:
         return None  # arXiv's answer to an id it cannot read
     except (SourceError, ParseError) as exc:
-        raise SubmissionError(502, f"arXiv could not be asked about {paper_id}: {exc}") from None
+        log.warning("arXiv could not be asked about %s: %s", paper_id, exc)
+        raise SubmissionError(
+            502, f"arXiv did not answer about {paper_id}; try again in a few minutes."
+        ) from None
     for record in page.records:
         if isinstance(record, Paper) and record.id == paper_id:
             return record
@@ -122,27 +138,27 @@ def submit_paper(
     if store.get_submission(paper_id) is not None or (
         known is not None and any(f.feed in (SUBMITTED_FEED, "hf-daily") for f in known.feed_dates)
     ):
-        raise SubmissionError(409, f"{paper_id} is already on the daily feed")
+        raise SubmissionError(
+            409, f"{paper_id} is already here, on the daily feed", paper_id=paper_id
+        )
     cap = None if user.is_curator else settings.submission_daily_cap
     if cap is not None and store.count_submissions(user.id, now.date()) >= cap:
         raise SubmissionError(
             429, f"at most {cap} submissions a day: try again tomorrow", retry_after=_tomorrow(now)
         )
-    paper = fetch_arxiv_paper(settings, paper_id)
-    if paper is None:
-        raise SubmissionError(404, f"arXiv has no paper {paper_id}")
-    try:
-        paper = check_paper(paper)  # the gate every stored paper passes (paperwire.gate)
-    except ValueError as exc:
-        raise SubmissionError(502, f"arXiv's record of {paper_id} cannot be kept: {exc}") from None
-    if paper.published_at is None:
-        raise SubmissionError(422, f"arXiv gives no date for the first version of {paper_id}")
+    if known is not None and known.published_at is not None:
+        paper = known  # stored already (from a listing or an import): arXiv is not asked
+    else:
+        paper = _arxiv_record(settings, paper_id)
+    assert paper.published_at is not None
     oldest = now - timedelta(days=settings.submission_max_age_days)
     if paper.published_at < oldest:
         raise SubmissionError(
             422,
-            f"{paper_id} was first published on {paper.published_at.date().isoformat()}: only "
-            f"papers of the last {settings.submission_max_age_days} days can be submitted",
+            f"{paper_id} {'is already here, but it ' if known else ''}was first published on "
+            f"{paper.published_at.date().isoformat()}: only papers of the last "
+            f"{settings.submission_max_age_days} days can be submitted",
+            paper_id=paper_id if known is not None else None,
         )
     try:
         submission = store.add_submission(paper, user=user, now=now, cap=cap)
@@ -154,6 +170,20 @@ def submit_paper(
         ) from None
     stored = store.get_paper(paper_id)
     return submission, stored or paper
+
+
+def _arxiv_record(settings: Settings, paper_id: str) -> Paper:
+    """arXiv's record of a paper not stored yet, through the gate, with its first date."""
+    paper = fetch_arxiv_paper(settings, paper_id)
+    if paper is None:
+        raise SubmissionError(404, f"arXiv has no paper {paper_id}")
+    try:
+        paper = check_paper(paper)  # the gate every stored paper passes (paperwire.gate)
+    except ValueError as exc:
+        raise SubmissionError(502, f"arXiv's record of {paper_id} cannot be kept: {exc}") from None
+    if paper.published_at is None:
+        raise SubmissionError(422, f"arXiv gives no date for the first version of {paper_id}")
+    return paper
 
 
 def _tomorrow(now: datetime) -> int:

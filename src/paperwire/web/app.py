@@ -18,6 +18,7 @@ from paperwire.web.csrf import install_csrf
 from paperwire.web.deps import get_user, has_upvoted
 from paperwire.web.head import install_head
 from paperwire.web.middleware import install_middleware
+from paperwire.web.redirects import login_url
 from paperwire.web.templates import make_templates
 
 STATIC = Path(__file__).parent / "static"
@@ -46,7 +47,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     if owns_store:
         app.state.store.migrate()
     app.state.templates = make_templates(settings)
-    app.state.templates.env.globals.update(current_user=get_user, has_upvoted=has_upvoted)
+    app.state.templates.env.globals.update(
+        current_user=get_user, has_upvoted=has_upvoted, login_url=login_url
+    )
     app.state.searcher = None
     install_csrf(app)  # inside the response cache, which sees its no-store answers
     install_middleware(app)

@@ -5,16 +5,25 @@ ask for no referrer (``<meta name="referrer">``), so the token in their address 
 between the reader and the site.
 ``POST /subscribe/unsubscribe?token=...`` is the RFC 8058 one-click unsubscribe that mail
 clients call; the signed token in its address is what authorises it.
+
+The form names each category (``paperwire.categories``), offers the time zones of the IANA
+database as a grouped ``<select>`` (a new form starts at the browser's zone when scripts
+run, else at the server's default, UTC), and answers a bad field with its message beside
+it, every value kept. ``GET /subscribe?email=...`` opens the form with the address filled
+in (the daily page's box sends it there).
 """
 
 from __future__ import annotations
 
+import zoneinfo
+from functools import lru_cache
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from paperwire.categories import category_name
 from paperwire.digest.subscriptions import (
     FREQUENCIES,
     InvalidToken,
@@ -64,32 +73,78 @@ async def _form(request: Request) -> tuple[dict[str, str], list[str]]:
     return fields, categories
 
 
+#: Regions of the IANA time zone database offered in the picker (legacy aliases such as
+#: ``US/Eastern`` still validate, and are shown when already chosen).
+ZONE_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+MAX_EMAIL = 254
+
+
+@lru_cache(maxsize=1)
+def zone_groups() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """``(region, ((zone, label), ...))`` for the picker, sorted; ``UTC`` first. A label
+    is the zone's name as people read it (``America/New York``)."""
+    by_region: dict[str, list[tuple[str, str]]] = {}
+    for zone in zoneinfo.available_timezones():
+        region, _, place = zone.partition("/")
+        if region in ZONE_REGIONS and place:
+            by_region.setdefault(region, []).append((zone, zone.replace("_", " ")))
+    groups: list[tuple[str, tuple[tuple[str, str], ...]]] = [("UTC", (("UTC", "UTC"),))]
+    groups += [(r, tuple(sorted(by_region[r], key=lambda z: z[1]))) for r in sorted(by_region)]
+    return tuple(groups)
+
+
+def _zone_known(zone: str) -> bool:
+    return any(zone == value for _, zones in zone_groups() for value, _ in zones)
+
+
 def _form_context(settings: Any, values: dict[str, Any]) -> dict[str, Any]:
     return {
         **values,
         "categories": list(dict.fromkeys([*settings.categories, *values["selected"]])),
+        "category_name": category_name,
         "frequencies": FREQUENCIES,
+        "zone_groups": zone_groups(),
+        "zone_listed": _zone_known(values["timezone"]),
+        "max_papers": settings.digest_max_papers,
     }
 
 
 def _values(
-    email: str, prefs: Preferences, topics: str | None = None, errors: dict[str, str] | None = None
+    email: str,
+    prefs: Preferences,
+    topics: str | None = None,
+    errors: dict[str, str] | None = None,
+    timezone: str | None = None,
 ) -> dict[str, Any]:
+    """What the form shows: the stored or asked-for preferences; after an error, the
+    values as sent (``topics``, ``timezone``), so nothing typed is lost."""
     return {
         "email": email,
         "frequency": prefs.frequency,
         "selected": prefs.categories,
         "topics": topics if topics is not None else ", ".join(prefs.topics),
-        "timezone": prefs.timezone,
+        "timezone": (timezone if timezone is not None else prefs.timezone)[:64],
         "errors": errors or {},
     }
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
 def subscribe_form(
-    request: Request, settings: SettingsDep, templates: TemplatesDep
+    request: Request, settings: SettingsDep, templates: TemplatesDep, email: str = ""
 ) -> HTMLResponse:
-    context = _form_context(settings, _values("", Preferences()))
+    values = _values(" ".join(email.split())[:MAX_EMAIL], Preferences())
+    context = _form_context(settings, values) | {"browser_zone": True}
     return render(request, templates, "subscribe.html", context)
 
 
@@ -113,7 +168,13 @@ async def subscribe(
     )
     topics_text = " ".join(fields.get("topics", "").split())
     if req.errors:
-        values = _values(fields.get("email", "").strip(), req.prefs, topics_text, req.errors)
+        values = _values(
+            fields.get("email", "").strip(),
+            req.prefs,
+            topics_text,
+            req.errors,
+            timezone=fields.get("timezone", "UTC") or "UTC",
+        )
         return _private(
             render(request, templates, "subscribe.html", _form_context(settings, values), 400)
         )
@@ -222,7 +283,13 @@ async def preferences_post(
         smtputf8=settings.mail_smtputf8,
     )
     if req.errors:
-        values = _values(subscriber.email, req.prefs, fields.get("topics", ""), req.errors)
+        values = _values(
+            subscriber.email,
+            req.prefs,
+            fields.get("topics", ""),
+            req.errors,
+            timezone=fields.get("timezone", "UTC") or "UTC",
+        )
         context = _form_context(settings, values) | {"token": token, "status": subscriber.status}
         return _private(render(request, templates, "subscribe_preferences.html", context, 400))
     updated = store.update_preferences(subscriber_id, req.prefs)

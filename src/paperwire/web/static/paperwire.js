@@ -62,3 +62,32 @@
     event.preventDefault();
   });
 })();
+
+// The account menu (a <details>): Escape or a click elsewhere closes it.
+(function () {
+  "use strict";
+  var menu = document.querySelector("details.account-menu");
+  if (!menu) return;
+  document.addEventListener("click", function (event) {
+    if (menu.open && !menu.contains(event.target)) menu.open = false;
+  });
+  menu.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape" || !menu.open) return;
+    menu.open = false;
+    var summary = menu.querySelector("summary");
+    if (summary) summary.focus();
+  });
+})();
+
+// A new subscription's time zone starts as the browser's own (without this script the
+// server's default stays selected).
+(function () {
+  "use strict";
+  var select = document.querySelector("select[data-browser-zone]");
+  if (!select || !window.Intl || !Intl.DateTimeFormat) return;
+  var zone = "";
+  try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+  for (var i = 0; i < select.options.length; i++) {
+    if (select.options[i].value === zone) { select.value = zone; return; }
+  }
+})();

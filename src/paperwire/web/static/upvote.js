@@ -20,7 +20,10 @@
       headers: { "X-CSRF-Token": token.value, "Accept": "application/json" }
     }).then(function (response) {
       if (response.status === 401) {
-        window.location.href = "/login";
+        // Signed out meanwhile: sign in, then come back here with this upvote done.
+        window.location.href = "/login?next=" +
+          encodeURIComponent(window.location.pathname + window.location.search) +
+          "&upvote=" + encodeURIComponent(paper);
         return null;
       }
       if (response.status === 429) {
