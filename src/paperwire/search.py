@@ -7,6 +7,9 @@ on which tiers exist and were chosen with ``benchmarks/search_quality.py`` (see
 ``docs/search.md``): the fast tier alone is a weak ranker for queries, so it only
 nudges keyword results, while the quality tier carries real weight.
 
+A query that names papers by arXiv id, link or DOI (``paperwire.lookup``) finds those
+papers first, in every mode; the rest of its words are searched as usual.
+
 In hybrid mode the keyword list is fetched without reasons; "matches: ..." is worked
 out afterwards for the papers that made the final list (``_with_reasons``), with the
 same searcher and without finding them again.
@@ -36,6 +39,7 @@ from paperwire.index.embed import Embedder, load_embedder
 from paperwire.index.keyword import KeywordIndex, Matches
 from paperwire.index.semantic import EF_NUDGE, Neighbour, VectorSearch
 from paperwire.index.tiers import FAST, QUALITY
+from paperwire.lookup import Named, find_named, named_first
 from paperwire.models import Filters, Scored
 from paperwire.normalize import title_key
 from paperwire.store.base import Store
@@ -181,6 +185,9 @@ class Searcher:
         filters: Filters | None = None,
     ) -> list[Scored]:
         filters = filters or Filters()
+        named = find_named(self.store, query)
+        if named.references:
+            return self._named_first(named, mode=mode, limit=limit, filters=filters)
         if not query.strip():
             return []
         limit = min(limit, MAX_RESULTS)
@@ -209,6 +216,15 @@ class Searcher:
         weights = SEARCH_WEIGHTS_QUALITY if self._has_quality else SEARCH_WEIGHTS
         fused = fuse(lists, weights, limit=limit)
         return _with_reasons(fused, matches)
+
+    def _named_first(
+        self, named: Named, *, mode: Mode, limit: int, filters: Filters
+    ) -> list[Scored]:
+        """The papers a query names by id, link or DOI (``paperwire.lookup``), those the
+        filters allow, then the results of the rest of the query (which names none)."""
+        keep = self.store.filter_ids(named.stored, filters) if not filters.is_empty else None
+        found = self.search(named.rest, mode=mode, limit=limit, filters=filters)
+        return named_first(named, found, limit=min(limit, MAX_RESULTS), keep=keep)
 
     def similar(
         self, paper_id: str, *, limit: int = 10, filters: Filters | None = None

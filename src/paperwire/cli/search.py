@@ -144,7 +144,11 @@ def search(
     author: str | None,
     as_json: bool,
 ) -> None:
-    """Search papers by words, by meaning, or both (hybrid, the default)."""
+    """Search papers by words, by meaning, or both (hybrid, the default).
+
+    A paper named by its arXiv id, an arxiv.org or Hugging Face link, or a DOI comes first.
+    """
+    from paperwire.lookup import find_named
     from paperwire.search import Searcher
 
     if (query is None) == (batch is None):
@@ -160,6 +164,8 @@ def search(
             return
         assert query is not None
         found = searcher.search(query, mode=mode, limit=limit, filters=filters)  # type: ignore[arg-type]
+        for missing in find_named(store, query).missing:  # an id or link of no stored paper
+            click.echo(f"no paper {missing.label} here yet", err=True)
         _print_rows(_rows(store, found), as_json)
     except PaperwireError as exc:
         fail(str(exc))

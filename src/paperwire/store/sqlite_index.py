@@ -87,6 +87,15 @@ class IndexSupport(SQLiteParts):
                 found[row[0]] = paper_from_row(row)
         return found
 
+    def ids_with_doi(self, doi: str) -> list[str]:
+        """The papers whose ``doi`` is ``doi`` (case aside), by id; at most ``_CHUNK``."""
+        self._require_schema()
+        rows = self._db().execute(
+            "SELECT id FROM papers WHERE doi = ? COLLATE NOCASE ORDER BY id LIMIT ?",
+            (doi, _CHUNK),
+        )
+        return [r[0] for r in rows]
+
     def filter_ids(self, ids: Sequence[str], filters: Filters) -> set[str]:
         """The ids among ``ids`` whose papers satisfy ``filters``."""
         if filters.is_empty:

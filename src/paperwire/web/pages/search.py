@@ -1,4 +1,8 @@
-"""``/search?q=&mode=&category=&since=&until=&has_code=``: results with their reasons."""
+"""``/search?q=&mode=&category=&since=&until=&has_code=``: results with their reasons.
+
+A query that is nothing but one stored paper's arXiv id, link or DOI (``paperwire.lookup``)
+goes straight to that paper's page (303), whatever the filters; one naming a paper that is
+not stored says so."""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ from dataclasses import dataclass
 from typing import cast
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.errors import PaperwireError
+from paperwire.lookup import find_named
 from paperwire.models import Filters
 from paperwire.search import MODES, Mode
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep, TemplatesDep
@@ -23,6 +28,7 @@ from paperwire.web.pages.common import (
     scored_papers,
 )
 from paperwire.web.params import parse_query, shown
+from paperwire.web.templates import paper_url
 
 router = APIRouter(include_in_schema=False)
 
@@ -84,7 +90,7 @@ def search(
     until: str | None = None,
     has_code: str | None = None,
     page: str | None = None,
-) -> HTMLResponse:
+) -> Response:
     try:
         form = parse_form(q, mode, category, since, until, has_code, page)
     except BadParam as error:
@@ -99,7 +105,12 @@ def search(
         "page": form.page,
         "rank_start": (form.page - 1) * PER_PAGE,
         "error": None,
+        "named": None,
     }
+    if form.q:  # a query that is one paper's id, link or DOI goes to that paper
+        context["named"] = named = find_named(store, form.q)
+        if named.whole and len(named.stored) == 1:
+            return RedirectResponse(paper_url(named.stored[0]), status_code=303)
     if searcher is not None and form.q:
         end = form.page * PER_PAGE
         try:
