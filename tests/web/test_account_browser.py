@@ -104,6 +104,7 @@ def test_sign_in_and_upvote_in_a_browser(running: tuple[Community, str], browser
     assert button.locator(".count").inner_text() == "5"
     assert local_upvotes(community.store, "2607.00001") == 0
 
+    page.click("details.account-menu summary")  # sign-out sits in the account menu
     page.click("form.signout button")
     page.wait_for_url(f"{base}/")
     assert "Sign in" in page.locator("header .account").inner_text()

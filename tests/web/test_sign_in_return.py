@@ -66,7 +66,7 @@ def mailed_link(community: Community, email: str) -> str:
     body = community.mails()[-1].get_body(("plain",))
     assert body is not None and community.mails()[-1]["To"] == email
     (link,) = CONFIRM.findall(body.get_content())
-    return link
+    return str(link)
 
 
 def ask_for_link(client: TestClient, login_page: str, email: str) -> None:
