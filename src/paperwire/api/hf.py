@@ -56,7 +56,7 @@ NO_SEARCH: dict[int | str, dict[str, Any]] = {
     response_model_exclude_none=True,
     summary="Daily papers (Hugging Face compatible)",
 )
-def daily_papers(
+async def daily_papers(
     query: Annotated[DailyPapersIn, Query()], store: StoreDep, settings: SettingsDep
 ) -> list[HfDailyPaperOut]:
     """The papers of a day (``date``), an ISO week (``week``) or a month (``month``);
@@ -93,7 +93,7 @@ def daily_papers(
     response_model_exclude_none=True,
     summary="Search papers (Hugging Face compatible)",
 )
-def search_papers(
+async def search_papers(
     query: Annotated[HfSearchIn, Query()], store: StoreDep, searcher: SearcherDep
 ) -> list[HfDailyPaperOut]:
     """Papers matching ``q`` (words and meaning), best first; without ``q``, the newest."""
@@ -112,7 +112,7 @@ def search_papers(
     response_model_exclude_none=True,
     summary="One paper (Hugging Face compatible)",
 )
-def paper_info(arxiv_id: str, store: StoreDep) -> HfPaperOut:
+async def paper_info(arxiv_id: str, store: StoreDep) -> HfPaperOut:
     """One paper by arXiv id (a version suffix is ignored)."""
     paper = store.get_paper(paper_id_of(check_paper_id(arxiv_id, "arxiv_id")))
     if paper is None:

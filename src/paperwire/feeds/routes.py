@@ -10,7 +10,7 @@ A parameter that cannot be used is a 400 whose plain-text body names it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from email.utils import format_datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -90,7 +90,7 @@ def feed_response(
     return Response(body, media_type=MEDIA_TYPES[kind], headers=headers)
 
 
-def daily(
+async def daily(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -116,7 +116,7 @@ def daily(
     )
 
 
-def trending(
+async def trending(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -155,7 +155,7 @@ def trending(
     )
 
 
-def search(
+async def search(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
@@ -194,7 +194,7 @@ _FEED_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
 }
 _NAMES = {"atom": "Atom", "rss": "RSS"}
-_FEEDS: list[tuple[str, Callable[..., Response], str]] = [
+_FEEDS: list[tuple[str, Callable[..., Coroutine[Any, Any, Response]], str]] = [
     ("daily", daily, "Daily papers"),
     ("trending", trending, "Trending papers"),
     ("search", search, "Search results"),

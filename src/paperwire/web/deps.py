@@ -1,5 +1,9 @@
 """What handlers receive: the store, the settings, the searcher, the templates, the
-signed-in user and the time."""
+signed-in user and the time.
+
+The dependencies are ``async def``: each is a lookup or one short read, so it runs in the
+event loop instead of costing a hop to the thread pool (FastAPI runs plain functions
+there) on every request."""
 
 from __future__ import annotations
 
@@ -17,17 +21,17 @@ from paperwire.search import Searcher
 from paperwire.store import Store
 
 
-def get_store(request: Request) -> Store:
+async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_searcher(request: Request) -> Searcher | None:
+async def get_searcher(request: Request) -> Searcher | None:
     """The searcher, opened on first use; None until ``paperwire index`` has run."""
     state = request.app.state
     if state.searcher is None:
@@ -39,7 +43,7 @@ def get_searcher(request: Request) -> Searcher | None:
     return searcher
 
 
-def get_templates(request: Request) -> Jinja2Templates:
+async def get_templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
 
@@ -69,6 +73,16 @@ def get_user(request: Request) -> User | None:
     return user
 
 
+async def current_user(request: Request) -> User | None:
+    """``get_user`` as a dependency (templates call ``get_user`` itself)."""
+    return get_user(request)
+
+
+async def current_time(request: Request) -> datetime:
+    """``get_now`` as a dependency."""
+    return get_now(request)
+
+
 def has_upvoted(request: Request, paper_id: str) -> bool:
     """Whether the signed-in reader upvoted the paper (their upvotes are read once per
     request); for the upvote buttons of pages."""
@@ -81,7 +95,7 @@ def has_upvoted(request: Request, paper_id: str) -> bool:
     return paper_id in upvoted
 
 
-def require_user(user: Annotated[User | None, Depends(get_user)]) -> User:
+async def require_user(user: Annotated[User | None, Depends(current_user)]) -> User:
     if user is None:
         raise HTTPException(
             401,
@@ -91,7 +105,7 @@ def require_user(user: Annotated[User | None, Depends(get_user)]) -> User:
     return user
 
 
-def require_curator(user: Annotated[User, Depends(require_user)]) -> User:
+async def require_curator(user: Annotated[User, Depends(require_user)]) -> User:
     if not user.is_curator:
         raise HTTPException(403, "only curators and admins may do this")
     return user
@@ -101,7 +115,7 @@ StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SearcherDep = Annotated[Searcher | None, Depends(get_searcher)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
-NowDep = Annotated[datetime, Depends(get_now)]
-UserDep = Annotated[User | None, Depends(get_user)]
+NowDep = Annotated[datetime, Depends(current_time)]
+UserDep = Annotated[User | None, Depends(current_user)]
 ReaderDep = Annotated[User, Depends(require_user)]
 CuratorDep = Annotated[User, Depends(require_curator)]

@@ -18,7 +18,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.get("/healthz")
-def healthz(store: StoreDep) -> PlainTextResponse:
+async def healthz(store: StoreDep) -> PlainTextResponse:
     """200 ``ok`` when the database answers a query; 503 otherwise."""
     try:
         store.max_revision()
@@ -29,7 +29,7 @@ def healthz(store: StoreDep) -> PlainTextResponse:
 
 
 @router.get("/metrics")
-def metrics(store: StoreDep, settings: SettingsDep) -> Response:
+async def metrics(store: StoreDep, settings: SettingsDep) -> Response:
     return Response(
         render_metrics(store, settings), media_type=CONTENT_TYPE_LATEST, headers=NO_STORE
     )

@@ -39,7 +39,7 @@ def similar_papers(store: Store, paper: Paper) -> list[tuple[Paper, Scored]] | N
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
-def paper_page(
+async def paper_page(
     request: Request,
     paper_id: str,
     store: StoreDep,

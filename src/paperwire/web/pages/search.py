@@ -77,7 +77,7 @@ def parse_form(
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search(
+async def search(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,

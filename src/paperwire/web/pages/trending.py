@@ -25,7 +25,7 @@ WINDOWS = tuple(WINDOW_DAYS)
 
 
 @router.get("/trending", response_class=HTMLResponse)
-def trending(
+async def trending(
     request: Request,
     store: StoreDep,
     templates: TemplatesDep,
