@@ -218,7 +218,7 @@ NO_SEARCH: Responses = {
 
 
 @router.get("/papers", responses=INVALID | BAD_DAY, summary="Papers of a day, week or month")
-def list_papers(
+async def list_papers(
     request: Request,
     query: Annotated[PapersIn, Query()],
     store: StoreDep,
@@ -243,7 +243,7 @@ def list_papers(
     responses=INVALID | BAD_ID | NOT_FOUND,
     summary="Papers similar to a paper",
 )
-def similar_papers(
+async def similar_papers(
     paper_id: str,
     query: Annotated[SimilarIn, Query()],
     store: StoreDep,
@@ -266,14 +266,14 @@ def similar_papers(
     responses=INVALID | BAD_ID | NOT_FOUND,
     summary="One paper",
 )
-def get_paper(paper_id: str, store: StoreDep, settings: SettingsDep) -> PaperOut:
+async def get_paper(paper_id: str, store: StoreDep, settings: SettingsDep) -> PaperOut:
     """Every field of one paper. The id may carry a version (``2401.01234v2``) or be an
     old-style id with a slash (``hep-th/9901001``)."""
     return PaperOut.of(get_paper_or_404(store, paper_id), settings.base_url)
 
 
 @router.get("/search", responses=INVALID | BAD_DAY | NO_SEARCH, summary="Search papers")
-def search(
+async def search(
     request: Request,
     query: Annotated[SearchIn, Query()],
     store: StoreDep,
@@ -302,7 +302,7 @@ def search(
 
 
 @router.get("/trending", responses=INVALID | BAD_DAY, summary="Trending papers")
-def trending(
+async def trending(
     request: Request,
     query: Annotated[TrendingIn, Query()],
     store: StoreDep,

@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def daily_papers(
+async def daily_papers(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
