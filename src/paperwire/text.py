@@ -76,11 +76,33 @@ _COMMAND = re.compile(
     r"|\\[A-Za-z]+"
 )
 _LETTER = re.compile(r"[^\W\d_]")
+#: Signs that need the parser; a piece without them only has ``_LIGATURES``.
+_SIGNS = re.compile(r"[\\${}]")
+#: What pylatexenc makes of dashes and quotes in text.
+_LIGATURES = {"---": "\u2014", "--": "\u2013", "``": "\u201c", "''": "\u201d"}
+_LIGATURE = re.compile("---|--|``|''")
 #: What ``_piece_end`` looks at; everything else is skipped.
 _SCAN = re.compile(r"[\\${} ]")
 #: A command name runs to the first character that is not an ASCII letter (``\\logρ``
 #: is ``\\log`` then ``ρ``); pylatexenc would read any letter into it.
 _GLUED = re.compile(r"(\\[A-Za-z]+)(?=[^\x00-\x7f])")
+
+#: Names of LaTeX commands that are no English word (``\\mathbb``, ``\\emph``): never
+#: a key term or a reason, not even from a string ``plain_text`` left as written. Names
+#: that are also words or names ("le", "text", "log", "bar", "hat") are not here: after
+#: ``plain_text`` they only come from real words.
+MARKUP_WORDS = frozenset(
+    """
+    mathbb mathcal mathrm mathbf mathit mathsf mathtt mathscr mathfrak mathds mathop
+    mathbin mathrel operatorname boldsymbol pmb textbf textit texttt textsc textsf textrm
+    textup textmd textsl textnormal textcolor textsuperscript textsubscript
+    textasciitilde textbackslash emph mbox hbox fbox vspace hspace noindent hline
+    newline linebreak cdot cdots ldots vdots ddots frac dfrac tfrac sqrt leq geq neq
+    leqslant geqslant varepsilon vartheta varphi varrho varsigma varpi rightarrow
+    leftarrow leftrightarrow longrightarrow rightleftharpoons mapsto infty approx propto
+    equiv subseteq supseteq subsetneq nabla citep citet eqref autoref cref
+    """.split()
+)
 
 _SHORTHANDS = {
     "eg": "e.g.",
@@ -318,7 +340,10 @@ def _parsed(text: str, keep_math: bool) -> str:
             for at in sorted(literal, reverse=True):
                 piece = piece[: at - start] + "\\" + piece[at - start :]
         out.append(text[copied:start])
-        out.append(_convert(piece, keep_math))
+        if _SIGNS.search(piece):
+            out.append(_convert(piece, keep_math))
+        else:  # only dashes and quotes: pylatexenc's replacements, without the parser
+            out.append(_LIGATURE.sub(lambda m: _LIGATURES[m[0]], piece))
         copied = end
     out.append(text[copied:])
     return _collapse("".join(out)) or text

@@ -554,7 +554,7 @@ def test_similar_papers_share_terms(
 
 def test_similar_orthophoto_papers(index: KeywordIndex) -> None:
     hits = index.similar(ORTHOPHOTO, limit=3)
-    assert ids(hits) == ["2606.28826", "2606.30014", "2606.31098"]
+    assert ids(hits) == ["2606.28826", "2606.31098", "2606.30014"]
     assert hits[0].reason == "shared terms: splatting, digital, gaussian, facades"
 
 

@@ -91,6 +91,7 @@ import tantivy
 
 from paperwire.errors import PaperwireError
 from paperwire.models import Filters, Paper, Scored
+from paperwire.text import MARKUP_WORDS, plain_text
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,30 @@ KEY_TERM_STOP_WORDS = QUERY_STOP_WORDS | frozenset(
     experiment experiments experimental extensive state art outperform outperforms
     outperforming effective effectively performance improve improves improved improvement
     improvements code available https http github com www org
+    """.split()
+)
+
+# General words, compared as written (folded, not stemmed: "partly" stems to "part"):
+# never key terms nor reasons. Adverbs that the stemmer takes "-ly" from ("largely",
+# "jointly") are left out by ``is_content_word`` without being listed here.
+GENERAL_WORDS = frozenset(
+    """
+    ask asks asked asking try tries tried trying see sees seen saw know knows knew
+    take takes took taken taking want wants wanted need needs needed needing seem seems
+    seemed allow allows allowed allowing enable enables enabled enabling provide provides
+    provided providing consider considers considered considering tackle tackles tackled
+    tackling leverage leverages leveraged leveraging utilize utilizes utilized utilizing
+    utilise utilises utilised utilising remain remains remained become becomes became
+    becoming reveal reveals revealed revealing yield yields yielded yielding offer offers
+    offered aim aims aimed aiming explore explores explored investigate investigates
+    investigated investigating find finds found finding include includes included
+    including involve involves involved involving obtain obtains obtained obtaining rely
+    relies relied relying apply applies applied applying imply implies implied implying
+    better best good great different specific relevant particular certain possible able
+    ability abilities important importance overall partly early provably notably
+    tractably probably possibly arguably reasonably considerably remarkably noticeably
+    comparably fully newly primarily easily heavily simply truly stealthily narrowly
+    deeply hardly readily necessarily temporarily arbitrarily steadily wholly duly
     """.split()
 )
 
@@ -245,6 +270,21 @@ def paper_day(paper: Paper) -> date | None:
         seen = paper.first_seen_at
         return (seen.astimezone(UTC) if seen.tzinfo else seen).date()
     return None
+
+
+def is_content_word(stem: str, word: str, stop_stems: frozenset[str]) -> bool:
+    """Whether a word (``word`` folded, ``stem`` its ``pw_en`` stem) may be a key term or
+    a reason: at least two characters, not a number, not a stop word (``stop_stems``),
+    not a general word (``GENERAL_WORDS``), not the name of a LaTeX command
+    (``MARKUP_WORDS``), not an adverb the stemmer took "-ly" from ("partly" -> "part")."""
+    return (
+        len(stem) >= 2
+        and not stem.isdigit()
+        and stem not in stop_stems
+        and word not in GENERAL_WORDS
+        and word not in MARKUP_WORDS
+        and not (word.endswith("ly") and word[:-2].startswith(stem))
+    )
 
 
 def _day_number(day: date) -> int:
@@ -628,8 +668,8 @@ class KeywordIndex:
             other = others.get(pid)
             stems: set[str] = set()
             if other is not None:
-                stems.update(self._en.analyze(other.title or ""))
-                stems.update(self._en.analyze(other.abstract or ""))
+                stems.update(self._en.analyze(plain_text(other.title)))
+                stems.update(self._en.analyze(plain_text(other.abstract)))
             shared = [t.word for t in terms if t.stem in stems][:REASON_TERMS]
             reason = f"shared terms: {', '.join(shared)}" if shared else ""
             hits.append(Scored(pid, score, reason))
@@ -817,31 +857,32 @@ class KeywordIndex:
     def _reasons(
         self, searcher: tantivy.Searcher, parsed: _Parsed, docs: dict[tuple[int, int], str]
     ) -> dict[tuple[int, int], str]:
-        """ "matches: ..." per document: the labels of the query's words and phrases that
-        each of ``docs`` (address -> id) contains, in query order, one query per word."""
+        """ "matches: ..." per document: the labels of the query's phrases and content
+        words (``is_content_word``: "using", "2606" or "mathbb" are never named) that each
+        of ``docs`` (address -> id) contains, in query order, one query per word."""
         if not docs:
             return {}
         among = self._among(list(docs.values()))
         found: dict[tuple[int, int], list[str]] = {at: [] for at in docs}
-        common: dict[tuple[int, int], list[str]] = {at: [] for at in docs}
         for clause in parsed.clauses:
             if clause.occur == "not":
+                continue
+            if not clause.phrase and not is_content_word(
+                clause.stems[0], clause.names[0], self._stop_stems
+            ):
                 continue
             fields = self._field_queries(clause, searcher=searcher)
             if not fields:
                 continue
             any_field = tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in fields])
             query = tantivy.Query.boolean_query([among, (tantivy.Occur.Must, any_field)])
-            is_common = not clause.phrase and clause.stems[0] in self._stop_stems
             for _, address in searcher.search(query, len(docs), count=False).hits:
-                at = _address(address)
-                # "from", "using": named only when nothing else matched
-                (common if is_common else found)[at].append(clause.label)
+                found[_address(address)].append(clause.label)
             if all(len(labels) >= REASON_TERMS for labels in found.values()):
                 break
         reasons: dict[tuple[int, int], str] = {}
         for at in docs:
-            labels = (found[at] or common[at])[:REASON_TERMS]
+            labels = found[at][:REASON_TERMS]
             reasons[at] = f"matches: {', '.join(labels)}" if labels else ""
         return reasons
 
@@ -879,9 +920,9 @@ class KeywordIndex:
         counts: dict[str, int] = {}
         forms: dict[str, dict[str, int]] = {}
         stop = self._stop_stems
-        for text, times in ((paper.title or "", TITLE_TF), (paper.abstract or "", 1)):
+        for text, times in ((plain_text(paper.title), TITLE_TF), (plain_text(paper.abstract), 1)):
             for stem, word in self._pairs(_URL.sub(" ", text)):
-                if len(stem) < 2 or stem.isdigit() or stem in stop:
+                if not is_content_word(stem, word, stop):
                     continue
                 counts[stem] = counts.get(stem, 0) + times
                 seen = forms.get(stem)
