@@ -7,6 +7,8 @@ Rules:
 - Nothing reported earlier is lost: ``sources`` and ``feed_dates`` are unions,
   ``first_seen_at`` and ``published_at`` keep the earliest value, ``updated_at`` the
   latest, ``upvotes`` the highest, links and stars are kept unless a report brings one.
+- So the day a paper is listed on (``Paper.first_day``, its earliest feed day) is the same
+  whatever order its reports arrive in, and a later repeat of a listing does not move it.
 """
 
 from __future__ import annotations

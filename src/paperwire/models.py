@@ -8,7 +8,7 @@ id get a prefixed id (``doi:...``, ``listing:...``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 
@@ -62,6 +62,18 @@ class Paper:
     @property
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
+
+    @property
+    def first_day(self) -> date | None:
+        """The day the paper was first announced, the one day listings put it on: its
+        earliest feed day (a later repeat of a listing does not move it); never listed
+        by a daily feed, the UTC day it was published, else first seen."""
+        if self.feed_dates:
+            return min(f.day for f in self.feed_dates)
+        for when in (self.published_at, self.first_seen_at):
+            if when is not None:
+                return (when.astimezone(UTC) if when.tzinfo else when).date()
+        return None
 
     @property
     def total_upvotes(self) -> int:

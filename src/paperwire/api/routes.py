@@ -224,8 +224,9 @@ async def list_papers(
     store: StoreDep,
     settings: SettingsDep,
 ) -> PaperListOut:
-    """Newest first. With ``date``, ``week`` or ``month``: the papers that entered a daily
-    feed (arXiv's listing, Hugging Face's daily papers) in those days; without: all papers."""
+    """Newest first. With ``date``, ``week`` or ``month``: the papers first announced in
+    those days (by arXiv's listing, Hugging Face's daily papers), each on its first day
+    only; without: all papers."""
     days = day_range(query.date, query.week, query.month)
     start, end = days if days is not None else (None, None)
     papers = store.list_papers(

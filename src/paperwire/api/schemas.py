@@ -99,7 +99,7 @@ class PapersIn(BaseModel):
 
     date: str | None = Field(
         None,
-        description="The day papers entered a daily feed (YYYY-MM-DD).",
+        description="The day papers were first announced (YYYY-MM-DD).",
         examples=[DAY_EXAMPLE],
     )
     week: str | None = Field(

@@ -141,7 +141,9 @@ def compute_trending(
         velocity = star_velocity(history, since=since, until=until, half_life_days=star_half_life)
         born = born_at(paper)
         is_new = born is not None and since <= born < until
-        in_feed = any(first_day <= f.day <= at for f in paper.feed_dates)
+        # first announced in the window: a feed repeating an older listing adds nothing
+        announced = paper.first_day
+        in_feed = announced is not None and first_day <= announced <= at
         is_curated = bool(flags and flags.by_curator)
         listed = is_new or in_feed or votes or velocity.gained > 0 or is_curated
         if not (listed or (flags and flags.pinned)):

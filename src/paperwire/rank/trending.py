@@ -43,7 +43,7 @@ __all__ = [
 
 def default_day(store: Store) -> date | None:
     """The day rankings stand on when none is asked for: the latest day, up to the day
-    after tomorrow, with a feed entry or a local upvote."""
+    after tomorrow, on which a daily feed first announced a paper or with a local upvote."""
     # A day after tomorrow comes only from a bad record (the import gate refuses them):
     # no ranking can stand on it.
     return store.latest_activity_day(until=utcnow().date() + FUTURE_SLACK)

@@ -75,13 +75,15 @@ class Store(AccountsStore, RankStore, DigestStore, Protocol):
         order: str = "newest",
     ) -> list[Paper]:
         """Newest first (or, with ``order="upvotes"``, papers a curator pinned, then the
-        most upvoted). ``day``: papers
-        that entered a daily feed that day (``until``: through that day), or, never having
-        entered one, were published then."""
+        most upvoted). ``day``: papers first announced that day (``until``: through that
+        day), each on its ``Paper.first_day`` only: a feed that lists a paper again on a
+        later day does not list it on that day."""
         ...
 
     def feed_days(self, around: date | None = None) -> tuple[date | None, date | None, date | None]:
-        """(previous day with papers before ``around``, latest day, next day after it)."""
+        """(previous day with papers before ``around``, latest day, next day after it):
+        days on which some paper was first announced (``Paper.first_day``), so days that
+        only repeat earlier listings are skipped."""
         ...
 
     def iter_papers(self, *, batch_size: int = 1000) -> Iterator[Paper]: ...

@@ -106,6 +106,7 @@ class RankStore(Protocol):
     def latest_trending_day(self, window: str) -> date | None: ...
 
     def latest_activity_day(self, *, until: date | None = None) -> date | None:
-        """The latest day with a feed entry or a local upvote (none after ``until``):
-        where rankings stand by default."""
+        """The latest day on which a daily feed first announced a paper (a day that only
+        repeats earlier listings does not count) or with a local upvote (none after
+        ``until``): where rankings stand by default."""
         ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from paperwire.store import (
     migrations_accounts,
+    migrations_days,
     migrations_digests,
     migrations_rank,
     migrations_similar,
@@ -117,4 +118,5 @@ SQLITE: list[tuple[str, list[str]]] = [
 # and they are applied in the order of their numbers.
 SQLITE += migrations_accounts.SQLITE + migrations_rank.SQLITE + migrations_digests.SQLITE
 SQLITE += migrations_similar.SQLITE
+SQLITE += migrations_days.SQLITE
 SQLITE.sort(key=lambda migration: migration[0])

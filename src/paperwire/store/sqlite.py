@@ -12,7 +12,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -363,16 +363,18 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
         self._require_schema()
         where: list[str] = []
         params: list[Any] = []
-        if day is not None:
-            last = until or day
-            start = datetime.combine(day, time(), UTC)
-            end = datetime.combine(last + timedelta(days=1), time(), UTC)
+        if day is not None:  # each paper on its first day only (papers_first_day)
+            where.append("first_day BETWEEN ? AND ?")
+            params += [day.isoformat(), (until or day).isoformat()]
+        if category is not None and day is not None:
+            # The days' few papers, each looked up by (category, paper id): driven by the
+            # category instead, SQLite would read every paper of it (cs.CV: 38k).
             where.append(
-                "(id IN (SELECT paper_id FROM paper_days WHERE day BETWEEN ? AND ?)"
-                " OR (sort_at >= ? AND sort_at < ? AND feed_dates = '[]'))"
+                "EXISTS (SELECT 1 FROM paper_categories AS c"
+                " WHERE c.category = ? AND c.paper_id = papers.id)"
             )
-            params += [day.isoformat(), last.isoformat(), start.isoformat(), end.isoformat()]
-        if category is not None:
+            params.append(category)
+        elif category is not None:
             where.append("id IN (SELECT paper_id FROM paper_categories WHERE category = ?)")
             params.append(category)
         if submitter is not None:
@@ -395,14 +397,16 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
         return [paper_from_row(r) for r in self._db().execute(sql, params)]
 
     def feed_days(self, around: date | None = None) -> tuple[date | None, date | None, date | None]:
-        """(the day before ``around`` with papers, the latest day, the day after)."""
+        """(the day before ``around`` with papers, the latest day, the day after): days on
+        which a paper was first announced, so a day that only repeats others is skipped."""
         self._require_schema()
         db = self._db()
-        latest = db.execute("SELECT max(day) FROM paper_days").fetchone()[0]
+        latest = db.execute("SELECT max(first_day) FROM papers").fetchone()[0]
         if around is None:
             return None, date.fromisoformat(latest) if latest else None, None
-        before = db.execute("SELECT max(day) FROM paper_days WHERE day < ?", (around.isoformat(),))
-        after = db.execute("SELECT min(day) FROM paper_days WHERE day > ?", (around.isoformat(),))
+        day = around.isoformat()
+        before = db.execute("SELECT max(first_day) FROM papers WHERE first_day < ?", (day,))
+        after = db.execute("SELECT min(first_day) FROM papers WHERE first_day > ?", (day,))
         b, a = before.fetchone()[0], after.fetchone()[0]
         return (
             date.fromisoformat(b) if b else None,
@@ -457,8 +461,9 @@ class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
                 "SELECT category, count(*) FROM paper_categories "
                 "GROUP BY category ORDER BY count(*) DESC, category"
             ),
-            by_day=grouped(
-                "SELECT day, count(DISTINCT paper_id) FROM paper_days GROUP BY day ORDER BY day"
+            by_day=grouped(  # papers by the day a daily feed first announced them
+                "SELECT first_day, count(*) FROM papers WHERE feed_dates != '[]' "
+                "GROUP BY first_day ORDER BY first_day"
             ),
             checkpoints=checkpoints,
             vectors=grouped("SELECT tier, count(*) FROM paper_vectors GROUP BY tier ORDER BY tier"),

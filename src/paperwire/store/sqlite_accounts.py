@@ -275,6 +275,12 @@ class AccountsSupport(SQLiteParts):
                 paper_id,
             ),
         )
+        changed = self.get_paper(paper_id)  # the day it is listed on follows its feed days
+        if changed is not None and changed.first_day is not None:
+            self._conn.execute(
+                "UPDATE papers SET first_day = ? WHERE id = ?",
+                (changed.first_day.isoformat(), paper_id),
+            )
 
     def add_submission(
         self, paper: Paper, *, user: User, now: datetime, cap: int | None = None

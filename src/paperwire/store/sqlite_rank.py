@@ -258,7 +258,14 @@ class RankSupport(SQLiteParts):
         self._require_schema()
         db = self._db()
         last = (until or date.max).isoformat()
-        days = [db.execute("SELECT max(day) FROM paper_days WHERE day <= ?", (last,)).fetchone()[0]]
+        # the latest day a daily feed first announced a paper (papers_first_day, read
+        # backwards): a day that only repeats earlier listings is no new day
+        announced = db.execute(
+            "SELECT first_day FROM papers WHERE first_day <= ? AND feed_dates != '[]' "
+            "ORDER BY first_day DESC LIMIT 1",
+            (last,),
+        ).fetchone()
+        days = [announced[0] if announced else None]
         if self._has_table("upvotes"):
             latest = db.execute(
                 "SELECT max(created_at) FROM upvotes WHERE created_at < ?", (f"{last}~",)

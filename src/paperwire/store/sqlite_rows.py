@@ -40,6 +40,7 @@ _COLUMNS = (
     "title_key",
     "sort_at",
     "text_hash",
+    "first_day",
 )
 WRITTEN = (*_COLUMNS, "revision")
 INSERT_PAPER = (
@@ -70,6 +71,12 @@ def _sort_at(paper: Paper, now: datetime) -> str:
         return datetime.combine(min(paper.feed_dates).day, time(), UTC).isoformat()
     seen = paper.first_seen_at or now
     return seen.isoformat()
+
+
+def first_day(paper: Paper, now: datetime) -> date:
+    """The day listings put the paper on (``Paper.first_day``); ``now`` stands in for a
+    missing ``first_seen_at``, as in the row."""
+    return paper.first_day or now.astimezone(UTC).date()
 
 
 def paper_row(paper: Paper, now: datetime) -> tuple[Any, ...]:
@@ -104,6 +111,7 @@ def paper_row(paper: Paper, now: datetime) -> tuple[Any, ...]:
         title_key(paper.title),
         _sort_at(paper, now),
         text_hash(paper.title, paper.abstract),
+        first_day(paper, now).isoformat(),
     )
 
 
@@ -132,5 +140,5 @@ def paper_from_row(row: Sequence[Any]) -> Paper:
         sources=json.loads(row[21]),
         feed_dates=[FeedDate(date.fromisoformat(d), f) for d, f in json.loads(row[22])],
         first_seen_at=_dt(row[23]),
-        local_upvotes=row[27] or 0,
+        local_upvotes=row[len(_COLUMNS)] or 0,
     )

@@ -25,14 +25,10 @@ ARXIV_ID = re.compile(rf"^{ARXIV_ID_PATTERN}$")
 
 
 def paper_day(paper: Paper) -> date | None:
-    """The first day a daily feed listed the paper, else its publication day; a day no
-    page can show (a bad record's 9999-12-31) is skipped."""
-    days = [f.day for f in paper.feed_dates if is_shown_day(f.day)]
-    if days:
-        return min(days)
-    if paper.published_at and is_shown_day(paper.published_at.date()):
-        return paper.published_at.date()
-    return None
+    """The day the paper was first announced (``Paper.first_day``), the day whose listing
+    holds it; None when no page can show that day (a bad record's 9999-12-31)."""
+    day = paper.first_day
+    return day if day is not None and is_shown_day(day) else None
 
 
 def short_date(value: date | datetime | None) -> str:
