@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote
@@ -169,6 +171,16 @@ def test_store_finds_papers_by_doi_whatever_the_case(site: Site) -> None:
     assert site.store.ids_with_doi(JOURNAL_DOI.upper()) == [WITH_DOI]
     assert site.store.ids_with_doi(SHARED_DOI.upper()) == SHARING
     assert site.store.ids_with_doi("10.1145/none") == []
+
+
+def test_a_doi_is_found_by_the_index_not_by_reading_every_paper(site: Site) -> None:
+    path = site.url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as db:
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM papers WHERE doi = ? COLLATE NOCASE",
+            (JOURNAL_DOI,),
+        ).fetchall()
+    assert any("USING INDEX papers_doi" in str(row[-1]) for row in plan), plan
 
 
 # -- the API --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from paperwire.store import (
     migrations_accounts,
     migrations_days,
     migrations_digests,
+    migrations_lookup,
     migrations_rank,
     migrations_similar,
 )
@@ -119,4 +120,5 @@ SQLITE: list[tuple[str, list[str]]] = [
 SQLITE += migrations_accounts.SQLITE + migrations_rank.SQLITE + migrations_digests.SQLITE
 SQLITE += migrations_similar.SQLITE
 SQLITE += migrations_days.SQLITE
+SQLITE += migrations_lookup.SQLITE
 SQLITE.sort(key=lambda migration: migration[0])
