@@ -247,6 +247,7 @@ def test_pressed_upvote_looks_pressed_and_forms_are_readable(
     assert pressed.evaluate(look) != other.evaluate(look)
     for button in (pressed, other):
         assert button.evaluate(CONTRAST) >= 4.5
+        assert button.locator(".count").evaluate(CONTRAST) >= 4.5
     page.goto(f"{base}/subscribe")
     assert page.locator("#timezone").input_value() == "Europe/Paris"  # the browser's zone
     for selector in ("#timezone", "#email", "#topics", "#categories label"):
