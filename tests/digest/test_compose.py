@@ -187,8 +187,8 @@ def test_outbox_rows_hold_the_composition_and_render_the_same_bytes(site: Site) 
     assert item is not None and item.recipient == "ada@example.org"
     [digest] = dry.digests
     groups = decode(item.content)
-    assert [h for h, _ in groups] == [g.heading for g in digest.groups]
-    assert [p for _, rows in groups for p, _ in rows] == list(digest.paper_ids)
+    assert [h for h, _, _ in groups] == [g.heading for g in digest.groups]
+    assert [p for _, rows, _ in groups for p, _ in rows] == list(digest.paper_ids)
     # Rendered at send time, again and again (a re-send after a crash): the same bytes,
     # even by another sender process with cold caches.
     first = OutboxRenderer(site.store, site.settings).message(item)

@@ -11,9 +11,11 @@ Subscribers share those results, so composing for many subscribers costs one sea
 distinct topic plus a little bookkeeping per subscriber.
 
 A digest lists, in this order and without repeats: trending papers (in the
-subscriber's categories, if any), then papers matching each topic (a heading per topic),
-then, for subscribers without topics, the newest papers of their categories; never a
-paper sent to that subscriber before, at most ``digest_max_papers``.
+subscriber's categories, if any), then papers matching each topic (a heading per topic;
+a topic that found nothing new says so, "Nothing new on “x” this time.", or that its
+papers are listed above), then, for subscribers without topics, the newest papers of
+their categories; never a paper sent to that subscriber before, at most
+``digest_max_papers``. A digest with no paper at all is not sent.
 """
 
 from __future__ import annotations
@@ -118,6 +120,8 @@ class Item:
 class Group:
     heading: str
     items: list[Item] = field(default_factory=list)
+    #: What a group without papers says instead ("Nothing new on ‘x’ this time.").
+    note: str = ""
 
 
 @dataclass(slots=True)
@@ -289,13 +293,23 @@ class Composer:
             groups.append(trending)
         for topic in prefs.topics:
             group = Group(f"On “{topic}”")
+            listed = False  # a match is already in this digest, under another heading
             for pid in self.topic_hits(topic):
                 if len(group.items) >= settings.digest_topic_results or count >= limit:
                     break
                 paper = self.papers[pid]
                 if fits(paper):
                     add(group, paper, f"matches ‘{topic}’")
+                elif pid in taken and pid not in sent:
+                    listed = True
             if group.items:
+                groups.append(group)
+            elif count < limit:  # found nothing (not cut by the digest's size): say so
+                group.note = (
+                    f"Papers on “{topic}” are listed above."
+                    if listed
+                    else f"Nothing new on “{topic}” this time."
+                )
                 groups.append(group)
         if not prefs.topics:
             categories: list[str | None] = [*prefs.categories] or [None]

@@ -52,17 +52,24 @@ FORMAT = 1
 
 def encode(digest: Digest) -> str:
     """The composition of ``digest`` as stored in its outbox row: ``{"v": 1, "g":
-    [[heading, [[paper id, reason], ...]], ...]}``."""
-    groups = [[g.heading, [[i.paper.id, i.reason] for i in g.items]] for g in digest.groups]
+    [[heading, [[paper id, reason], ...]], ...]}``; a group with a note (a topic that
+    found nothing new) has it third: ``[heading, [], note]``."""
+    groups = [
+        [g.heading, [[i.paper.id, i.reason] for i in g.items], *([g.note] if g.note else [])]
+        for g in digest.groups
+    ]
     return json.dumps({"v": FORMAT, "g": groups}, ensure_ascii=False, separators=(",", ":"))
 
 
-def decode(content: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The groups of a stored composition: (heading, [(paper id, reason), ...])."""
+def decode(content: str) -> list[tuple[str, list[tuple[str, str]], str]]:
+    """The groups of a stored composition: (heading, [(paper id, reason), ...], note)."""
     data = json.loads(content)
     if data.get("v") != FORMAT:
         raise ValueError(f"unknown outbox composition format {data.get('v')!r}")
-    return [(str(h), [(str(p), str(r)) for p, r in items]) for h, items in data["g"]]
+    return [
+        (str(g[0]), [(str(p), str(r)) for p, r in g[1]], str(g[2]) if len(g) > 2 else "")
+        for g in data["g"]
+    ]
 
 
 def entry_of(digest: Digest, domain: str) -> OutboxEntry:

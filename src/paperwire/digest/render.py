@@ -43,11 +43,11 @@ from markupsafe import escape
 
 from paperwire.config import Settings
 from paperwire.digest.subscriptions import Links, list_id, mail_domain
-from paperwire.digest.summary import detex
 from paperwire.links import safe_url
 from paperwire.mail import address_header
 from paperwire.models import Paper
 from paperwire.normalize import utcnow
+from paperwire.text import plain_text
 
 if TYPE_CHECKING:
     from paperwire.digest.compose import Digest, Group, Item, Period
@@ -64,7 +64,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["detex"] = detex
+    env.filters["plain_text"] = plain_text  # titles and names: LaTeX as readable text
     env.filters["safe_url"] = safe_url  # stored links: http(s) only
     return env
 
@@ -86,7 +86,7 @@ class Rendered:
 
 
 def _authors(paper: Paper, limit: int = 3) -> str:
-    names = [a.name for a in paper.authors]
+    names = [plain_text(a.name) for a in paper.authors]
     if len(names) > limit:
         return ", ".join(names[:limit]) + " et al."
     return ", ".join(names)
@@ -218,6 +218,8 @@ class Renderer:
         self._text = self.env.get_template("digest.txt")
         self._card_html = self.env.get_template("_card.html")
         self._card_text = self.env.get_template("_card.txt")
+        self._note_html = self.env.get_template("_note.html")
+        self._notes: dict[str, bytes] = {}
         self._cards: dict[tuple[str, str], tuple[bytes, str, bytes]] = {}
         self._frames: dict[tuple[str, str], _Frame] = {}
         self._headings: dict[tuple[str, str, str], bytes] = {}
@@ -283,6 +285,18 @@ class Renderer:
             self._headings[key] = found
         return found
 
+    def _note(self, note: str) -> bytes:
+        """What a group without papers says (a topic that found nothing new), as HTML
+        with its CSS inlined."""
+        found = self._notes.get(note)
+        if found is None:
+            html = css_inline.inline_fragment(self._note_html.render(note=note), self.css)
+            found = html_7bit(_lines(html))
+            if len(self._notes) > 10_000:
+                self._notes.clear()
+            self._notes[note] = found
+        return found
+
     def _piece(self, text: str, *, keep: bool) -> bytes:
         """A piece of the text part (whole lines), encoded; ``keep``: cache it."""
         found = self._pieces.get(text) if keep else None
@@ -330,6 +344,12 @@ class Renderer:
         size = 0
         for group in groups:
             if not group.items:
+                if group.note:
+                    html.append(self._heading(frame, title, group.heading))
+                    html.append(self._note(group.note))
+                    text_groups.append(
+                        {"heading": group.heading, "note": group.note, "text_cards": []}
+                    )
                 continue
             html.append(self._heading(frame, title, group.heading))
             numbers = []

@@ -98,25 +98,25 @@ class OutboxRenderer:
     def message(self, item: OutboxItem) -> bytes:
         groups = decode(item.content)
         papers = self._papers
-        missing = [pid for _, rows in groups for pid, _ in rows if pid not in papers]
+        missing = [pid for _, rows, _ in groups for pid, _ in rows if pid not in papers]
         if missing:
             if len(papers) + len(missing) > self.KEEP:
                 papers.clear()
                 self._summaries.clear()
-                missing = [pid for _, rows in groups for pid, _ in rows]
+                missing = [pid for _, rows, _ in groups for pid, _ in rows]
             papers.update(self.store.get_papers(missing))
         period = self._periods.get(item.period)
         if period is None:
             period = self._periods[item.period] = period_of(item.period)
         built: list[Group] = []
-        for heading, rows in groups:
+        for heading, rows, note in groups:
             # A paper deleted since composing is left out; the rest is sent as composed.
             items = [
                 Item(papers[pid], reason, self._summary(papers[pid]))
                 for pid, reason in rows
                 if pid in papers
             ]
-            built.append(Group(heading, items))
+            built.append(Group(heading, items, note))
         rendered = self.renderer.render_message(
             subscriber_id=item.subscriber_id,
             email=item.recipient,

@@ -1,9 +1,16 @@
 """A small, deterministic extractive summary: the two sentences of an abstract that carry
-the most of its weighty terms, in their original order.
+the most of its weighty terms, in their original order, each one able to stand on its own.
 
-Sentences split at ``.``, ``!`` or ``?`` followed by a space and a capital, except after
-common abbreviations (``e.g.``, ``et al.``, ``Fig.``), inside ``$...$`` math or between
-the digits of a number. LaTeX is turned into readable text first (``$\\alpha$`` -> α).
+The abstract is turned into readable text first (``paperwire.text.plain_text``: LaTeX as
+Unicode, ``$\\alpha$`` -> α). Sentences split at ``.``, ``!`` or ``?`` followed by a space
+and a capital, except after common abbreviations (``e.g.``, ``et al.``, ``Fig.``) or
+initials, or between the digits of a number.
+
+A sentence after the first that opens with a reference to what came before ("This
+improves...", "These results...", "However, ...", "Thus ...", "We show that this ...")
+reads as an argument started in the middle once it stands alone, so it is never chosen;
+the opening sentence always may be. "This paper ...", "In this work ..." name the paper
+itself and may be chosen.
 """
 
 from __future__ import annotations
@@ -12,19 +19,8 @@ import math
 import re
 from collections import Counter
 
-_GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "varepsilon": "ε",
-    "zeta": "ζ", "eta": "η", "theta": "θ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
-    "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "phi": "φ", "varphi": "φ", "chi": "χ",
-    "psi": "ψ", "omega": "ω", "Gamma": "Γ", "Delta": "Δ", "Theta": "Θ", "Lambda": "Λ",
-    "Sigma": "Σ", "Phi": "Φ", "Psi": "Ψ", "Omega": "Ω", "times": "×", "cdot": "·",
-    "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "neq": "≠", "approx": "≈", "sim": "~",
-    "infty": "∞", "to": "→", "rightarrow": "→", "pm": "±", "log": "log", "sum": "Σ",
-    "int": "∫", "in": "∈", "ell": "ℓ", "partial": "∂", "nabla": "∇", "%": "%", "&": "&",
-    "_": "_", "#": "#", "$": "$",
-}  # fmt: skip
-_COMMAND_WITH_ARG = re.compile(r"\\(?:[a-zA-Z]+)\*?\s*\{([^{}]*)\}")
-_COMMAND = re.compile(r"\\([a-zA-Z]+|[%&_#$])")
+from paperwire.text import plain_text
+
 _ABBREVIATIONS = {
     "e.g", "i.e", "al", "etc", "fig", "figs", "eq", "eqs", "sec", "vs", "cf", "resp",
     "approx", "ref", "refs", "no", "dr", "mr", "ms", "prof", "st", "tab", "ch", "viz",
@@ -42,21 +38,86 @@ _STOP = frozenset(
 )
 
 
-def detex(text: str) -> str:
-    """LaTeX to readable text: math delimiters dropped, commands to symbols or their
-    argument, braces removed."""
+#: First words of a sentence that refer back to an earlier one.
+DANGLING_WORDS = frozenset(
+    """
+    this these those that it its they their them such however thus hence therefore
+    moreover furthermore additionally also consequently accordingly besides
+    nevertheless nonetheless still yet then instead meanwhile finally similarly
+    likewise both latter former second third lastly next further
+    """.split()
+)
+#: Openings of more than one word that refer back ("in addition", "to this end").
+DANGLING_PHRASES = (
+    "in addition",
+    "in contrast",
+    "in particular",
+    "in doing so",
+    "in this way",
+    "in turn",
+    "in light of this",
+    "in light of these",
+    "in the second",
+    "in the third",
+    "in the final",
+    "on the other hand",
+    "on top of",
+    "as a result",
+    "as such",
+    "by doing so",
+    "by contrast",
+    "to this end",
+    "to that end",
+    "to do so",
+    "for this",
+    "for these",
+    "the latter",
+    "the former",
+    "the resulting",
+    "the same",
+    "the above",
+    "the proposed",
+    "the aforementioned",
+    "despite this",
+    "despite these",
+    "based on this",
+    "based on these",
+    "building on this",
+    "building on these",
+    "given this",
+    "given these",
+    "unlike these",
+    "beyond this",
+    "beyond these",
+)
+#: Openings that name the paper itself: they stand on their own.
+_SELF = re.compile(
+    r"^(?:in )?(?:this|our) (?:paper|work|study|article|survey|letter|thesis|research|report)\b"
+)
+#: "We show that this ...", "Our results suggest that these ...", "To address this, ...".
+_CLAUSE_THEN_REFERENCE = re.compile(
+    r"^(?:we|our \w+|experiments?|results?|analysis)(?: \w+){0,2}? "
+    r"(?:that|whether|how) (?:this|these|those|it|they|such)\b"
+    r"|^to (?:address|tackle|overcome|solve|mitigate|fill|close|bridge|remedy|handle|resolve)"
+    r" (?:this|these|those|it|them|such|that)\b"
+)
+_OPENING = re.compile(r"^[\s\"'“‘(\[]+")
 
-    def symbol(match: re.Match[str]) -> str:
-        return _GREEK.get(match[1], match[1])
 
-    out = text.replace("$$", "").replace("\\(", "").replace("\\)", "")
-    out = out.replace("\\[", "").replace("\\]", "")
-    for _ in range(3):  # nested \textbf{\emph{x}}
-        out = _COMMAND_WITH_ARG.sub(r"\1", out)
-    out = _COMMAND.sub(symbol, out)
-    out = re.sub(r"(?<!\\)\$", "", out).replace("{", "").replace("}", "")
-    out = out.replace("~", " ").replace("\\\\", " ")
-    return " ".join(out.split())
+def is_dangling(sentence: str) -> bool:
+    """Whether ``sentence`` opens with a reference to an earlier sentence."""
+    start = _OPENING.sub("", sentence).lower()
+    if _SELF.match(start):
+        return False
+    words = re.findall(r"[a-z]+", start[:80])
+    if not words:
+        return False
+    if words[0] in DANGLING_WORDS:
+        return True
+    opening = " ".join(words[:4])
+    if any(opening == p or opening.startswith(p + " ") for p in DANGLING_PHRASES):
+        return True
+    return _CLAUSE_THEN_REFERENCE.match(" ".join(words[:12])) is not None
 
 
 def split_sentences(text: str) -> list[str]:
@@ -80,11 +141,13 @@ def split_sentences(text: str) -> list[str]:
 
 
 def summarize(abstract: str, sentences: int = 2) -> str:
-    """The ``sentences`` best sentences of ``abstract`` in their original order."""
-    text = detex(abstract)
-    parts = split_sentences(text)
-    if len(parts) <= sentences:
+    """The ``sentences`` best sentences of ``abstract`` that stand on their own (the
+    first one, and any other that does not open with a reference to an earlier one), in
+    their original order."""
+    parts = split_sentences(plain_text(abstract))
+    if len(parts) <= 1:
         return " ".join(parts)
+    standing = [i for i, part in enumerate(parts) if i == 0 or not is_dangling(part)]
     words = [[w for w in _WORD.findall(p.lower()) if w not in _STOP] for p in parts]
     weights = Counter(w for ws in words for w in set(ws))
 
@@ -95,5 +158,5 @@ def summarize(abstract: str, sentences: int = 2) -> str:
         value = sum(weights[w] for w in terms) / math.sqrt(len(terms))
         return value * (1.15 if index == 0 else 1.0)  # the opening sentence sets the scene
 
-    best = sorted(range(len(parts)), key=lambda i: (-score(i), i))[:sentences]
+    best = sorted(standing, key=lambda i: (-score(i), i))[:sentences]
     return " ".join(parts[i] for i in sorted(best))
