@@ -21,6 +21,7 @@ from pydantic import (
     WithJsonSchema,
 )
 from pydantic_core import PydanticCustomError
+from typing_extensions import TypedDict
 
 from paperwire.models import Paper, Scored
 from paperwire.web.params import MAX_CATEGORY, MAX_QUERY, BadParam, parse_category, parse_query
@@ -154,13 +155,14 @@ class TrendingIn(BaseModel):
 # -- /api/v1 responses -------------------------------------------------------------------
 
 
-class AuthorOut(BaseModel):
+class AuthorOut(TypedDict):
+    # Typed dicts, not models: an answer holds hundreds of them, built as plain dicts.
     name: str
-    affiliation: str | None = None
+    affiliation: str | None
 
 
-class FeedDateOut(BaseModel):
-    feed: str = Field(examples=["arxiv", "hf-daily"])
+class FeedDateOut(TypedDict):
+    feed: Annotated[str, Field(examples=["arxiv", "hf-daily"])]
     date: dt.date
 
 
@@ -196,6 +198,9 @@ class PaperOut(BaseModel):
 
     @staticmethod
     def fields_of(paper: Paper, base_url: str) -> dict[str, object]:
+        """The answer's fields. Answers are built without validation (``model_construct``):
+        a stored paper has the right types already, and validating the 20 papers of a
+        search with their authors cost ~2 ms of CPU."""
         return {
             "id": paper.id,
             "version": paper.version,
@@ -227,7 +232,7 @@ class PaperOut(BaseModel):
 
     @classmethod
     def of(cls, paper: Paper, base_url: str) -> PaperOut:
-        return cls.model_validate(cls.fields_of(paper, base_url))
+        return cls.model_construct(**cls.fields_of(paper, base_url))  # type: ignore[arg-type]
 
 
 class ScoredPaperOut(PaperOut):
@@ -240,7 +245,7 @@ class ScoredPaperOut(PaperOut):
     def scored(cls, paper: Paper, scored: Scored, base_url: str) -> ScoredPaperOut:
         fields = cls.fields_of(paper, base_url)
         fields.update(score=scored.score, reason=scored.reason)
-        return cls.model_validate(fields)
+        return cls.model_construct(**fields)  # type: ignore[arg-type]
 
 
 class PaperListOut(BaseModel):
