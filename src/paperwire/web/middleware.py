@@ -116,13 +116,14 @@ class CachedResponse:
 
 class ResponseCache:
     """An LRU of whole answers, bounded by entries and bytes; used from the event loop
-    only (no locking)."""
+    only (no locking). The bounds hold the pages a crowd reads in a minute (``ttl``):
+    a few thousand paper pages (~20 KB each) and search answers (~40 KB) per process."""
 
     def __init__(
         self,
         *,
-        max_entries: int = 2048,
-        max_bytes: int = 128 * 1024 * 1024,
+        max_entries: int = 16_384,
+        max_bytes: int = 256 * 1024 * 1024,
         max_entry_bytes: int = 4 * 1024 * 1024,
         ttl: float = 60.0,
     ) -> None:
