@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warm_up(app)
         yield
         if owns_store:
             app.state.store.close()
@@ -75,6 +76,18 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(ops.router)
     build_routes(app)
     return app
+
+
+def warm_up(app: FastAPI) -> None:
+    """Open the search indexes and load the query model before the first request.
+
+    Read routes run in the event loop, so a first search that loaded them (a second or
+    more) would hold every other request of this process behind it."""
+    from paperwire.web.deps import open_searcher
+
+    searcher = open_searcher(app.state)
+    if searcher is not None:
+        searcher.search("warm up", limit=1)
 
 
 def build_routes(app: FastAPI) -> None:

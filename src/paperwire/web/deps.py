@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
@@ -32,8 +32,13 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_searcher(request: Request) -> Searcher | None:
-    """The searcher, opened on first use; None until ``paperwire index`` has run."""
-    state = request.app.state
+    """The searcher, opened on first use (or when the app starts); None until
+    ``paperwire index`` has run."""
+    return open_searcher(request.app.state)
+
+
+def open_searcher(state: Any) -> Searcher | None:
+    """``state.searcher``, opened now if it is not yet; None while there is no index."""
     if state.searcher is None:
         try:
             state.searcher = Searcher(state.store, state.settings)
