@@ -51,3 +51,21 @@ def test_requests_build_no_route_parameters(
     for method, url, form in REQUESTS:
         client.request(method, url, data=form)
     assert built == []
+
+
+def test_starting_writes_the_signing_key_before_any_request(db_url: str) -> None:
+    """The signing key is kept in the database, written once: by the starting process,
+    not by a reader's first request (which an import could keep waiting)."""
+    app = create_app(Settings(database_url=db_url))
+    assert app.state.store.get_checkpoint("secret-key") is None
+    with TestClient(app, base_url="http://testserver"):
+        kept = app.state.store.get_checkpoint("secret-key")
+    assert kept is not None and len(kept["key"]) >= 48
+
+
+def test_starting_opens_the_search_indexes(site: Any) -> None:
+    """A process opens its searcher when it starts, so no request waits for it."""
+    app = create_app(site.settings)
+    assert app.state.searcher is None
+    with TestClient(app, base_url="http://testserver"):
+        assert app.state.searcher is not None

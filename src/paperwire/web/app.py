@@ -82,8 +82,15 @@ def warm_up(app: FastAPI) -> None:
     """Open the search indexes and load the query model before the first request.
 
     Read routes run in the event loop, so a first search that loaded them (a second or
-    more) would hold every other request of this process behind it."""
+    more) would hold every other request of this process behind it. The signing key is
+    read (or, once per database, written) here too, not in a reader's first request."""
+    from paperwire.web.csrf import app_secret
     from paperwire.web.deps import open_searcher
+
+    try:
+        app_secret(app)
+    except StoreBusy:  # an import holds the database: the first request tries again
+        pass
 
     searcher = open_searcher(app.state)
     if searcher is not None:
