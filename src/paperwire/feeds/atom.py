@@ -12,8 +12,10 @@ Entries:
 - ``updated``: the paper's latest version, else its publication, else the day a daily
   feed announced it, else when it was first seen; RSS carries it as ``dc:date`` and the
   publication as ``pubDate``;
-- authors (RSS: one ``dc:creator`` each), categories (primary first), the abstract as
-  plain-text summary;
+- the title, authors (RSS: one ``dc:creator`` each) and the abstract as plain-text
+  summary, with LaTeX turned into readable text (``paperwire.text.plain_text``: feed
+  readers do not typeset, so ``\\emph{x}`` is x, ``Erd\\H{o}s--R\\'enyi`` Erdős–Rényi and
+  ``$\\alpha \\le \\beta$`` α≤β); categories (primary first);
 - links: ``alternate`` to the paper's page on ``base_url``, ``related`` to its arXiv
   abstract page and PDF (a stored link only when ``links.safe_url`` passes it).
 
@@ -35,6 +37,7 @@ from paperwire import __version__
 from paperwire.links import safe_url
 from paperwire.models import Paper
 from paperwire.normalize import strip_control
+from paperwire.text import plain_text
 
 Kind = Literal["atom", "rss"]
 KINDS: tuple[Kind, ...] = ("atom", "rss")
@@ -176,12 +179,12 @@ def _add_entry(fg: FeedGenerator, paper: Paper, base_url: str) -> None:
     ident = entry_id(base_url, paper)
     fe.id(ident)
     fe.guid(ident, permalink=ident.startswith(("http://", "https://")))
-    fe.title(strip_control(paper.title))
+    fe.title(plain_text(paper.title))
     fe.updated(updated)
     if paper.published_at is not None:
         fe.published(_aware(paper.published_at))
     fe.dc.dc_date(updated.isoformat())
-    names = [name for name in (strip_control(a.name) for a in paper.authors) if name]
+    names = [name for name in (plain_text(a.name) for a in paper.authors) if name]
     if names:
         fe.author([{"name": name} for name in names])
         fe.dc.dc_creator(names)
@@ -194,7 +197,7 @@ def _add_entry(fg: FeedGenerator, paper: Paper, base_url: str) -> None:
             ]
         )
     if paper.abstract:
-        fe.summary(strip_control(paper.abstract), type="text")
+        fe.summary(plain_text(paper.abstract), type="text")
     page = page_url(base_url, paper)
     fe.link(href=page, rel="alternate", type="text/html")
     links = [_link(page, "alternate", "text/html")]

@@ -15,6 +15,7 @@ from paperwire.config import Settings
 from paperwire.links import safe_url
 from paperwire.models import Paper
 from paperwire.normalize import ARXIV_ID_PATTERN
+from paperwire.text import plain_text
 from paperwire.web.csrf import csrf_input
 from paperwire.web.params import is_shown_day
 
@@ -194,6 +195,20 @@ def query_url(path: str, params: Mapping[str, object]) -> str:
     return f"{path}?{urlencode(kept)}" if kept else path
 
 
+def tex_text(text: str | None) -> str:
+    """A title or abstract for a page: LaTeX outside formulas as readable text, every
+    ``$...$`` formula kept as written for KaTeX to typeset (``plain_text``)."""
+    return plain_text(text, keep_math=True)
+
+
+def author_url(name: str) -> str:
+    """A search for one author's papers: the name as a phrase (the keyword index has no
+    author field to search; a name's words next to each other in the authors field score
+    highest, ``NAME_BIGRAM_BOOST``), by words only."""
+    phrase = plain_text(name).replace('"', " ").strip()
+    return query_url("/search", {"q": f'"{phrase}"', "mode": "keyword"})
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     env = templates.env
@@ -214,4 +229,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["linkify"] = linkify
     env.filters["citation_date"] = citation_date
     env.filters["bibtex"] = bibtex
+    env.filters["plain_text"] = plain_text
+    env.filters["tex_text"] = tex_text
+    env.filters["author_url"] = author_url
     return templates
