@@ -144,8 +144,8 @@ def test_home_shows_the_latest_day(client: TestClient) -> None:
     soup = soup_of(client, "/")
     assert text_of(soup.h1) == LATEST.strftime("%a, %b %-d, %Y")
     found = cards(soup)
-    assert len(found) == 30
-    first = found[0]  # most upvoted first
+    assert len(found) == 302  # the whole day, under its topics (test_topics_page.py)
+    (first,) = [c for c in found if c["data-paper"] == MATH_ID]
     title = first.select_one(".card-title a")
     assert title is not None and title["href"] == f"/papers/{MATH_ID}"
     assert text_of(title) == MATH_TITLE
@@ -162,7 +162,7 @@ def test_home_shows_the_latest_day(client: TestClient) -> None:
         assert card.select("a.cat")
     assert link(soup, "next") is None
     assert query(link(soup, "prev")) == {"date": ["2026-06-30"]}
-    assert query(link(soup, "next", "nav.pager")) == {"date": ["2026-07-01"], "page": ["2"]}
+    assert link(soup, "next", "nav.pager") is None
 
 
 def test_day_navigation(client: TestClient) -> None:
@@ -171,7 +171,7 @@ def test_day_navigation(client: TestClient) -> None:
     assert query(link(soup, "prev")) == {"date": ["2026-06-29"]}
     assert query(link(soup, "next")) == {"date": ["2026-07-01"]}
     ids = {c["data-paper"] for c in cards(soup)}
-    assert len(ids) == 30 and MATH_ID not in ids
+    assert len(ids) == 530 and MATH_ID not in ids
 
 
 def test_a_day_without_papers_links_to_the_nearest_days(client: TestClient) -> None:
@@ -221,12 +221,13 @@ def test_category_filter(client: TestClient) -> None:
 
 
 def test_pagination(client: TestClient) -> None:
-    first = {c["data-paper"] for c in cards(soup_of(client, "/"))}
-    soup = soup_of(client, "/?page=2")
+    # A day grouped into topics is shown whole; weeks, months and other days page.
+    first = {c["data-paper"] for c in cards(soup_of(client, "/?week=2026-W27"))}
+    soup = soup_of(client, "/?week=2026-W27&page=2")
     second = {c["data-paper"] for c in cards(soup)}
     assert len(second) == 30 and not first & second
-    assert query(link(soup, "prev", "nav.pager")) == {"date": ["2026-07-01"]}
-    far = soup_of(client, "/?page=50")
+    assert query(link(soup, "prev", "nav.pager")) == {"week": ["2026-W27"]}
+    far = soup_of(client, "/?week=2026-W27&page=50")
     assert not cards(far) and link(far, "prev", "nav.pager")
 
 

@@ -7,6 +7,7 @@ import click
 from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
 from paperwire.errors import PaperwireError
 from paperwire.models import Paper
+from paperwire.store.base_topics import DayTopics
 
 
 @click.command()
@@ -85,9 +86,17 @@ def show(ctx: Context, paper_id: str, as_json: bool) -> None:
 @click.option("--date", "day", metavar="YYYY-MM-DD", help="Papers of one day's feed.")
 @click.option("--category", metavar="C", help="Only papers in this category (cs.CV).")
 @click.option("--limit", type=click.IntRange(1, 100_000), default=20, show_default=True)
+@click.option(
+    "--by-topic",
+    is_flag=True,
+    help="Every paper of the --date day under its topic (as `paperwire index` grouped "
+    "the day; papers in no topic under Other); --limit does not apply.",
+)
 @json_option
 @pass_context
-def papers(ctx: Context, day: str | None, category: str | None, limit: int, as_json: bool) -> None:
+def papers(
+    ctx: Context, day: str | None, category: str | None, limit: int, by_topic: bool, as_json: bool
+) -> None:
     """A listing of papers, newest first."""
     try:
         when = date.fromisoformat(day) if day else None
@@ -95,21 +104,61 @@ def papers(ctx: Context, day: str | None, category: str | None, limit: int, as_j
         raise click.BadParameter(
             f"{day!r} is not a date (YYYY-MM-DD)", param_hint="--date"
         ) from None
+    if by_topic and when is None:
+        raise click.UsageError("--by-topic needs --date: topics are those of one day")
     store = ctx.store()
+    stored: DayTopics | None = None
     try:
-        found = store.list_papers(day=when, category=category, limit=limit)
+        if by_topic and when is not None:
+            found = store.list_papers(day=when, category=category, limit=100_000)
+            stored = store.day_topics(when)
+        else:
+            found = store.list_papers(day=when, category=category, limit=limit)
     except PaperwireError as exc:
         fail(str(exc))
     finally:
         store.close()
+    if by_topic:
+        _print_topics(found, stored, when, as_json=as_json)
+        return
     if as_json:
-        print_json([dict(p.to_dict(), score=None) for p in found])
+        print_json([_listed(p) for p in found])
         return
     for paper in found:
-        when_text = (
-            paper.published_at.date().isoformat()
-            if paper.published_at
-            else (paper.feed_dates[0].day.isoformat() if paper.feed_dates else "")
+        click.echo(_line(paper))
+
+
+def _listed(paper: Paper) -> dict[str, object]:
+    return dict(paper.to_dict(), score=None)
+
+
+def _line(paper: Paper) -> str:
+    when_text = (
+        paper.published_at.date().isoformat()
+        if paper.published_at
+        else (paper.feed_dates[0].day.isoformat() if paper.feed_dates else "")
+    )
+    cats = ",".join(paper.categories[:3])
+    return f"{paper.id:<18} {when_text:<10} {cats:<20} {paper.title[:90]}"
+
+
+def _print_topics(
+    found: list[Paper], stored: DayTopics | None, day: date | None, *, as_json: bool
+) -> None:
+    from paperwire.index.topics import MIN_DAY, OTHER, TopicGroup, group_by_topic
+
+    groups = group_by_topic(found, stored)
+    if not groups and found:
+        click.echo(
+            f"note: {day} is not grouped into topics (`paperwire index` groups days of "
+            f"{MIN_DAY} papers or more); every paper is under {OTHER}",
+            err=True,
         )
-        cats = ",".join(paper.categories[:3])
-        click.echo(f"{paper.id:<18} {when_text:<10} {cats:<20} {paper.title[:90]}")
+        groups = [TopicGroup(OTHER, "topic-other", found)]
+    if as_json:
+        print_json([{"topic": g.label, "papers": [_listed(p) for p in g.papers]} for g in groups])
+        return
+    for group in groups:
+        click.echo(f"## {group.label} ({len(group.papers)})")
+        for paper in group.papers:
+            click.echo(_line(paper))

@@ -9,11 +9,13 @@ revision it is current (``state.json``). One pass:
 2. papers removed since (listing entries merged into their arXiv record) leave the
    keyword index;
 3. HNSW graphs (only above the threshold) catch up with the stored vectors;
-4. the similar papers of new and changed papers (and of their neighbours) are computed
+4. the days of new and changed papers are grouped into topics again where their papers
+   changed (``paperwire.index.topics``), for the day page;
+5. the similar papers of new and changed papers (and of their neighbours) are computed
    and stored, in small committed batches (``paperwire.index.neighbours``): pages and
    the API only read them. This comes before the quality tier, so new papers never
    wait for a long backfill;
-5. with ``quality=True``: fill the quality tier, newest papers first, in small
+6. with ``quality=True``: fill the quality tier, newest papers first, in small
    committed batches, until every paper has a current quality vector, and bring its
    graph up to date. Lists of papers that gained a quality vector are computed again
    by the next run.
@@ -38,6 +40,7 @@ from paperwire.index.keyword import KeywordIndex
 from paperwire.index.neighbours import update_similar
 from paperwire.index.semantic import VectorSearch, encode_vector
 from paperwire.index.tiers import FAST, QUALITY, TIERS, Progress
+from paperwire.index.topics import update_topics
 from paperwire.models import Paper
 from paperwire.normalize import text_hash
 from paperwire.store.base import Store
@@ -56,13 +59,15 @@ class IndexReport:
     #: similar-paper lists computed: new or changed papers, their neighbours, refreshes
     similar: int = 0
     similar_changed: int = 0
+    #: days grouped into topics again
+    topic_days: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         line = (
             f"indexed {self.keyword} papers, {self.fast} fast vectors, "
             f"{self.quality} quality vectors, {self.removed} removed, "
-            f"{self.similar} similar lists"
+            f"{self.similar} similar lists, {self.topic_days} days by topic"
         )
         return f"{line} in {self.seconds:.1f} s"
 
@@ -142,11 +147,12 @@ def update_index(
     quality: bool = False,
     similar: bool = True,
     refresh_similar: bool = False,
+    topics: bool = True,
     progress: Progress | None = None,
 ) -> IndexReport:
     """One pass (see the module docstring). ``similar=False`` leaves the similar papers
     for a later run; ``refresh_similar`` recomputes every list, not only those of new
-    and changed papers."""
+    and changed papers; ``topics=False`` leaves the days' topics for a later run."""
     started = time.perf_counter()
     directory = index_directory(settings)
     directory.mkdir(parents=True, exist_ok=True)
@@ -192,6 +198,8 @@ def update_index(
                 report.graph[tier] = report.graph.get(tier, 0) + added
 
     sync_graphs()
+    if topics:
+        report.topic_days = update_topics(store, progress=progress).grouped
     if similar:
         lists = update_similar(
             store, settings, removed=removed, refresh_all=refresh_similar, progress=progress

@@ -17,6 +17,7 @@ from paperwire.models import Filters, Paper, Scored, Stats, UpsertCounts
 from paperwire.store.base_accounts import AccountsStore
 from paperwire.store.base_digests import DigestStore
 from paperwire.store.base_rank import RankStore
+from paperwire.store.base_topics import TopicStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class SimilarList:
     papers: list[Scored]
 
 
-class Store(AccountsStore, RankStore, DigestStore, Protocol):
+class Store(AccountsStore, RankStore, DigestStore, TopicStore, Protocol):
     url: str
 
     def migrate(self) -> list[str]:

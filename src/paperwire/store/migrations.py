@@ -14,6 +14,7 @@ from paperwire.store import (
     migrations_lookup,
     migrations_rank,
     migrations_similar,
+    migrations_topics,
 )
 
 SQLITE: list[tuple[str, list[str]]] = [
@@ -121,4 +122,5 @@ SQLITE += migrations_accounts.SQLITE + migrations_rank.SQLITE + migrations_diges
 SQLITE += migrations_similar.SQLITE
 SQLITE += migrations_days.SQLITE
 SQLITE += migrations_lookup.SQLITE
+SQLITE += migrations_topics.SQLITE
 SQLITE.sort(key=lambda migration: migration[0])

@@ -26,6 +26,7 @@ from paperwire.store.sqlite_digests import DigestSupport
 from paperwire.store.sqlite_index import IndexSupport
 from paperwire.store.sqlite_rank import RankSupport
 from paperwire.store.sqlite_rows import INSERT_PAPER, SELECT_PAPERS, paper_from_row, paper_row
+from paperwire.store.sqlite_topics import TopicsSupport
 from paperwire.store.sqlite_writer import WriteGate
 
 _BATCH = 500
@@ -46,7 +47,7 @@ def _is_bulk(papers: Iterable[Paper]) -> bool:
     return not isinstance(papers, Sized) or len(papers) > _FEW
 
 
-class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport):
+class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport, TopicsSupport):
     """A ``Store`` over one SQLite file. Writes are serialised by one lock and
     ``BEGIN IMMEDIATE``; a write that cannot start within ``write_wait`` seconds (another
     thread or process is writing) raises ``StoreBusy`` instead of waiting on

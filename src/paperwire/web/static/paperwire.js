@@ -20,11 +20,6 @@
     });
   }
 
-  // A category picked from the listing's menu applies at once.
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () { select.form.submit(); });
-  });
-
   // Copy the BibTeX entry.
   var bib = document.getElementById("bibtex");
   var citeHeading = document.getElementById("cite-h");
@@ -52,7 +47,7 @@
       return;
     }
     if (event.key !== "j" && event.key !== "k") return;
-    var links = Array.prototype.slice.call(document.querySelectorAll(".card-title a"));
+    var links = Array.prototype.slice.call(document.querySelectorAll(".card-title a, .compact a.title"));
     if (!links.length) return;
     var at = links.indexOf(document.activeElement);
     var next = event.key === "j" ? at + 1 : (at < 0 ? 0 : at - 1);

@@ -1,0 +1,73 @@
+"""The day page by topic in a real browser (Debian's chromium via Playwright): the topic
+index jumps to its topics, the category menu waits for its button (one ArrowDown no
+longer reloads the page), and category chips keep the day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.web.conftest import LATEST
+from tests.web.test_browser import Tab, browser, server, shots, tab  # noqa: F401
+
+DAY = LATEST.isoformat()
+
+
+def test_topic_index_jumps_to_its_topics(tab: Tab, shots: Path) -> None:  # noqa: F811
+    tab.open(f"/?date={DAY}")
+    links = tab.page.locator("main nav.topics li a")
+    assert links.count() >= 5
+    tab.page.screenshot(path=shots / "desktop-day-topics.png")
+    for n in (links.count() - 1, 2):
+        link = links.nth(n)
+        target = str(link.get_attribute("href"))
+        link.click()
+        tab.page.wait_for_function("(id) => location.hash === id", arg=target)
+        section = tab.page.locator(f"main section{target}")
+        assert section.count() == 1
+        box = section.bounding_box()
+        assert box is not None and 0 <= box["y"] < tab.page.viewport_size["height"] / 2
+    tab.page.locator("main section.topic .to-topics a").first.click()
+    tab.page.wait_for_function("() => location.hash === '#topics-h'")
+
+
+def test_compact_view_and_keyboard(tab: Tab, shots: Path) -> None:  # noqa: F811
+    tab.open(f"/?date={DAY}")
+    full = tab.page.evaluate("document.scrollingElement.scrollHeight")
+    tab.page.locator("nav.layout a", has_text="Titles").click()
+    tab.settle()
+    assert tab.path() == f"/?date={DAY}&view=compact"
+    compact = tab.page.evaluate("document.scrollingElement.scrollHeight")
+    assert compact * 3 < full
+    tab.page.screenshot(path=shots / "desktop-day-compact.png")
+    tab.page.locator("main ol.compact a.title").first.focus()
+    tab.page.keyboard.press("j")
+    second = tab.page.locator("main ol.compact a.title").nth(1).get_attribute("href")
+    assert tab.page.evaluate("document.activeElement.getAttribute('href')") == second
+
+
+def test_the_category_menu_waits_for_its_button(tab: Tab) -> None:  # noqa: F811
+    tab.open("/?date=2026-06-25")
+    select = tab.page.locator("select#category")
+    select.focus()
+    tab.page.keyboard.press("ArrowDown")
+    tab.page.keyboard.press("ArrowDown")
+    assert tab.page.evaluate("document.activeElement.id") == "category"
+    assert tab.path() == "/?date=2026-06-25"
+    assert select.input_value() != ""
+    chosen = select.input_value()
+    button = tab.page.locator("form.filter button[type=submit]")
+    assert button.is_visible()
+    with tab.page.expect_navigation():
+        button.click()
+    tab.settle()
+    assert tab.path() == f"/?date=2026-06-25&category={chosen}"
+
+
+def test_category_chips_keep_the_day(tab: Tab) -> None:  # noqa: F811
+    tab.open("/?date=2026-06-25")
+    chip = tab.page.locator("main article.card a.cat").first
+    category = chip.inner_text().strip()
+    chip.click()
+    tab.settle()
+    assert tab.path() == f"/?date=2026-06-25&category={category}"
+    assert tab.h1() == "Thu, Jun 25, 2026"
