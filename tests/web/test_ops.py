@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -254,6 +255,58 @@ def test_a_page_is_rendered_once_per_data_change(
     # another query string is another answer
     client.get("/probe/page?x=1")
     assert renders == ["page", "page", "page"]
+
+
+def test_requests_waiting_for_a_page_are_answered_before_a_slow_client_has_read_it(
+    client: TestClient, renders: list[str]
+) -> None:
+    """Concurrent misses of one page wait for the first rendering; they get the copy as
+    soon as it is rendered, not once the first client has read it (a slow reader of a
+    large page held every request for that page behind it)."""
+    app = client.app
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/probe/page",
+        "raw_path": b"/probe/page",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("testserver", 80),
+        "app": app,
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def scenario() -> list[str]:
+        read = asyncio.Event()
+        events: list[str] = []
+
+        async def slow_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                await read.wait()  # the first client reads only when told to
+                events.append("slow client read")
+
+        async def quick_send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.body":
+                events.append("waiting request answered")
+
+        slow = asyncio.create_task(app(dict(scope), receive, slow_send))
+        await asyncio.sleep(0.05)  # the first request renders and blocks on sending
+        quick = asyncio.create_task(app(dict(scope), receive, quick_send))
+        await asyncio.wait_for(quick, timeout=5)
+        read.set()
+        await asyncio.wait_for(slow, timeout=5)
+        return events
+
+    events = asyncio.run(scenario())
+    assert events == ["waiting request answered", "slow client read"]
+    assert renders == ["page"]
 
 
 def test_what_is_not_cached(client: TestClient, renders: list[str]) -> None:

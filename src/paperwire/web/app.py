@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from paperwire.web.redirects import login_url
 from paperwire.web.templates import make_templates
 
 STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("paperwire.web")
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
@@ -89,8 +91,8 @@ def warm_up(app: FastAPI) -> None:
 
     try:
         app_secret(app)
-    except StoreBusy:  # an import holds the database: the first request tries again
-        pass
+    except Exception as exc:  # busy or failing: the first request that needs it tries again
+        log.warning("the signing key could not be read at start: %s: %s", type(exc).__name__, exc)
 
     searcher = open_searcher(app.state)
     if searcher is not None:

@@ -26,7 +26,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -178,10 +178,12 @@ class ResponseCache:
         event = self._pending[key] = asyncio.Event()
         return event
 
-    def end(self, key: tuple[str, ...]) -> None:
-        event = self._pending.pop(key, None)
-        if event is not None:
-            event.set()
+    def end(self, key: tuple[str, ...], event: asyncio.Event) -> None:
+        """Wake the requests waiting on ``event`` (from ``begin``); a later request's
+        own wait for the same key is left alone."""
+        if self._pending.get(key) is event:
+            del self._pending[key]
+        event.set()
 
 
 def _cacheable_request(scope: Scope, headers: Headers) -> bool:
@@ -309,56 +311,65 @@ class PaperwireMiddleware:
             return entry.route
         cache.misses += 1
         observe_cache(False)
-        cache.begin(key)
+        rendering = cache.begin(key)
+
+        def keep(status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+            cache.put(
+                key,
+                CachedResponse(
+                    status,
+                    raw_headers,
+                    body,
+                    nonce.encode("latin-1"),
+                    _route(scope),
+                    revision,
+                    time.monotonic(),
+                ),
+            )
+            cache.end(key, rendering)
+
         try:
-            recorded = await self._record(scope, receive, send, cache.max_entry_bytes)
-            if recorded is not None:
-                status, raw_headers, body = recorded
-                cache.put(
-                    key,
-                    CachedResponse(
-                        status,
-                        raw_headers,
-                        body,
-                        nonce.encode("latin-1"),
-                        _route(scope),
-                        revision,
-                        time.monotonic(),
-                    ),
-                )
+            await self._record(scope, receive, send, cache.max_entry_bytes, keep)
         finally:
-            cache.end(key)
+            cache.end(key, rendering)
         return _route(scope)
 
     async def _record(
-        self, scope: Scope, receive: Receive, send: Send, limit: int
-    ) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
-        """Call the app, passing its answer on; returns the answer when it may be kept."""
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        limit: int,
+        keep: Callable[[int, list[tuple[bytes, bytes]], bytes], None],
+    ) -> None:
+        """Call the app, passing its answer on; an answer that may be kept is given to
+        ``keep`` as soon as its body is complete, before it is sent: requests waiting for
+        it are answered then, not after a slow client has read it."""
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
         size = 0
-        keep = True
+        keeping = True
 
         async def recording_send(message: Message) -> None:
-            nonlocal size, keep
+            nonlocal size, keeping
             if message["type"] == "http.response.start":
                 start["status"] = message["status"]
                 start["headers"] = [(bytes(k).lower(), bytes(v)) for k, v in message["headers"]]
-                keep = _cacheable_response(start["status"], start["headers"])
-            elif message["type"] == "http.response.body" and keep:
+                keeping = _cacheable_response(start["status"], start["headers"])
+            elif message["type"] == "http.response.body" and keeping:
                 chunk = message.get("body", b"")
                 size += len(chunk)
                 if size > limit:
-                    keep = False
+                    keeping = False
                     chunks.clear()
                 else:
                     chunks.append(chunk)
+                    if not message.get("more_body", False):
+                        keeping = False  # kept now; nothing after the last chunk counts
+                        keep(start["status"], start["headers"], b"".join(chunks))
             await send(message)
 
         await self.app(scope, receive, recording_send)
-        if not keep or not start:
-            return None
-        return start["status"], start["headers"], b"".join(chunks)
 
 
 def _route(scope: Scope) -> str:
