@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from paperwire.index.jobs import update_index
-from paperwire.index.keyword import KEY_TERM_STOP_WORDS
+from paperwire.index.keyword import GENERAL_WORDS, KEY_TERM_STOP_WORDS
 from paperwire.index.topics import (
     LABEL_STOP_WORDS,
     MIN_DAY,
@@ -23,6 +23,7 @@ from paperwire.index.topics import (
 )
 from paperwire.models import FeedDate, Paper
 from paperwire.store.base_topics import DayTopics, Topic
+from paperwire.text import MARKUP_WORDS
 
 LIMIT = 100_000
 
@@ -58,7 +59,7 @@ def test_every_paper_of_a_grouped_day_is_in_exactly_one_topic(indexed):
 def test_labels_are_content_words_the_papers_use(indexed):
     store, _ = indexed
     reader = TermReader()
-    stop = {w.lower() for w in KEY_TERM_STOP_WORDS | LABEL_STOP_WORDS}
+    stop = KEY_TERM_STOP_WORDS | LABEL_STOP_WORDS | GENERAL_WORDS | MARKUP_WORDS
     for day, papers in _days(store):
         stored = store.day_topics(day)
         assert stored is not None

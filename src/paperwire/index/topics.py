@@ -18,7 +18,7 @@ agreed), so a day's topics would change on every run; scikit-learn is not instal
 (``text.plain_text``: LaTeX parsed by pylatexenc, math turned into symbols, so
 "\\mathbb" never becomes a word), stemmed as the keyword index stems them, leaving out
 URLs, numbers, one-letter tokens and the words that name no topic
-(``keyword.KEY_TERM_STOP_WORDS`` and ``LABEL_STOP_WORDS``); two adjacent content words
+(``keyword.is_content_word`` and ``LABEL_STOP_WORDS``); two adjacent content words
 with no punctuation between them make a two-word term ("language models"). A term's
 weight in a group is
 
@@ -56,7 +56,7 @@ import numpy as np
 import numpy.typing as npt
 import tantivy
 
-from paperwire.index.keyword import KEY_TERM_STOP_WORDS
+from paperwire.index.keyword import KEY_TERM_STOP_WORDS, is_content_word
 from paperwire.index.tiers import FAST, Progress
 from paperwire.models import Paper
 from paperwire.normalize import text_hash
@@ -87,20 +87,15 @@ STAGE = "topics"
 #: More papers than any day holds.
 LISTING_LIMIT = 100_000
 
-#: Words that name no topic of a paper (compared after stemming as well), beyond the
-#: key-term stop words: Latin abbreviations, common adjectives, number words, and LaTeX
-#: names in case a command is left as its name.
+#: Words that name no topic of a paper (compared as written and stemmed), beyond what
+#: ``keyword.is_content_word`` leaves out (stop words, general words, LaTeX command
+#: names, numbers): Latin abbreviations, common adjectives, number words.
 LABEL_STOP_WORDS = frozenset(
     """
     al et eg ie etc vs viz cf
-    find finding findings large small high low total easy minimal full standard current
-    recent key main simple single multiple different specific common better best strong
-    real general overall wide broad great good able typically often across respect four
-    five six seven eight nine ten
-    mathbb mathcal mathrm mathbf mathit mathsf mathfrak boldsymbol textbf textit texttt
-    emph cite citep citet ref eqref label frac sqrt left right cdot ldots dots leq geq le
-    ge neq approx times infty sum prod int partial nabla alpha beta gamma delta epsilon
-    varepsilon theta lambda mu sigma tau phi psi omega
+    findings large small high low total easy minimal full standard current recent key main
+    simple single multiple common strong real general wide broad typically across respect
+    four five six seven eight nine ten
     """.split()
 )
 
@@ -295,7 +290,11 @@ class TermReader:
     def _stem(self, word: str) -> str:
         stems = self._stemmer.analyze(word)
         stem = stems[0] if len(stems) == 1 else ""
-        if len(stem) < 2 or stem in self._stop or not any(c.isalpha() for c in stem):
+        if not (
+            is_content_word(stem, word, self._stop)
+            and word not in LABEL_STOP_WORDS
+            and any(c.isalpha() for c in stem)
+        ):
             stem = ""
         self._stems[word] = stem
         return stem
