@@ -22,13 +22,14 @@ from paperwire.store.base import Store
 )
 @pass_context
 def index(ctx: Context, quality: bool, refresh_similar: bool) -> None:
-    """Bring the keyword index, the fast vectors and the similar papers up to date.
+    """Bring the keyword index, fast vectors, topics and similar papers up to date.
 
     Only papers new or changed since the last run are indexed and embedded, and get
     their similar papers stored (with the lists that may now name them; lists older
-    than a week are refreshed a few thousand a run). With --quality it also computes
-    the quality-tier vectors and returns when every paper has one. Safe to interrupt:
-    the next run finishes the work.
+    than a week are refreshed a few thousand a run). The days they are listed on are
+    grouped into topics again when their papers changed (docs/topics.md). With
+    --quality it also computes the quality-tier vectors and returns when every paper has
+    one. Safe to interrupt: the next run finishes the work.
     """
     from paperwire.index.jobs import update_index
 
