@@ -39,9 +39,9 @@ def test_compact_view_and_keyboard(tab: Tab, shots: Path) -> None:  # noqa: F811
     compact = tab.page.evaluate("document.scrollingElement.scrollHeight")
     assert compact * 3 < full
     tab.page.screenshot(path=shots / "desktop-day-compact.png")
-    tab.page.locator("main ol.compact a.title").first.focus()
+    tab.page.locator("main ol.titles a.title").first.focus()
     tab.page.keyboard.press("j")
-    second = tab.page.locator("main ol.compact a.title").nth(1).get_attribute("href")
+    second = tab.page.locator("main ol.titles a.title").nth(1).get_attribute("href")
     assert tab.page.evaluate("document.activeElement.getAttribute('href')") == second
 
 

@@ -66,7 +66,7 @@ def test_compact_view_lists_titles_only(site: Site) -> None:
     soup = soup_of(site.client, f"/?date={DAY}&view=compact")
     listed = site.store.list_papers(day=LATEST, limit=100_000)
     assert not soup.select("main article.card")
-    items = soup.select("main section.topic ol.compact li")
+    items = soup.select("main section.topic ol.titles li")
     assert sorted(str(li["data-paper"]) for li in items) == sorted(p.id for p in listed)
     for li in items[:50]:
         link = li.select_one("a.title")
@@ -96,7 +96,7 @@ def test_a_day_without_topics_is_a_plain_list(client: TestClient) -> None:
     assert [str(c["data-paper"]) for c in soup.select("main article.card")] == [OLD_ID]
     assert shown_count(soup) == 1
     compact = soup_of(client, "/?date=1999-01-04&view=compact")
-    assert [str(li["data-paper"]) for li in compact.select("main ol.compact li")] == [OLD_ID]
+    assert [str(li["data-paper"]) for li in compact.select("main ol.titles li")] == [OLD_ID]
 
 
 def test_a_category_keeps_the_topics_of_the_day(site: Site) -> None:

@@ -47,7 +47,7 @@
       return;
     }
     if (event.key !== "j" && event.key !== "k") return;
-    var links = Array.prototype.slice.call(document.querySelectorAll(".card-title a, .compact a.title"));
+    var links = Array.prototype.slice.call(document.querySelectorAll(".card-title a, .titles a.title"));
     if (!links.length) return;
     var at = links.indexOf(document.activeElement);
     var next = event.key === "j" ? at + 1 : (at < 0 ? 0 : at - 1);
