@@ -4,11 +4,14 @@ real ``huggingface_hub`` client pointed at a paperwire server on loopback."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,7 +25,15 @@ from huggingface_hub.errors import HfHubHTTPError
 from huggingface_hub.hf_api import PaperInfo
 from huggingface_hub.utils import _http as hf_http
 
-from tests.api.conftest import HF_DAY, Served, hf_recording
+from paperwire.config import Settings
+from paperwire.digest.summary import summarize
+from paperwire.models import Author, FeedDate, Paper
+from paperwire.store import open_store
+from paperwire.store.base_topics import Topic
+from paperwire.text import plain_text
+from paperwire.web.app import create_app
+from tests.api.conftest import BASE_URL, HF_DAY, Served, hf_recording
+from tests.conftest import ROOT
 
 
 def recording() -> list[dict[str, Any]]:
@@ -155,12 +166,15 @@ def test_paper_info_shape(client: TestClient) -> None:
     assert paper["githubStars"] == 251
     assert paper["publishedAt"] == want["publishedAt"] == "2026-06-11T00:00:00.000Z"
     assert paper["submittedOnDailyAt"] == "2026-06-12T00:00:00.000Z"
+    # The Hub's "fullname" is the display name ("Hunar Batra" for "hunarbatra"), which
+    # paperwire does not keep: left out rather than filled with the user name.
     assert paper["submittedOnDailyBy"] == {
         "user": "ryanlee-dev",
         "name": "ryanlee-dev",
-        "fullname": "ryanlee-dev",
         "type": "user",
     }
+    assert paper["ai_summary_model"] == "paperwire-extractive"
+    assert paper["ai_summary"].startswith("We introduce MiniMax Sparse Attention (MSA)")
     assert get(client, "/api/papers/2606.13392v1")["id"] == "2606.13392"
     assert get(client, "/api/papers/hep-th/9901001")["title"] == (
         "A paper with an old-style identifier"
@@ -179,6 +193,225 @@ def test_search_shape(client: TestClient) -> None:
     assert get(client, "/api/papers/search?q=x&limit=500", 400) == {
         "error": "limit: Input should be less than or equal to 100"
     }
+
+
+# -- every field of the Hub's answer: given with the Hub's type, or documented absent ------
+
+
+def json_type(value: Any) -> str:
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}.get(
+        type(value), "object" if isinstance(value, dict) else "null"
+    )
+
+
+def field_types(items: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """Every field path of ``items`` ("paper.authors[].name", "paper.ai_keywords[]")
+    with the JSON types it has."""
+    found: dict[str, set[str]] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if path:
+            found.setdefault(path, set()).add(json_type(value))
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(inner, f"{path}.{key}" if path else key)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner, f"{path}[]")
+
+    for item in items:
+        walk(item, "")
+    return found
+
+
+def documented() -> tuple[dict[str, str], set[str]]:
+    """From ``docs/hf_api.md``: each Hub field the table names with what paperwire gives,
+    and the fields paperwire adds."""
+    text = (ROOT / "docs" / "hf_api.md").read_text()
+    hub_table = text.split("| Hub field | paperwire |", 1)[1].split("\n\n", 1)[0]
+    extra_table = text.split("| field | why |", 1)[1].split("\n\n", 1)[0]
+    given: dict[str, str] = {}
+    for row in hub_table.splitlines()[2:]:
+        names, value = row.strip("|").split("|", 1)
+        for name in re.findall(r"`([^`]+)`", names):
+            assert name not in given, f"{name} is named twice"
+            given[name] = value.strip()
+    extras = {
+        name
+        for row in extra_table.splitlines()[2:]
+        for name in re.findall(r"`([^`]+)`", row.strip("|").split("|", 1)[0])
+    }
+    return given, extras
+
+
+def test_every_field_of_the_hub_answer_is_given_or_documented_absent(client: TestClient) -> None:
+    hub = field_types(recording())
+    ours = field_types(get(client, f"/api/daily_papers?date={HF_DAY}&limit=100"))
+    given, extras = documented()
+    # The Hub's item: 10 fields, and 18 in its paper object.
+    assert len([f for f in hub if not re.search(r"[.\[]", f)]) == 10
+    assert len([f for f in hub if re.fullmatch(r"paper\.\w+", f)]) == 18
+    # The table names every field of the Hub's answer, and nothing else.
+    assert set(given) == set(hub)
+    absent = {field for field, value in given.items() if value.startswith("absent")}
+    # What paperwire leaves out is exactly what the table says is absent...
+    assert set(hub) - set(ours) == absent
+    # ...each field it fills has the Hub's type...
+    for field in set(ours) & set(hub):
+        assert ours[field] <= hub[field], (field, ours[field], hub[field])
+    # ...and it adds only the documented fields.
+    assert set(ours) - set(hub) == extras == {"submittedBy.user"}
+    assert ours["submittedBy.user"] == hub["paper.submittedOnDailyBy.user"]
+    # ai_summary, ai_summary_model and ai_keywords are among the filled fields.
+    assert {"paper.ai_summary", "paper.ai_summary_model", "paper.ai_keywords[]"} <= set(ours)
+
+
+def test_paper_info_gives_the_fields_of_the_paper_object(client: TestClient) -> None:
+    hub = {
+        field.removeprefix("paper."): types
+        for field, types in field_types(recording()).items()
+        if field.startswith("paper.")
+    }
+    given, _ = documented()
+    absent = {
+        field.removeprefix("paper.")
+        for field, value in given.items()
+        if field.startswith("paper.") and value.startswith("absent")
+    }
+    ours: dict[str, set[str]] = {}
+    for paper_id in by_id():
+        for field, types in field_types([get(client, f"/api/papers/{paper_id}")]).items():
+            ours.setdefault(field, set()).update(types)
+    assert set(hub) - set(ours) == absent
+    assert set(ours) <= set(hub)
+    for field in ours:
+        assert ours[field] <= hub[field], field
+
+
+def sentences_of(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+
+
+def test_ai_summary_is_the_extractive_summary_of_the_abstract(
+    client: TestClient, served: Served
+) -> None:
+    items = get(client, f"/api/daily_papers?date={HF_DAY}&limit=100")
+    assert len(items) == 30
+    for item in items:
+        paper = item["paper"]
+        stored = served.store.get_paper(paper["id"])
+        assert stored is not None
+        assert paper["ai_summary"] == summarize(stored.abstract)
+        assert paper["ai_summary_model"] == "paperwire-extractive"
+        # Sentences of the abstract, as readable text, never more than two of them.
+        abstract = plain_text(stored.abstract)
+        assert all(part in abstract for part in sentences_of(paper["ai_summary"]))
+        assert len(paper["ai_summary"]) < len(abstract) or len(sentences_of(abstract)) <= 2
+    # The same through search and through one paper.
+    found = get(client, "/api/papers/search?q=MiniMax+Sparse+Attention&limit=1")[0]
+    assert found["paper"]["ai_summary"] == get(client, "/api/papers/2606.13392")["ai_summary"]
+
+
+def test_ai_keywords_are_terms_of_the_stored_topic_that_the_paper_uses(
+    client: TestClient, served: Served
+) -> None:
+    stored = served.store.day_topics(date.fromisoformat(HF_DAY))
+    assert stored is not None and stored.topics, "the recorded day is grouped by the index job"
+    topic_terms = {pid: topic.terms for topic in stored.topics for pid in topic.paper_ids}
+    items = get(client, f"/api/daily_papers?date={HF_DAY}&limit=100")
+    with_keywords = 0
+    for item in items:
+        paper = item["paper"]
+        keywords = paper.get("ai_keywords")
+        if keywords is None:
+            continue
+        with_keywords += 1
+        terms = topic_terms[paper["id"]]
+        assert keywords == [t for t in terms if t in keywords]  # the label's terms, in order
+        text = (paper["title"] + " " + plain_text(paper["summary"])).lower()
+        for keyword in keywords:  # each one written in the paper (stems may differ)
+            assert any(word[:4] in text for word in keyword.lower().split()), keyword
+    assert with_keywords >= 20
+
+
+DAY = date(2026, 3, 2)
+TERMS = ["gaussian splatting", "3D", "LLMs"]
+
+
+def listed(pid: str, title: str, abstract: str, day: date = DAY) -> Paper:
+    return Paper(
+        id=pid,
+        title=title,
+        abstract=abstract,
+        authors=[Author("A. Author")],
+        categories=["cs.CV"],
+        published_at=datetime.combine(day, datetime.min.time(), UTC),
+        feed_dates=[FeedDate(day, "arxiv")],
+        sources=["test"],
+    )
+
+
+@pytest.fixture
+def grouped_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    """A store with one day whose topics are stored as the index job stores them."""
+    for key in list(os.environ):
+        if key.startswith("PAPERWIRE_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'paperwire.db'}", base_url=BASE_URL)
+    store = open_store(settings.database_url)
+    store.migrate()
+    store.upsert_papers(
+        [
+            listed(
+                "2603.00001",
+                "Gaussian splats for 3D scenes",
+                "We fit Gaussian splatting models to scanned scenes. They render fast.",
+            ),
+            listed(
+                "2603.00002",
+                "Reading scenes with language models",
+                "Gaussian, splatting and LLMs meet: we describe scenes in words.",
+            ),
+            listed(
+                "2603.00003",
+                "Point clouds without labels",
+                "Self-supervised point clouds. Code: https://github.com/a/gaussian-splatting-3d",
+            ),
+            listed("2603.00004", "A late 3D paper", "Arrived after the day was grouped: 3D."),
+            listed("2603.00005", "Another day", "3D Gaussian splatting.", date(2026, 3, 3)),
+        ]
+    )
+    # 2603.00005 belongs to the next day: being named by this day's topic does not count.
+    members = ["2603.00001", "2603.00002", "2603.00003", "2603.00005"]
+    topic = Topic(label=", ".join(TERMS), terms=TERMS, paper_ids=members)
+    store.save_day_topics(DAY, fingerprint="test", topics=[topic])
+    app = create_app(settings, store)
+    with TestClient(app) as test_client:
+        yield test_client
+    store.close()
+
+
+def test_ai_keywords_of_a_grouped_day(grouped_day: TestClient) -> None:
+    items = get(grouped_day, f"/api/daily_papers?date={DAY}")
+    keywords = {item["paper"]["id"]: item["paper"].get("ai_keywords") for item in items}
+    assert keywords == {
+        # "splats" is a form of "splatting"; the label's order is kept.
+        "2603.00001": ["gaussian splatting", "3D"],
+        # Punctuation between the two words: not the two-word term.
+        "2603.00002": ["LLMs"],
+        # Words inside a URL do not count: none of the terms, so no keywords.
+        "2603.00003": None,
+        # Not in the stored topics (listed after the day was grouped).
+        "2603.00004": None,
+    }
+    assert get(grouped_day, "/api/papers/2603.00001")["ai_keywords"] == ["gaussian splatting", "3D"]
+    # A paper on a day never grouped has no keywords (though another day's topic names
+    # it); the summary does not depend on topics.
+    other = get(grouped_day, "/api/papers/2603.00005")
+    assert "ai_keywords" not in other
+    assert other["ai_summary"] == "3D Gaussian splatting."
+    assert other["ai_summary_model"] == "paperwire-extractive"
 
 
 # -- the real huggingface_hub client against a real server ---------------------------------
@@ -293,6 +526,13 @@ def test_client_paper_info(hub: tuple[HfApi, list[str]], server_url: str) -> Non
     assert info.submitted_by is not None and info.submitted_by.username == "ryanlee-dev"
     assert info.authors is not None and info.authors[0].name == "Xunhao Lai"
     assert info.summary is not None and info.summary.startswith("Ultra-long-context capability")
+    # The Hub's AI fields, which the client reads from the paper object.
+    answer = json.loads(httpx2.get(f"{server_url}/api/papers/2606.13392").text)
+    assert info.ai_summary is not None and info.ai_summary == answer["ai_summary"]
+    assert info.ai_summary.startswith("We introduce MiniMax Sparse Attention (MSA)")
+    assert info.ai_keywords == answer["ai_keywords"] and info.ai_keywords
+    assert info.ai_summary_model == "paperwire-extractive"  # kept by the client as it is
+    assert info.submitted_by.fullname == ""  # not known, so not sent
     page = api.paper_info("2606.13681")
     assert page.project_page == "https://aiden0526.github.io/EvoArena/"
 

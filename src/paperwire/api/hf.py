@@ -3,10 +3,13 @@
 ``huggingface_hub.HfApi(endpoint=<paperwire url>)`` works against these routes unchanged:
 ``list_daily_papers`` reads ``/api/daily_papers``, ``paper_info`` reads
 ``/api/papers/{id}`` and ``list_papers`` reads ``/api/papers/search``. Items carry the
-fields of the Hub's answers that paperwire keeps (upvotes, code repository and stars,
-project page, submitter, the day a paper was put on the daily list); fields it has no
-value for are left out, as the Hub leaves them out. Errors are ``{"error": "..."}``, the
-Hub's own shape, which the client shows in its exception.
+fields of the Hub's answers that paperwire has a value for: upvotes, code repository and
+stars, project page, submitter, the day a paper was put on the daily list, and
+``ai_summary`` / ``ai_keywords`` from the extractive summary and the stored topics of
+the paper's day (``api/hf_notes.py``). Fields it has no value for are left out, as the
+Hub leaves them out; ``docs/hf_api.md`` lists every field of the Hub's answer and what
+paperwire gives for it. Errors are ``{"error": "..."}``, the Hub's own shape, which the
+client shows in its exception.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response
 from fastapi.responses import JSONResponse
 
+from paperwire.api.hf_notes import notes_of
 from paperwire.api.routes import NO_INDEX, day_range, paper_id_of
 from paperwire.api.schemas import (
     DailyPapersIn,
@@ -25,9 +29,16 @@ from paperwire.api.schemas import (
     HfPaperOut,
     HfSearchIn,
 )
+from paperwire.models import Paper
 from paperwire.rank.trending import order_by_trending
+from paperwire.store.base import Store
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
 from paperwire.web.params import answering_errors, check_paper_id, latest_day
+
+
+def items_of(store: Store, papers: list[Paper]) -> list[HfDailyPaperOut]:
+    notes = notes_of(store, papers)
+    return [HfDailyPaperOut.of(p, notes[p.id]) for p in papers]
 
 
 def json_error(status: int, message: str, headers: Mapping[str, str] | None) -> Response:
@@ -76,7 +87,7 @@ async def daily_papers(
         )
         ordered = order_by_trending(store, every, first=days[0], last=days[1], settings=settings)
         start = query.p * query.limit
-        return [HfDailyPaperOut.of(p) for p in ordered[start : start + query.limit]]
+        return items_of(store, ordered[start : start + query.limit])
     papers = store.list_papers(
         day=days[0],
         until=days[1],
@@ -84,7 +95,7 @@ async def daily_papers(
         limit=query.limit,
         offset=query.p * query.limit,
     )
-    return [HfDailyPaperOut.of(p) for p in papers]
+    return items_of(store, papers)
 
 
 @router.get(
@@ -98,12 +109,12 @@ async def search_papers(
 ) -> list[HfDailyPaperOut]:
     """Papers matching ``q`` (words and meaning), best first; without ``q``, the newest."""
     if not query.q or not query.q.strip():
-        return [HfDailyPaperOut.of(p) for p in store.list_papers(limit=query.limit)]
+        return items_of(store, store.list_papers(limit=query.limit))
     if searcher is None:
         raise HTTPException(503, NO_INDEX)
     hits = searcher.search(query.q, mode="hybrid", limit=query.limit)
     papers = store.get_papers([h.paper_id for h in hits])
-    return [HfDailyPaperOut.of(papers[h.paper_id]) for h in hits if h.paper_id in papers]
+    return items_of(store, [papers[h.paper_id] for h in hits if h.paper_id in papers])
 
 
 @router.get(
@@ -117,4 +128,4 @@ async def paper_info(arxiv_id: str, store: StoreDep) -> HfPaperOut:
     paper = store.get_paper(paper_id_of(check_paper_id(arxiv_id, "arxiv_id")))
     if paper is None:
         raise HTTPException(404, f"paper not found: {arxiv_id}")
-    return HfPaperOut.of(paper)
+    return HfPaperOut.of(paper, notes_of(store, [paper])[paper.id])

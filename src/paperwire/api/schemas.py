@@ -23,6 +23,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
+from paperwire.api.hf_notes import SUMMARY_MODEL, PaperNotes
 from paperwire.models import Paper, Scored
 from paperwire.web.params import MAX_CATEGORY, MAX_QUERY, BadParam, parse_category, parse_query
 
@@ -317,16 +318,18 @@ class HfSearchIn(BaseModel):
 
 
 class HfUserOut(BaseModel):
-    """A Hub user as ``submittedBy``: paperwire knows the user name only."""
+    """A Hub user as ``submittedBy`` and ``submittedOnDailyBy``: paperwire keeps the user
+    name only, so the Hub's ``fullname``, ``_id`` and ``avatarUrl`` are left out. ``user``
+    is in both places (the Hub sends it in ``submittedOnDailyBy`` only): the name that
+    ``huggingface_hub`` reads."""
 
     user: str
     name: str
-    fullname: str
     type: str = "user"
 
     @classmethod
     def named(cls, name: str | None) -> HfUserOut | None:
-        return cls(user=name, name=name, fullname=name) if name else None
+        return cls(user=name, name=name) if name else None
 
 
 class HfAuthorOut(BaseModel):
@@ -345,7 +348,8 @@ def published(paper: Paper) -> dt.datetime | None:
 
 
 class HfPaperOut(BaseModel):
-    """``GET /api/papers/{id}``, and the ``paper`` object of a daily-papers item."""
+    """``GET /api/papers/{id}``, and the ``paper`` object of a daily-papers item. The
+    Hub's fields that paperwire has no value for are left out (``docs/hf_api.md``)."""
 
     id: str = Field(examples=["2606.13392"])
     authors: list[HfAuthorOut]
@@ -355,12 +359,20 @@ class HfPaperOut(BaseModel):
     submittedOnDailyBy: HfUserOut | None = None
     summary: str
     upvotes: int = 0
-    githubRepo: str | None = None
-    githubStars: int | None = None
     projectPage: str | None = None
+    githubRepo: str | None = None
+    ai_summary: str | None = Field(
+        None, description="Sentences of the abstract that summarise it (extractive)."
+    )
+    ai_keywords: list[str] | None = Field(
+        None, description="The terms of the paper's topic on its day that the paper uses."
+    )
+    ai_summary_model: str | None = Field(None, examples=[SUMMARY_MODEL])
+    githubStars: int | None = None
 
     @classmethod
-    def of(cls, paper: Paper) -> HfPaperOut:
+    def of(cls, paper: Paper, notes: PaperNotes | None = None) -> HfPaperOut:
+        summary = notes.summary if notes is not None else None
         return cls(
             id=paper.id,
             authors=[HfAuthorOut(name=a.name) for a in paper.authors],
@@ -370,9 +382,12 @@ class HfPaperOut(BaseModel):
             submittedOnDailyBy=HfUserOut.named(paper.submitted_by),
             summary=paper.abstract,
             upvotes=paper.total_upvotes,
-            githubRepo=paper.github_repo,
-            githubStars=paper.github_stars,
             projectPage=paper.project_page,
+            githubRepo=paper.github_repo,
+            ai_summary=summary,
+            ai_keywords=notes.keywords if notes is not None else None,
+            ai_summary_model=SUMMARY_MODEL if summary else None,
+            githubStars=paper.github_stars,
         )
 
 
@@ -388,9 +403,9 @@ class HfDailyPaperOut(BaseModel):
     isAuthorParticipating: bool = False
 
     @classmethod
-    def of(cls, paper: Paper) -> HfDailyPaperOut:
+    def of(cls, paper: Paper, notes: PaperNotes | None = None) -> HfDailyPaperOut:
         return cls(
-            paper=HfPaperOut.of(paper),
+            paper=HfPaperOut.of(paper, notes),
             publishedAt=published(paper) or paper.submitted_at,
             title=paper.title,
             summary=paper.abstract,

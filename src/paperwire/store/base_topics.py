@@ -38,6 +38,11 @@ class TopicStore(Protocol):
         """The stored topics of ``day``; None when it was never grouped."""
         ...
 
+    def topic_terms_of(self, papers: Sequence[tuple[str, date]]) -> dict[str, list[str]]:
+        """The label terms of the topic each (paper id, day) was grouped under on that day,
+        by paper id (a paper not grouped on that day: absent)."""
+        ...
+
     def topic_fingerprints(self, days: Sequence[date]) -> dict[date, str]:
         """The fingerprint each of ``days`` was grouped from (days never grouped: absent)."""
         ...

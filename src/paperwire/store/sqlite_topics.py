@@ -68,6 +68,26 @@ class TopicsSupport(SQLiteParts):
         ]
         return DayTopics(day, str(row[0]), topics, datetime.fromisoformat(row[1]))
 
+    def topic_terms_of(self, papers: Sequence[tuple[str, date]]) -> dict[str, list[str]]:
+        self._require_schema()
+        found: dict[str, list[str]] = {}
+        pairs = [(day.isoformat(), pid) for pid, day in papers]
+        for start in range(0, len(pairs), _CHUNK):
+            chunk = pairs[start : start + _CHUNK]
+            marks = ",".join(["(?, ?)"] * len(chunk))
+            # A join with the wanted pairs reads each by the primary key; a row-value
+            # ``IN (VALUES ...)`` would scan every grouped paper.
+            sql = (
+                f"WITH wanted (day, paper_id) AS (VALUES {marks})"
+                " SELECT p.paper_id, t.terms FROM wanted AS w"
+                " JOIN day_topic_papers AS p ON p.day = w.day AND p.paper_id = w.paper_id"
+                " JOIN day_topics AS t ON t.day = p.day AND t.position = p.position"
+            )
+            args = [value for pair in chunk for value in pair]
+            for pid, terms in self._db().execute(sql, args):
+                found[str(pid)] = json.loads(terms)
+        return found
+
     def topic_fingerprints(self, days: Sequence[date]) -> dict[date, str]:
         self._require_schema()
         found: dict[date, str] = {}
