@@ -38,28 +38,58 @@ def shown_count(soup: BeautifulSoup) -> int:
     return int(words[0])
 
 
+def cards_by_page(client: TestClient, url: str) -> list[BeautifulSoup]:
+    """Every page of a day's cards, following the pager from ``url``."""
+    pages = [soup_of(client, url)]
+    while (link := pages[-1].select_one("main nav.pager a[rel=next]")) is not None:
+        pages.append(soup_of(client, str(link["href"])))
+        assert len(pages) < 50
+    return pages
+
+
 def test_topic_index_jumps_to_every_topic(site: Site) -> None:
-    soup = soup_of(site.client, f"/?date={DAY}")
+    """The cards page through the day topic by topic, 30 a page; every topic of the
+    index jumps to the page and the section where it starts."""
+    pages = cards_by_page(site.client, f"/?date={DAY}")
+    first = pages[0]
     listed = site.store.list_papers(day=LATEST, limit=100_000)
-    assert shown_count(soup) == len(listed) >= 300
-    index = soup.select("main nav.topics li a")
+    assert shown_count(first) == len(listed) >= 300
+    assert len(pages) == -(-len(listed) // 30)
+    assert all(len(page.select("main article.card")) <= 30 for page in pages)
+    index = first.select("main nav.topics li a")
     assert len(index) >= 5
+    # every page carries the same index of all topics
+    assert [text_of(a) for a in pages[-1].select("main nav.topics li a")] == [
+        text_of(a) for a in index
+    ]
     total = 0
     for entry in index:
         href = str(entry["href"])
-        assert href.startswith("#")
-        target = soup.find(id=href[1:])
+        path, _, anchor = href.partition("#")
+        page = int(query(path).get("page", ["1"])[0]) if path else 1
+        target = pages[page - 1].find(id=anchor)
         assert isinstance(target, Tag) and target.name == "section", href
-        count = int(text_of(entry.select_one(".n")))
-        assert len(target.select("article.card")) == count
         label = text_of(entry).rsplit(" ", 1)[0]
-        assert text_of(target.select_one("h2")).startswith(label)
+        heading = text_of(target.select_one("h2"))
+        assert heading.startswith(label) and "continued" not in heading
+        count = int(text_of(entry.select_one(".n")))
+        # the topic's cards: from its section on, across the pages it spans
+        cards = []
+        for soup in pages[page - 1 :]:
+            section = soup.find(id=anchor)
+            if not isinstance(section, Tag):
+                break
+            cards += section.select("article.card")
+        assert len(cards) == count
         total += count
     assert total == len(listed)
     # every paper of the day once, each in one topic
-    ids = [str(c["data-paper"]) for c in soup.select("main section.topic article.card")]
+    ids = [
+        str(c["data-paper"])
+        for soup in pages
+        for c in soup.select("main section.topic article.card")
+    ]
     assert sorted(ids) == sorted(p.id for p in listed)
-    assert not soup.select("main nav.pager")
 
 
 def test_compact_view_lists_titles_only(site: Site) -> None:
@@ -103,10 +133,14 @@ def test_a_category_keeps_the_topics_of_the_day(site: Site) -> None:
     soup = soup_of(site.client, f"/?date={DAY}&category=cs.CL")
     listed = site.store.list_papers(day=LATEST, category="cs.CL", limit=100_000)
     assert 0 < shown_count(soup) == len(listed) < 300
-    cards = soup.select("main section.topic article.card")
+    pages = cards_by_page(site.client, f"/?date={DAY}&category=cs.CL")
+    cards = [c for page in pages for c in page.select("main section.topic article.card")]
     assert sorted(str(c["data-paper"]) for c in cards) == sorted(p.id for p in listed)
     for entry in soup.select("main nav.topics li a"):
-        assert soup.find(id=str(entry["href"])[1:]) is not None
+        path, _, anchor = str(entry["href"]).partition("#")
+        assert query(path).get("category", ["cs.CL"]) == ["cs.CL"]
+        page = int(query(path).get("page", ["1"])[0]) if path else 1
+        assert pages[page - 1].find(id=anchor) is not None
 
 
 @pytest.mark.parametrize(

@@ -1,17 +1,21 @@
 """``/``: the papers of a day (``?date=``), an ISO week (``?week=``) or a month (``?month=``).
 
-A day the index job grouped into topics (``paperwire.index.topics``) is shown whole, under
-its topics, with an index of them at the top; other days, weeks and months page through
-the papers. ``?view=compact`` lists titles only."""
+A day the index job grouped into topics (``paperwire.index.topics``) lists its papers
+topic by topic, with an index of every topic at the top; as cards it pages through them
+30 at a time (a topic's jump link goes to the page where it starts: a whole 300-paper day
+of cards is about 1 MB of HTML), as titles (``?view=compact``) it is shown whole. Other
+days, weeks and months page through the papers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from paperwire.index.topics import LISTING_LIMIT, group_by_topic
+from paperwire.index.topics import LISTING_LIMIT, TopicGroup, group_by_topic
+from paperwire.models import Paper
 from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import (
     PER_PAGE,
@@ -28,6 +32,40 @@ router = APIRouter(include_in_schema=False)
 
 #: ``view``: whole cards, or titles only.
 VIEWS = ("cards", "compact")
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """The part of one topic shown on a page; ``continued`` when it began on an earlier one."""
+
+    group: TopicGroup
+    papers: list[Paper]
+    continued: bool
+
+
+def topic_sections(groups: list[TopicGroup], start: int, size: int | None) -> list[Section]:
+    """The topics' papers from position ``start`` of the day (topic by topic), ``size`` of
+    them (None: to the end), cut into their topics."""
+    sections = []
+    at = 0
+    end = None if size is None else start + size
+    for group in groups:
+        first, last = at, at + len(group.papers)
+        at = last
+        lo, hi = max(first, start), last if end is None else min(last, end)
+        if lo < hi:
+            sections.append(Section(group, group.papers[lo - first : hi - first], lo > first))
+    return sections
+
+
+def topic_pages(groups: list[TopicGroup], size: int) -> dict[str, int]:
+    """The page (from 1) on which each topic's first paper is, by anchor."""
+    pages = {}
+    at = 0
+    for group in groups:
+        pages[group.anchor] = at // size + 1
+        at += len(group.papers)
+    return pages
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -62,12 +100,15 @@ async def daily_papers(
             day=span.start, category=chosen, limit=LISTING_LIMIT, order="upvotes"
         )
         groups = group_by_topic(every, store.day_topics(span.start))
-        start = 0 if groups else (number - 1) * PER_PAGE
+        whole = bool(groups) and layout == "compact"
+        start = 0 if whole else (number - 1) * PER_PAGE
         context.update(
             count=len(every),
             groups=groups,
+            sections=topic_sections(groups, start, None if whole else PER_PAGE),
+            topic_pages={} if whole else topic_pages(groups, PER_PAGE),
             papers=[] if groups else every[start : start + PER_PAGE],
-            has_next=not groups and len(every) > start + PER_PAGE,
+            has_next=not whole and len(every) > start + PER_PAGE,
             nav=navigation(store, span),
             rank_start=start,
         )
