@@ -9,7 +9,6 @@ papers) again on Sat 27 and Sun 28.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -21,10 +20,10 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
 from paperwire.cli import cli
-from paperwire.config import Settings
 from paperwire.ingest import import_files, sample_path
-from paperwire.store import Store, open_store
+from paperwire.store import Store
 from paperwire.web.app import create_app
+from tests.fresh import fresh_store
 
 FRIDAY = "2026-06-26"
 REPEATS = ["2026-06-20", "2026-06-21", "2026-06-22", "2026-06-27", "2026-06-28"]
@@ -34,13 +33,7 @@ DAYS = ["2026-06-19", *REPEATS, "2026-06-23", "2026-06-24", "2026-06-25", FRIDAY
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, TestClient]]:
     folder = tmp_path_factory.mktemp("days")
-    with pytest.MonkeyPatch.context() as env:  # nothing from the outside leaks in
-        for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
-            env.delenv(key)
-        env.chdir(folder)
-        settings = Settings(database_url=f"sqlite:///{folder / 'paperwire.db'}")
-    store = open_store(settings.database_url)
-    store.migrate()
+    settings, store = fresh_store(folder)
     assert import_files(store, [sample_path()]).ok
     yield store, TestClient(create_app(settings, store))
     store.close()

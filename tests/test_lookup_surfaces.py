@@ -4,7 +4,6 @@ and ``/search`` (which goes straight to the paper), on a real SQLite store and i
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -21,8 +20,9 @@ from paperwire.cli import cli
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.models import Author, Paper
-from paperwire.store import Store, open_store
+from paperwire.store import Store
 from paperwire.web.app import create_app
+from tests.fresh import fresh_store
 
 TARGET = "2606.17935"
 DECOY = "2606.20001"
@@ -130,13 +130,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("lookup")
-    with pytest.MonkeyPatch.context() as env:  # nothing from the outside leaks in
-        for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
-            env.delenv(key)
-        env.chdir(folder)
-        settings = Settings(database_url=f"sqlite:///{folder / 'paperwire.db'}")
-    store = open_store(settings.database_url)
-    store.migrate()
+    settings, store = fresh_store(folder)
     store.upsert_papers(papers())
     update_index(store, settings, similar=False)
     with TestClient(create_app(settings, store)) as client:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -17,8 +16,9 @@ from paperwire.index.neighbours import store_similar
 from paperwire.ingest import import_files, sample_path
 from paperwire.models import Author, FeedDate, Paper
 from paperwire.rank.jobs import run_rank
-from paperwire.store import Store, open_store
+from paperwire.store import Store
 from paperwire.web.app import create_app
+from tests.fresh import fresh_store
 
 LATEST = date(2026, 7, 1)
 HOSTILE_ID = "2607.99001"
@@ -93,13 +93,7 @@ class Site:
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("web")
-    with pytest.MonkeyPatch.context() as env:  # nothing from the outside leaks in
-        for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
-            env.delenv(key)
-        env.chdir(folder)
-        settings = Settings(database_url=f"sqlite:///{folder / 'paperwire.db'}")
-    store = open_store(settings.database_url)
-    store.migrate()
+    settings, store = fresh_store(folder)
     assert import_files(store, [sample_path()]).ok
     store.upsert_papers(extra_papers())
     # Similar papers of every paper would take minutes: stored for the papers tests open
