@@ -65,6 +65,15 @@ def cards(soup: BeautifulSoup) -> list[Tag]:
     return soup.select("main article.card")
 
 
+def all_pages(client: TestClient, url: str) -> list[BeautifulSoup]:
+    """``url`` and every page after it, following the pager."""
+    pages = [soup_of(client, url)]
+    while (found := link(pages[-1], "next", "nav.pager")) is not None:
+        pages.append(soup_of(client, found))
+        assert len(pages) < 50
+    return pages
+
+
 def link(soup: BeautifulSoup, rel: str, within: str = "nav.daynav") -> str | None:
     found = soup.select_one(f"{within} a[rel={rel}]")
     return str(found["href"]) if found else None
@@ -141,10 +150,13 @@ def test_labels_for_every_control(client: TestClient) -> None:
 
 
 def test_home_shows_the_latest_day(client: TestClient) -> None:
-    soup = soup_of(client, "/")
+    pages = all_pages(client, "/")
+    soup = pages[0]
     assert text_of(soup.h1) == LATEST.strftime("%a, %b %-d, %Y")
-    found = cards(soup)
-    assert len(found) == 302  # the whole day, under its topics (test_topics_page.py)
+    # the whole day, under its topics, 30 cards a page (test_topics_page.py)
+    assert [len(cards(page)) for page in pages] == [30] * 10 + [2]
+    found = [card for page in pages for card in cards(page)]
+    assert len({c["data-paper"] for c in found}) == 302
     (first,) = [c for c in found if c["data-paper"] == MATH_ID]
     title = first.select_one(".card-title a")
     assert title is not None and title["href"] == f"/papers/{MATH_ID}"
@@ -162,7 +174,8 @@ def test_home_shows_the_latest_day(client: TestClient) -> None:
         assert card.select("a.cat")
     assert link(soup, "next") is None
     assert query(link(soup, "prev")) == {"date": ["2026-06-30"]}
-    assert link(soup, "next", "nav.pager") is None
+    assert query(link(soup, "next", "nav.pager")) == {"date": [LATEST.isoformat()], "page": ["2"]}
+    assert link(pages[-1], "next", "nav.pager") is None
 
 
 def test_day_navigation(client: TestClient) -> None:
@@ -170,7 +183,7 @@ def test_day_navigation(client: TestClient) -> None:
     assert text_of(soup.h1) == "Tue, Jun 30, 2026"
     assert query(link(soup, "prev")) == {"date": ["2026-06-29"]}
     assert query(link(soup, "next")) == {"date": ["2026-07-01"]}
-    ids = {c["data-paper"] for c in cards(soup)}
+    ids = {c["data-paper"] for page in all_pages(client, "/?date=2026-06-30") for c in cards(page)}
     assert len(ids) == 530 and MATH_ID not in ids
 
 
@@ -475,8 +488,11 @@ def test_hostile_abstract_is_text(client: TestClient) -> None:
     assert "Mallory <img src=x onerror=alert(2)>" in meta(soup, "citation_author")
     assert soup.select("main script, main b, main img") == []
     assert all(s.get("src") for s in soup.find_all("script"))
-    listing = soup_of(client, "/")
-    card = listing.select_one(f'article[data-paper="{HOSTILE_ID}"]')
+    (card,) = [
+        c
+        for page in all_pages(client, "/")
+        for c in page.select(f'article[data-paper="{HOSTILE_ID}"]')
+    ]
     assert card is not None and card.select("script, b, img") == []
     assert text_of(card.select_one(".abstract")) == HOSTILE_ABSTRACT
 
