@@ -174,3 +174,33 @@ def test_the_category_menu_waits_for_its_button(client: TestClient) -> None:
     script = (STATIC / "paperwire.js").read_text()
     assert ".submit()" not in script and "requestSubmit" not in script
     assert ".js .filter button" not in (STATIC / "paperwire.css").read_text()
+
+
+def test_a_topic_past_a_page_goes_on_under_continued(site: Site) -> None:
+    """A topic cut by a page break is headed "continued" on the next page, and the pager
+    keeps the day and the category."""
+    url = f"/?date={DAY}&category=cs.CV"
+    pages = cards_by_page(site.client, url)
+    assert len(pages) >= 2
+    link = pages[0].select_one("main nav.pager a[rel=next]")
+    assert link is not None and query(link["href"]) == {
+        "date": [DAY],
+        "category": ["cs.CV"],
+        "page": ["2"],
+    }
+    # the first section of page 2 continues the last of page 1, when a topic was cut
+    last = pages[0].select("main section.topic")[-1]
+    first = pages[1].select("main section.topic")[0]
+    heading = text_of(first.select_one("h2"))
+    if first["id"] == last["id"]:
+        assert "continued" in heading
+    else:
+        assert "continued" not in heading
+    cut = [
+        page.select("main section.topic")[0]
+        for page in pages[1:]
+        if page.select("main section.topic")[0]["id"]
+        in {s["id"] for s in pages[pages.index(page) - 1].select("main section.topic")}
+    ]
+    assert cut, "no topic of the day was cut by a page break"
+    assert all("continued" in text_of(s.select_one("h2")) for s in cut)
