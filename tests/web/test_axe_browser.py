@@ -1,0 +1,104 @@
+"""Accessibility: axe-core (bundled by axe-playwright-python) finds no violation, of any
+impact, on the pages in a real browser (Debian's chromium) at 375, 768, 1366 and 1920 px,
+light and dark, signed out and signed in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page
+
+from tests.auth.support import Community
+from tests.web import test_account_browser as account_browser
+from tests.web import test_browser as browser_tests
+from tests.web.conftest import MATH_ID
+from tests.web.test_header_browser import signed_in_state
+
+# A server on the sample site (topics, similar papers, rankings), a fresh community for
+# the signed-in pages, one browser.
+server = browser_tests.server
+browser = browser_tests.browser
+running = account_browser.running
+
+WIDTHS = (375, 768, 1366, 1920)
+SCHEMES = ("light", "dark")
+PAGES = (
+    "/?date=2026-07-01",
+    "/?date=2026-07-01&view=compact",
+    "/?week=2026-W27",
+    "/trending",
+    f"/papers/{MATH_ID}",
+    "/search?q=video+question+answering",
+    "/subscribe",
+    "/login",
+)
+SIGNED_IN_PAGES = ("/", "/me", "/submit", "/subscribe")
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+def violations(axe: Axe, page: Page) -> list[str]:
+    """One line per violation: rule, impact, and the first elements it names."""
+    found: list[dict[str, Any]] = axe.run(page).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + "; ".join(" ".join(n["target"]) for n in v["nodes"][:3])
+        for v in found
+    ]
+
+
+def pages_at(
+    browser: Browser, width: int, scheme: str, storage_state: Any = None
+) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        color_scheme=scheme,  # type: ignore[arg-type]
+        storage_state=storage_state,
+    )
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("width", WIDTHS)
+def test_pages_have_no_violations(
+    browser: Browser, server: str, axe: Axe, width: int, scheme: str
+) -> None:
+    found: dict[str, list[str]] = {}
+    for page in pages_at(browser, width, scheme):
+        for path in PAGES:
+            response = page.goto(server + path, wait_until="load")
+            assert response is not None and response.status == 200, path
+            if problems := violations(axe, page):
+                found[path] = problems
+    assert found == {}
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+@pytest.mark.parametrize("width", (375, 1366))
+def test_signed_in_pages_have_no_violations(
+    running: tuple[Community, str], browser: Browser, axe: Axe, width: int, scheme: str
+) -> None:
+    community, base = running
+    state = signed_in_state(browser, community, base)
+    found: dict[str, list[str]] = {}
+    for page in pages_at(browser, width, scheme, state):
+        for path in SIGNED_IN_PAGES:
+            response = page.goto(base + path, wait_until="load")
+            assert response is not None and response.status == 200, path
+            assert page.locator("header details.account-menu").count() == 1, "not signed in"
+            if problems := violations(axe, page):
+                found[path] = problems
+        # the account menu, opened
+        page.locator("header details.account-menu summary").click()
+        if problems := violations(axe, page):
+            found["account menu"] = problems
+    assert found == {}
