@@ -137,3 +137,23 @@ def test_feeds_carry_readable_text(client: TestClient) -> None:
     feed = feedparser.parse(response.content)
     titles = [e.title for e in feed.entries]
     assert "Ricci flow for the Bures–Helstrom qubit metric" in titles
+
+
+def test_list_titles_read_as_text_with_math_kept(client: TestClient, site: Site) -> None:
+    """Cards and titles-only lists show a title's LaTeX as text ("Bures–Helstrom", not
+    "Bures--Helstrom"), keeping its ``$...$`` for KaTeX, like the paper page."""
+    paper = site.store.get_paper(DASHES)
+    assert paper is not None
+    day = paper.first_day.isoformat()  # type: ignore[union-attr]
+    for view in ("compact", "cards"):
+        found = None
+        for number in range(1, 30):
+            soup = page(client, f"/?date={day}&view={view}&page={number}")
+            found = soup.select_one(f'[data-paper="{DASHES}"] a[href="/papers/{DASHES}"]')
+            if found is not None or soup.select_one("nav.pager a[rel=next]") is None:
+                break
+        assert found is not None, view
+        assert found.get_text() == "Ricci flow for the Bures–Helstrom qubit metric"
+    search = page(client, f"/search?q={MATH_ID}+sorting&mode=keyword")
+    title = search.select_one(f'article[data-paper="{MATH_ID}"] .card-title a')
+    assert title is not None and title.get_text() == MATH_TITLE
