@@ -169,8 +169,13 @@ def open_page_with(tab: Tab, path: str, paper_id: str) -> None:
 def test_days_then_a_paper(tab: Tab, shots: Path) -> None:
     tab.open("/")
     assert tab.h1() == "Wed, Jul 1, 2026"
-    assert tab.page.locator("main article.card").count() == 30  # the day by topic, paged
+    # the day's 302 papers by topic, 30 cards a page, and the pager to the next
+    assert tab.page.locator("main .day-count").inner_text() == "302 papers"
     assert tab.page.locator("main nav.topics li").count() >= 5
+    assert tab.page.locator("main section.topic article.card").count() == 30
+    assert tab.page.locator("nav.pager a[rel=next]").get_attribute("href") == (
+        "/?date=2026-07-01&page=2"
+    )
     tab.page.screenshot(path=shots / "desktop-home.png")
     tab.page.locator("nav.daynav a[rel=prev]").click()
     tab.settle()
@@ -288,6 +293,10 @@ def test_readable_without_javascript(browser: Browser, server: str) -> None:
         tab.settle()
         assert tab.path() == "/?date=2026-07-01&page=2"
         assert tab.page.locator("main article.card").count() == 30
+        tab.page.locator("nav.layout a", has_text="Titles").click()  # the whole day
+        tab.settle()
+        assert tab.path() == "/?date=2026-07-01&view=compact"
+        assert tab.page.locator("main ol.titles li").count() == 302
         tab.open("/")
         assert tab.page.locator(".filter button").is_visible()
         assert tab.page.locator(".katex").count() == 0

@@ -5,6 +5,7 @@ longer reloads the page), and category chips keep the day."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 from tests.web.conftest import LATEST
 from tests.web.test_browser import Tab, browser, server, shots, tab  # noqa: F401
@@ -13,22 +14,31 @@ DAY = LATEST.isoformat()
 
 
 def test_topic_index_jumps_to_its_topics(tab: Tab, shots: Path) -> None:  # noqa: F811
+    """Each topic of the index jumps to its section, on the page of 30 cards where the
+    topic starts: another page's link opens that page and scrolls to the section."""
     tab.open(f"/?date={DAY}")
     links = tab.page.locator("main nav.topics li a")
     assert links.count() >= 5
     tab.page.screenshot(path=shots / "desktop-day-topics.png")
-    # the last topic starts on a later page, the third on this one (or an earlier one)
-    for n in (links.count() - 1, 2):
+    # the page where each topic starts, from the counts of the index
+    starts, at = [], 0
+    for n in range(links.count()):
+        starts.append(at // 30 + 1)
+        at += int(links.nth(n).locator(".n").inner_text())
+    last = links.count() - 1
+    assert starts[last] > 1  # a 300-paper day: its last topic starts past page 1
+    # to the last topic (a later page), then back to the third (an earlier page or this one)
+    for n in (last, 2):
         link = tab.page.locator("main nav.topics li a").nth(n)
-        href = str(link.get_attribute("href"))
-        path, _, anchor = href.partition("#")
-        if n == links.count() - 1:
-            assert "page=" in path  # a 300-paper day: its last topic is past page 1
+        anchor = str(link.get_attribute("href")).partition("#")[2]
         link.click()
         tab.page.wait_for_function("(id) => location.hash === id", arg=f"#{anchor}")
         tab.settle()
-        if path:
-            assert tab.path() == f"{path}#{anchor}"
+        url = urlsplit(tab.path())
+        found = parse_qs(url.query)
+        assert url.fragment == anchor
+        assert found.get("page", ["1"]) == [str(starts[n])]
+        assert found["date"] == [DAY]
         section = tab.page.locator(f"main section#{anchor}")
         assert section.count() == 1
         assert "continued" not in section.locator(f"h2#{anchor}-h").inner_text()
@@ -39,16 +49,30 @@ def test_topic_index_jumps_to_its_topics(tab: Tab, shots: Path) -> None:  # noqa
 
 
 def test_compact_view_and_keyboard(tab: Tab, shots: Path) -> None:  # noqa: F811
+    """The titles list the whole day on one page, several times shorter than its cards,
+    which come 30 a page."""
     tab.open(f"/?date={DAY}")
-    page_of_cards = tab.page.evaluate("document.scrollingElement.scrollHeight")
     count = int(tab.page.locator("main .day-count").inner_text().split()[0])
+    cards, height = 0, 0
+    for _ in range(count // 30 + 1):
+        on_page = tab.page.locator("main article.card").count()
+        assert 0 < on_page <= 30
+        cards += on_page
+        height += tab.page.evaluate("document.scrollingElement.scrollHeight")
+        after = tab.page.locator("main nav.pager a[rel=next]")
+        if not after.count():
+            break
+        after.click()
+        tab.settle()
+    assert cards == count
+    tab.open(f"/?date={DAY}")
     tab.page.locator("nav.layout a", has_text="Titles").click()
     tab.settle()
     assert tab.path() == f"/?date={DAY}&view=compact"
-    # the whole day's titles on one page, shorter than its cards would be (30 a page)
+    assert tab.page.locator("main nav.pager").count() == 0
     assert tab.page.locator("main ol.titles li").count() == count
     compact = tab.page.evaluate("document.scrollingElement.scrollHeight")
-    assert compact * 3 < page_of_cards * count / 30
+    assert compact * 3 < height
     tab.page.screenshot(path=shots / "desktop-day-compact.png")
     tab.page.locator("main ol.titles a.title").first.focus()
     tab.page.keyboard.press("j")

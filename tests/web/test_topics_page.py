@@ -176,31 +176,62 @@ def test_the_category_menu_waits_for_its_button(client: TestClient) -> None:
     assert ".js .filter button" not in (STATIC / "paperwire.css").read_text()
 
 
-def test_a_topic_past_a_page_goes_on_under_continued(site: Site) -> None:
-    """A topic cut by a page break is headed "continued" on the next page, and the pager
-    keeps the day and the category."""
-    url = f"/?date={DAY}&category=cs.CV"
+@pytest.mark.parametrize("category", [None, "cs.CV"])
+def test_a_topic_past_a_page_goes_on_under_continued(site: Site, category: str | None) -> None:
+    """A topic cut by a page break is headed "continued" on the next page (and only
+    there), and the pager keeps the day, the category and the view."""
+    kept = {"date": [DAY]} | ({"category": [category]} if category else {})
+    url = f"/?date={DAY}&view=cards" + (f"&category={category}" if category else "")
     pages = cards_by_page(site.client, url)
     assert len(pages) >= 2
-    link = pages[0].select_one("main nav.pager a[rel=next]")
-    assert link is not None and query(link["href"]) == {
-        "date": [DAY],
+    # the topics a page break cuts, from the counts of the index: 30 cards a page
+    cut, at = set(), 0
+    for entry in pages[0].select("main nav.topics li a"):
+        size = int(text_of(entry.select_one(".n")))
+        if at // 30 != (at + size - 1) // 30:
+            cut.add(str(entry["href"]).partition("#")[2])
+        at += size
+    assert cut, "no topic of the day is cut by a page break"
+    seen: set[str] = set()
+    continued: set[str] = set()
+    for number, soup in enumerate(pages, 1):
+        for n, section in enumerate(soup.select("main section.topic")):
+            anchor = str(section["id"])
+            heading = text_of(section.select_one("h2"))
+            if anchor in seen:  # began on an earlier page: goes on at the top of this one
+                assert n == 0 and heading.endswith(", continued"), (number, heading)
+                continued.add(anchor)
+            else:
+                assert "continued" not in heading, (number, heading)
+            seen.add(anchor)
+        # the pager: the day and the category (the view is cards, the default) kept
+        after = soup.select_one("main nav.pager a[rel=next]")
+        before = soup.select_one("main nav.pager a[rel=prev]")
+        if number < len(pages):
+            assert after is not None and query(after["href"]) == kept | {"page": [str(number + 1)]}
+        if number > 1:
+            back = {"page": [str(number - 1)]} if number > 2 else {}
+            assert before is not None and query(before["href"]) == kept | back
+        assert text_of(soup.select_one('nav.layout a[aria-current="page"]')) == "Cards"
+    assert continued == cut
+    # as titles, the same day and category: the whole of it on one page, no pager
+    compact = soup_of(site.client, url.replace("view=cards", "view=compact"))
+    assert not compact.select("main nav.pager")
+    assert len(compact.select("main ol.titles li")) == shown_count(compact) == at
+    assert "continued" not in text_of(compact.select_one("main"))
+
+
+def test_the_pager_of_a_listing_without_topics_keeps_the_view(client: TestClient) -> None:
+    """Weeks are not grouped into topics: their titles page too, and the pager keeps the
+    week, the category and the view."""
+    soup = soup_of(client, "/?week=2026-W27&category=cs.CV&view=compact")
+    after = soup.select_one("main nav.pager a[rel=next]")
+    assert after is not None and query(after["href"]) == {
+        "week": ["2026-W27"],
         "category": ["cs.CV"],
+        "view": ["compact"],
         "page": ["2"],
     }
-    # the first section of page 2 continues the last of page 1, when a topic was cut
-    last = pages[0].select("main section.topic")[-1]
-    first = pages[1].select("main section.topic")[0]
-    heading = text_of(first.select_one("h2"))
-    if first["id"] == last["id"]:
-        assert "continued" in heading
-    else:
-        assert "continued" not in heading
-    cut = [
-        page.select("main section.topic")[0]
-        for page in pages[1:]
-        if page.select("main section.topic")[0]["id"]
-        in {s["id"] for s in pages[pages.index(page) - 1].select("main section.topic")}
-    ]
-    assert cut, "no topic of the day was cut by a page break"
-    assert all("continued" in text_of(s.select_one("h2")) for s in cut)
+    second = soup_of(client, str(after["href"]))
+    assert len(second.select("main ol.titles li")) > 0
+    assert not second.select("main article.card")
