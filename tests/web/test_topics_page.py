@@ -235,3 +235,13 @@ def test_the_pager_of_a_listing_without_topics_keeps_the_view(client: TestClient
     second = soup_of(client, str(after["href"]))
     assert len(second.select("main ol.titles li")) > 0
     assert not second.select("main article.card")
+
+
+def test_a_page_past_the_end_of_a_day_says_so(site: Site) -> None:
+    soup = soup_of(site.client, f"/?date={DAY}&page=99")
+    assert not soup.select("main section.topic")
+    empty = soup.select_one("main p.empty")
+    assert empty is not None and "No papers on page 99" in text_of(empty)
+    first = empty.select_one("a")
+    assert first is not None and query(first["href"]) == {"date": [DAY]}
+    assert soup.select("main nav.topics li")  # the topics are still there to jump to
