@@ -331,3 +331,26 @@ def test_a_gate_failure_still_names_its_reason(
     error = page.select_one("#paper-error")
     assert error is not None and "try again in a few minutes" in error.get_text()
     made.close()
+
+
+@pytest.mark.parametrize(
+    "upvote",
+    [
+        "2607.99999",  # a well-formed id that is not stored
+        "../../etc/passwd",
+        "<script>alert(1)</script>",
+        "2607.00001\x00",
+        "2607.00001\n2607.00002",
+        "x" * 5000,
+        "javascript:alert(1)",
+    ],
+)
+def test_a_hostile_upvote_parameter_offers_nothing(community: Community, upvote: str) -> None:
+    """``upvote`` names a stored paper or is ignored: the page still answers, offers no
+    upvote and never echoes the value."""
+    response = community.client().get("/login", params={"next": "/", "upvote": upvote})
+    assert response.status_code == 200
+    page = soup(response.text)
+    assert page.select_one("p.notice.pending") is None
+    assert page.select_one('input[name="upvote"]') is None
+    assert upvote not in response.text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import zoneinfo
 from urllib.parse import urlsplit
 
+import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi.testclient import TestClient
 
@@ -188,3 +189,18 @@ def test_daily_page_has_a_subscribe_box_that_keeps_it_cacheable(client: TestClie
     assert label is not None
     assert "no-store" not in answer.headers.get("cache-control", "")
     assert not soup.select("input[name=csrf_token]")  # nothing personal on the page
+
+
+@pytest.mark.parametrize(
+    "email",
+    ['"><script>alert(1)</script>', "a@b.org\x00", "a@b.org\r\nBcc: x@y.org", "x" * 5000],
+)
+def test_a_hostile_address_from_the_daily_box_stays_text(client: TestClient, email: str) -> None:
+    response = client.get("/subscribe", params={"email": email})
+    assert response.status_code in (200, 400)
+    assert "<script>alert(1)</script>" not in response.text
+    if response.status_code == 200:
+        form = form_of(response.text)
+        box = form.select_one("input#email")
+        assert box is not None
+        assert "\x00" not in str(box.get("value", "")) and "\r" not in str(box.get("value", ""))

@@ -35,6 +35,7 @@ from paperwire.digest.subscriptions import (
     send_now,
     validate_request,
 )
+from paperwire.normalize import strip_control
 from paperwire.store.base_digests import CONFIRMED, UNSUBSCRIBED, Preferences
 from paperwire.web.deps import NowDep, SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import render
@@ -143,7 +144,7 @@ def _values(
 def subscribe_form(
     request: Request, settings: SettingsDep, templates: TemplatesDep, email: str = ""
 ) -> HTMLResponse:
-    values = _values(" ".join(email.split())[:MAX_EMAIL], Preferences())
+    values = _values(" ".join(strip_control(email).split())[:MAX_EMAIL], Preferences())
     context = _form_context(settings, values) | {"browser_zone": True}
     return render(request, templates, "subscribe.html", context)
 
