@@ -11,18 +11,15 @@ from urllib.parse import quote, urlencode
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from paperwire.cite import abs_url, bibtex, is_arxiv_id
 from paperwire.config import Settings
 from paperwire.links import safe_url
 from paperwire.models import Paper
-from paperwire.normalize import ARXIV_ID_PATTERN
 from paperwire.text import plain_text
 from paperwire.web.csrf import csrf_input
 from paperwire.web.params import is_shown_day
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-#: New-style (``2401.01234``) and old-style (``hep-th/9901001``) arXiv ids, no version.
-ARXIV_ID = re.compile(rf"^{ARXIV_ID_PATTERN}$")
 
 
 def paper_day(paper: Paper) -> date | None:
@@ -38,21 +35,10 @@ def short_date(value: date | datetime | None) -> str:
     return value.strftime("%b %d, %Y").replace(" 0", " ")
 
 
-def is_arxiv_id(paper_id: str) -> bool:
-    return ARXIV_ID.match(paper_id) is not None
-
-
 def paper_url(paper: Paper | str) -> str:
     """The page of a paper (old-style ids keep their slash)."""
     paper_id = paper if isinstance(paper, str) else paper.id
     return "/papers/" + quote(paper_id, safe="/:")
-
-
-def abs_url(paper: Paper) -> str | None:
-    """The paper's abstract page: its stored link when safe to show, else arXiv's."""
-    if safe_url(paper.abs_url):
-        return paper.abs_url
-    return f"https://arxiv.org/abs/{paper.id}" if is_arxiv_id(paper.id) else None
 
 
 def pdf_url(paper: Paper) -> str | None:
@@ -130,63 +116,6 @@ def citation_date(paper: Paper) -> str:
     """``YYYY/MM/DD`` as Highwire Press ``citation_date`` wants it."""
     when = paper.published_at.date() if paper.published_at else paper_day(paper)
     return when.strftime("%Y/%m/%d") if when else ""
-
-
-def _bibtex_value(text: str) -> str:
-    """Braces must balance inside a BibTeX field: drop those that do not."""
-    out: list[str] = []
-    depth = 0
-    for char in " ".join(text.split()):
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            if depth == 0:
-                continue
-            depth -= 1
-        out.append(char)
-    value = "".join(out)
-    while depth:  # unmatched opening braces: remove the last ones
-        at = value.rindex("{")
-        value = value[:at] + value[at + 1 :]
-        depth -= 1
-    return value
-
-
-def _bibtex_name(name: str) -> str:
-    parts = name.split()
-    if len(parts) < 2 or "," in name:
-        return name
-    return f"{parts[-1]}, {' '.join(parts[:-1])}"
-
-
-def bibtex_key(paper: Paper) -> str:
-    last = paper.authors[0].name.split()[-1] if paper.authors else "anonymous"
-    when = paper.published_at.date() if paper.published_at else paper_day(paper)
-    words = [w for w in re.findall(r"[A-Za-z]+", paper.title) if len(w) > 3]
-    key = re.sub(r"[^a-z]", "", last.lower()) or "anonymous"
-    return f"{key}{when.year if when else ''}{words[0].lower() if words else ''}"
-
-
-def bibtex(paper: Paper) -> str:
-    """An ``@misc`` entry in the form arXiv's own export uses."""
-    fields: list[tuple[str, str]] = [
-        ("title", _bibtex_value(paper.title)),
-        ("author", " and ".join(_bibtex_value(_bibtex_name(a.name)) for a in paper.authors)),
-    ]
-    when = paper.published_at.date() if paper.published_at else paper_day(paper)
-    if when:
-        fields.append(("year", str(when.year)))
-    if is_arxiv_id(paper.id):
-        fields += [("eprint", paper.id), ("archivePrefix", "arXiv")]
-        if paper.primary_category:
-            fields.append(("primaryClass", paper.primary_category))
-    if paper.doi:
-        fields.append(("doi", paper.doi))
-    url = abs_url(paper)
-    if url:
-        fields.append(("url", url))
-    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields if value)
-    return f"@misc{{{bibtex_key(paper)},\n{body}\n}}"
 
 
 def query_url(path: str, params: Mapping[str, object]) -> str:
