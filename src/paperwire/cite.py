@@ -15,6 +15,8 @@ from paperwire.normalize import ARXIV_ID_PATTERN
 
 #: New-style (``2401.01234``) and old-style (``hep-th/9901001``) arXiv ids, no version.
 ARXIV_ID = re.compile(rf"^{ARXIV_ID_PATTERN}$")
+#: An ``@`` that readers of BibTeX take for the start of an entry (``@misc{``, ``@ (``).
+_ENTRY_START = re.compile(r"@(?=\w*[ \t]*[{(])")
 
 
 def is_arxiv_id(paper_id: str) -> bool:
@@ -50,7 +52,8 @@ def _bibtex_value(text: str) -> str:
         at = value.rindex("{")
         value = value[:at] + value[at + 1 :]
         depth -= 1
-    return value
+    # "@name{" inside a value reads as the start of the next entry: brace the "@"
+    return _ENTRY_START.sub("{@}", value) if "@" in value else value
 
 
 def _bibtex_name(name: str) -> str:

@@ -5,6 +5,7 @@
      ├── StoreError         the database refused or is not what we expect
      │    └── StoreBusy     a write could not start in time: another writer holds the database
      ├── ParseError         a whole file or response cannot be read (nothing of it is kept)
+     │    └── LibraryFormatError   a reader's library file (JSON, BibTeX, ids) cannot be imported
      └── SourceError        a network source failed after its retries
           └── SourceAnswerError   the source answered with an error document (arXiv's "Error" entry)
 
@@ -54,6 +55,11 @@ class ParseError(PaperwireError):
         super().__init__(f"{where}: {message}")
         self.where = where
         self.message = message
+
+
+class LibraryFormatError(ParseError):
+    """A reader's library file that cannot be imported at all: not UTF-8, broken JSON,
+    no entry that can be read, or larger than an import may be."""
 
 
 class SourceError(PaperwireError):
