@@ -11,6 +11,7 @@ from paperwire.store import (
     migrations_accounts,
     migrations_days,
     migrations_digests,
+    migrations_library,
     migrations_lookup,
     migrations_rank,
     migrations_similar,
@@ -123,4 +124,5 @@ SQLITE += migrations_similar.SQLITE
 SQLITE += migrations_days.SQLITE
 SQLITE += migrations_lookup.SQLITE
 SQLITE += migrations_topics.SQLITE
+SQLITE += migrations_library.SQLITE
 SQLITE.sort(key=lambda migration: migration[0])

@@ -24,6 +24,7 @@ from paperwire.store.migrations import SQLITE as MIGRATIONS
 from paperwire.store.sqlite_accounts import AccountsSupport
 from paperwire.store.sqlite_digests import DigestSupport
 from paperwire.store.sqlite_index import IndexSupport
+from paperwire.store.sqlite_library import LibrarySupport
 from paperwire.store.sqlite_rank import RankSupport
 from paperwire.store.sqlite_rows import INSERT_PAPER, SELECT_PAPERS, paper_from_row, paper_row
 from paperwire.store.sqlite_topics import TopicsSupport
@@ -47,7 +48,9 @@ def _is_bulk(papers: Iterable[Paper]) -> bool:
     return not isinstance(papers, Sized) or len(papers) > _FEW
 
 
-class SQLiteStore(IndexSupport, AccountsSupport, RankSupport, DigestSupport, TopicsSupport):
+class SQLiteStore(
+    IndexSupport, AccountsSupport, RankSupport, DigestSupport, TopicsSupport, LibrarySupport
+):
     """A ``Store`` over one SQLite file. Writes are serialised by one lock and
     ``BEGIN IMMEDIATE``; a write that cannot start within ``write_wait`` seconds (another
     thread or process is writing) raises ``StoreBusy`` instead of waiting on

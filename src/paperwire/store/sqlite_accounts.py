@@ -20,6 +20,7 @@ from paperwire.auth.models import (
     User,
 )
 from paperwire.models import Paper, UpsertCounts
+from paperwire.normalize import utcnow
 from paperwire.store.sqlite_base import SQLiteParts
 
 #: Feeds whose papers count as already on the daily feed (a submission is refused).
@@ -220,6 +221,7 @@ class AccountsSupport(SQLiteParts):
                 ).rowcount
                 if added:
                     self._change_upvotes(paper_id, 1)
+                    self._bump_signals(user_id, now.isoformat())
             return self.get_paper(paper_id)
 
     def remove_upvote(self, user_id: int, paper_id: str) -> Paper | None:
@@ -229,6 +231,7 @@ class AccountsSupport(SQLiteParts):
             ).rowcount
             if removed:
                 self._change_upvotes(paper_id, -1)
+                self._bump_signals(user_id, utcnow().isoformat())
             return self.get_paper(paper_id)
 
     def upvoted_ids(self, user_id: int, paper_ids: list[str] | None = None) -> list[str]:

@@ -26,3 +26,14 @@ class SQLiteParts:
             "INSERT INTO counters (name, value) VALUES ('results', 1) "
             "ON CONFLICT (name) DO UPDATE SET value = value + 1"
         )
+
+    def _bump_signals(self, user_id: int, now: str) -> None:
+        """Count a change to what the reader's recommendation model learns from (inside
+        the caller's write transaction): the refresh job retrains readers whose model is
+        older than this revision."""
+        self._conn.execute(
+            "INSERT INTO reader_signals (user_id, revision, changed_at) VALUES (?, 1, ?) "
+            "ON CONFLICT (user_id) DO UPDATE SET revision = revision + 1, "
+            "changed_at = excluded.changed_at",
+            (user_id, now),
+        )
