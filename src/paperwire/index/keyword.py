@@ -628,6 +628,25 @@ class KeywordIndex:
         searcher = self._index.searcher()
         return {p.id: [t.word for t in self._weighted_terms(searcher, p)[:n]] for p in papers}
 
+    def term_vectors(
+        self, papers: Iterable[Paper], *, max_share: float = 1.0
+    ) -> dict[str, dict[str, tuple[str, float]]]:
+        """Each paper's words as a unit-length tf-idf vector: stem -> (the word as the
+        paper writes it, weight). Stems in more than ``max_share`` of the indexed papers
+        are left out (they tell readers' interests apart no better than chance)."""
+        searcher = self._index.searcher()
+        total = max(searcher.num_docs, 1)
+        vectors: dict[str, dict[str, tuple[str, float]]] = {}
+        for paper in papers:
+            terms = [
+                t
+                for t in self._weighted_terms(searcher, paper)
+                if self._doc_freq(searcher, t.stem, total) <= max_share * total
+            ]
+            norm = math.sqrt(sum(t.weight * t.weight for t in terms)) or 1.0
+            vectors[paper.id] = {t.stem: (t.word, t.weight / norm) for t in terms}
+        return vectors
+
     def similar(
         self,
         paper_id: str,

@@ -3,6 +3,7 @@ stored vectors, filtering of candidate ids, and the stored similar papers."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -152,6 +153,42 @@ class IndexSupport(SQLiteParts):
             (tier, after, limit),
         )
         return [VectorRow(int(s), int(k), str(i), bytes(v)) for s, k, i, v in rows]
+
+    def vectors_of(self, tier: str, ids: Sequence[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT paper_id, vector FROM paper_vectors "
+                f"WHERE tier = ? AND paper_id IN ({marks})"
+            )
+            found.update((str(i), bytes(v)) for i, v in self._db().execute(sql, [tier, *chunk]))
+        return found
+
+    def sample_vectors(self, tier: str, n: int, *, seed: int = 0) -> list[tuple[str, bytes]]:
+        db = self._db()
+        top = db.execute("SELECT max(seq) FROM paper_vectors WHERE tier = ?", (tier,)).fetchone()
+        if not top or top[0] is None or n <= 0:
+            return []
+        # Draw sequence numbers, not rows: no scan of the table. The numbers are shared
+        # by the tiers and replaced vectors leave gaps: draw in proportion.
+        last = int(top[0])
+        share = self.count_vectors(tier) / last
+        draws = min(last, round(n / max(share, 1e-9)))
+        rng = random.Random(seed)
+        seqs = sorted(rng.sample(range(1, last + 1), draws))
+        found: list[tuple[str, bytes]] = []
+        for start in range(0, len(seqs), _CHUNK):
+            chunk = seqs[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = (
+                f"SELECT paper_id, vector FROM paper_vectors "
+                f"WHERE tier = ? AND seq IN ({marks}) ORDER BY seq"
+            )
+            found.extend((str(i), bytes(v)) for i, v in db.execute(sql, [tier, *chunk]))
+        return found
 
     def count_vectors(self, tier: str) -> int:
         sql = "SELECT count(*) FROM paper_vectors WHERE tier = ?"

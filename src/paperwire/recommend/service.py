@@ -1,0 +1,425 @@
+"""Recommendations for readers, from their stored models (``model.py``).
+
+``Recommender`` is kept per process (or per command): it holds what every reader's
+scoring shares (the background of each tier, the tf-idf vectors of recent papers) and
+reads readers' models from the store. A reader whose signals changed since their model
+was trained gets it trained on the spot (one reader is a few milliseconds) and stored,
+so a click on "save" or "not interested" shows on the next page; ``refresh_models`` is
+the job that trains the others in batches, for digests and ``recommend --batch``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from paperwire.index.keyword import KeywordIndex
+from paperwire.models import Filters, Paper
+from paperwire.normalize import utcnow
+from paperwire.recommend import model
+from paperwire.recommend.model import Background, Matrix, TermVector, WordProfile
+from paperwire.store.base import Store
+from paperwire.store.base_library import Signals, StoredModel
+
+TIERS = ("quality", "fast")  # preferred first
+#: Papers drawn to describe the average paper (vectors) and its words.
+BACKGROUND_VECTORS = 4000
+BACKGROUND_TEXTS = 400
+#: At most this many of a reader's papers (the most recent) train the model.
+MAX_POSITIVES = 500
+MAX_NEGATIVES = 500
+#: Papers of a followed author that stand for them.
+AUTHOR_PAPERS = 20
+#: Days before ``since`` where a paper's stored date may lie when its first announcement
+#: is on or after ``since`` (published a few days before it was listed).
+_EARLIER = 14
+_TERM_CACHE = 50_000
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    paper: Paper
+    score: float
+    reason: str
+    close_to: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+
+
+@dataclass
+class RefreshReport:
+    trained: int = 0
+    forgotten: int = 0
+    seconds: float = 0.0
+    tiers: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        tiers = "+".join(self.tiers) or "no vectors yet"
+        return (
+            f"recommend: trained {self.trained} reader models ({tiers}), "
+            f"forgot {self.forgotten} in {self.seconds:.1f} s"
+        )
+
+
+@dataclass(frozen=True)
+class _Model:
+    revision: int
+    meaning: dict[str, Matrix]  # tier -> weights
+    words: WordProfile
+    positives: tuple[str, ...]
+
+
+def default_index_dir(store: Store) -> Path | None:
+    path = getattr(store, "path", None)
+    return Path(path).with_suffix(".index") if isinstance(path, str) else None
+
+
+class Recommender:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        keyword: KeywordIndex | None = None,
+        index_dir: Path | None = None,
+    ) -> None:
+        self.store = store
+        if keyword is None:
+            directory = index_dir or default_index_dir(store)
+            if directory is not None and (directory / "keyword").exists():
+                keyword = KeywordIndex(directory / "keyword")
+        self.keyword = keyword
+        self._backgrounds: dict[str, tuple[int, Background]] = {}
+        self._background_terms: list[TermVector] | None = None
+        self._terms: dict[str, TermVector] = {}
+
+    # -- shared state ------------------------------------------------------------------
+
+    def tiers(self) -> list[str]:
+        return [t for t in TIERS if self.store.count_vectors(t) > 0]
+
+    def background(self, tier: str) -> Background | None:
+        count = self.store.count_vectors(tier)
+        cached = self._backgrounds.get(tier)
+        # Drawn again when the tier grew by a tenth: the average paper barely moves.
+        if cached is not None and count <= cached[0] * 1.1:
+            return cached[1]
+        rows = self.store.sample_vectors(tier, BACKGROUND_VECTORS)
+        if len(rows) < 2:
+            return None
+        sample = np.stack([np.frombuffer(v, dtype="<f2") for _, v in rows]).astype(np.float32)
+        found = Background.fit(sample)
+        self._backgrounds[tier] = (count, found)
+        return found
+
+    def term_vectors(self, papers: Sequence[Paper]) -> dict[str, TermVector]:
+        if self.keyword is None:
+            return {p.id: {} for p in papers}
+        missing = [p for p in papers if p.id not in self._terms]
+        if missing:
+            if len(self._terms) + len(missing) > _TERM_CACHE:
+                self._terms.clear()
+            self._terms.update(self.keyword.term_vectors(missing, max_share=model.MAX_SHARE))
+        return {p.id: self._terms.get(p.id, {}) for p in papers}
+
+    def _background_words(self) -> list[TermVector]:
+        if self._background_terms is None:
+            rows = self.store.sample_vectors("fast", BACKGROUND_TEXTS, seed=1)
+            papers = self.store.get_papers([pid for pid, _ in rows])
+            self._background_terms = list(self.term_vectors(list(papers.values())).values())
+        return self._background_terms
+
+    # -- training ----------------------------------------------------------------------
+
+    def has_signals(self, user_id: int) -> bool:
+        signals = self.store.signals(user_id)
+        return bool(signals.positives or signals.interests)
+
+    def _examples(self, signals: Signals) -> tuple[list[str], list[str], list[str]]:
+        """Positive ids, negative ids and free-text topics of a reader."""
+        positives = list(signals.positives[:MAX_POSITIVES])
+        topics: list[str] = []
+        for interest in signals.interests:
+            if interest.kind == "author":
+                ids = self.store.matching_ids(Filters(author=interest.value))
+                positives.extend(ids[-AUTHOR_PAPERS:])
+            else:
+                topics.append(interest.value)
+        hidden = set(signals.negatives)
+        positives = [pid for pid in dict.fromkeys(positives) if pid not in hidden]
+        return positives, list(signals.negatives[:MAX_NEGATIVES]), topics
+
+    def train(self, signals: Signals, *, now: datetime | None = None) -> list[StoredModel]:
+        """The reader's models on every tier with vectors (none without signals)."""
+        positives, negatives, topics = self._examples(signals)
+        if not positives and not topics:
+            return []
+        papers = self.store.get_papers(positives + negatives)
+        vectors = self.term_vectors(list(papers.values()))
+        pos_terms = [vectors[p] for p in positives if p in vectors]
+        pos_terms += [_topic_terms(self, t) for t in topics]
+        words = model.train_words(
+            pos_terms,
+            [vectors[p] for p in negatives if p in vectors],
+            self._background_words(),
+        )
+        trained: list[StoredModel] = []
+        when = now or utcnow()
+        for tier in self.tiers():
+            background = self.background(tier)
+            if background is None:
+                continue
+            pos = _matrix(self.store.vectors_of(tier, positives), background.dimensions)
+            if topics:
+                pos = np.vstack([pos, _embed(tier, topics)])
+            neg = _matrix(self.store.vectors_of(tier, negatives), background.dimensions)
+            weights = model.train_meaning(pos, neg, background)
+            trained.append(
+                StoredModel(
+                    user_id=signals.user_id,
+                    tier=tier,
+                    revision=signals.revision,
+                    weights=weights.astype("<f4").tobytes(),
+                    terms=words.to_json(),
+                    trained_at=when,
+                )
+            )
+        return trained
+
+    def _model(self, user_id: int, stored: dict[str, StoredModel] | None = None) -> _Model | None:
+        signals = self.store.signals(user_id)
+        if not signals.positives and not signals.interests:
+            return None
+        if stored is None:
+            stored = {}
+            for tier in self.tiers():
+                for m in self.store.stored_models(tier, [user_id]):
+                    stored[tier] = m
+        fresh = stored and all(m.revision >= signals.revision for m in stored.values())
+        if not fresh or set(stored) != set(self.tiers()):
+            models = self.train(signals)
+            self.store.save_models(models)
+            stored = {m.tier: m for m in models}
+        if not stored:
+            return None
+        any_model = next(iter(stored.values()))
+        return _Model(
+            revision=signals.revision,
+            meaning={t: np.frombuffer(m.weights, dtype="<f4") for t, m in stored.items()},
+            words=WordProfile.from_json(any_model.terms),
+            positives=tuple(signals.positives[:MAX_POSITIVES]),
+        )
+
+    # -- scoring -----------------------------------------------------------------------
+
+    def candidates(self, since: date, until: date | None = None) -> list[Paper]:
+        """Papers first announced on a day in [since, until]."""
+        ids = self.store.matching_ids(Filters(since=since - timedelta(days=_EARLIER), until=until))
+        papers = self.store.get_papers(ids)
+        found = []
+        for pid in ids:
+            paper = papers.get(pid)
+            day = paper.first_day if paper else None
+            if paper and day and day >= since and (until is None or day <= until):
+                found.append(paper)
+        return found
+
+    def _scores(self, models: Sequence[_Model], papers: Sequence[Paper]) -> Matrix:
+        """``readers x papers``: each paper scored on the best tier it has a vector on."""
+        scores = np.zeros((len(models), len(papers)), dtype=np.float32)
+        if not models or not papers:
+            return scores
+        ids = [p.id for p in papers]
+        done = np.zeros(len(papers), dtype=bool)
+        for tier in self.tiers():
+            found = self.store.vectors_of(
+                tier, [i for i, d in zip(ids, done, strict=True) if not d]
+            )
+            columns = [j for j, pid in enumerate(ids) if not done[j] and pid in found]
+            if not columns:
+                continue
+            x = np.stack([np.frombuffer(found[ids[j]], dtype="<f2") for j in columns])
+            dims = x.shape[1] + 1
+            weights = np.stack(
+                [m.meaning.get(tier, np.zeros(dims, dtype=np.float32)) for m in models]
+            )
+            scores[:, columns] = model.MEANING_WEIGHT * model.meaning_scores(weights, x)
+            done[columns] = True
+        vectors = self.term_vectors(papers)
+        scores += model.word_scores([m.words for m in models], [vectors[p.id] for p in papers])
+        return scores
+
+    def _explain(self, m: _Model, paper: Paper, score: float) -> Recommendation:
+        terms = model.shared_terms(m.words, self.term_vectors([paper])[paper.id])
+        close: list[str] = []
+        for tier in self.tiers():
+            own = self.store.vectors_of(tier, [paper.id])
+            if not own:
+                continue
+            mine = self.store.vectors_of(tier, list(m.positives[:200]))
+            if mine:
+                x = np.frombuffer(own[paper.id], dtype="<f2").astype(np.float32)
+                ids = list(mine)
+                sims = np.stack([np.frombuffer(mine[i], dtype="<f2") for i in ids]) @ x
+                close = [ids[k] for k in np.argsort(-sims)[:2]]
+            break
+        titles = self.store.get_papers(close)
+        parts = []
+        if close:
+            parts.append(
+                "close to: " + "; ".join(f"“{titles[c].title}”" for c in close if c in titles)
+            )
+        if terms:
+            parts.append("shared terms: " + ", ".join(terms))
+        reason = " · ".join(parts) or "close to what you follow"
+        return Recommendation(
+            paper=paper,
+            score=round(float(score), 4),
+            reason=reason,
+            close_to=tuple(close),
+            terms=tuple(terms),
+        )
+
+    def _best(
+        self, m: _Model, user_id: int, papers: Sequence[Paper], row: Matrix, limit: int
+    ) -> list[Recommendation]:
+        excluded = self.store.excluded_ids(user_id)
+        order = np.argsort(-row, kind="stable")
+        picked: list[Recommendation] = []
+        for j in order:
+            if len(picked) >= limit:
+                break
+            paper = papers[int(j)]
+            if paper.id in excluded:
+                continue
+            picked.append(self._explain(m, paper, float(row[int(j)])))
+        return picked
+
+    def for_reader(
+        self, user_id: int, *, since: date, until: date | None = None, limit: int = 50
+    ) -> list[Recommendation]:
+        m = self._model(user_id)
+        if m is None or limit <= 0:
+            return []
+        papers = self.candidates(since, until)
+        return self._best(m, user_id, papers, self._scores([m], papers)[0], limit)
+
+    def order(self, user_id: int, paper_ids: Sequence[str]) -> dict[str, float]:
+        m = self._model(user_id)
+        if m is None:
+            return {}
+        papers = list(self.store.get_papers(paper_ids).values())
+        row = self._scores([m], papers)[0]
+        return {p.id: float(s) for p, s in zip(papers, row, strict=True)}
+
+    def for_readers(
+        self, requests: Sequence[tuple[int, date]], *, limit: int = 50
+    ) -> list[list[Recommendation]]:
+        """Many readers at once: models read in one query per tier, each distinct window
+        scored for all its readers with one product per tier."""
+        users = list(dict.fromkeys(u for u, _ in requests))
+        stored: dict[int, dict[str, StoredModel]] = {u: {} for u in users}
+        for tier in self.tiers():
+            for sm in self.store.stored_models(tier, users):
+                stored[sm.user_id][tier] = sm
+        models = {u: self._model(u, stored[u]) for u in users}
+        results: list[list[Recommendation]] = [[] for _ in requests]
+        by_since: dict[date, list[int]] = {}
+        for k, (u, since) in enumerate(requests):
+            if models[u] is not None:
+                by_since.setdefault(since, []).append(k)
+        for since, ks in by_since.items():
+            papers = self.candidates(since)
+            group = [models[requests[k][0]] for k in ks]
+            matrix = self._scores([g for g in group if g is not None], papers)
+            for row, k in zip(matrix, ks, strict=True):
+                m = models[requests[k][0]]
+                assert m is not None
+                results[k] = self._best(m, requests[k][0], papers, row, limit)
+        return results
+
+    def like_list(
+        self,
+        paper_ids: Sequence[str],
+        *,
+        since: date | None = None,
+        limit: int = 20,
+        exclude: Collection[str] = (),
+    ) -> list[Recommendation]:
+        """Papers like a list's papers: a model trained from them alone."""
+        ids = list(dict.fromkeys(paper_ids))[:MAX_POSITIVES]
+        if not ids or limit <= 0:
+            return []
+        m = self._list_model(ids)
+        if m is None:
+            return []
+        start = since or (utcnow().date() - timedelta(days=30))
+        papers = [p for p in self.candidates(start) if p.id not in set(ids) | set(exclude)]
+        row = self._scores([m], papers)[0]
+        order = np.argsort(-row, kind="stable")[:limit]
+        return [self._explain(m, papers[int(j)], float(row[int(j)])) for j in order]
+
+    def _list_model(self, ids: list[str]) -> _Model | None:
+        signals = Signals(user_id=0, revision=0, positives=ids)
+        trained = self.train(signals)
+        if not trained:
+            return None
+        return _Model(
+            revision=0,
+            meaning={m.tier: np.frombuffer(m.weights, dtype="<f4") for m in trained},
+            words=WordProfile.from_json(trained[0].terms),
+            positives=tuple(ids),
+        )
+
+
+def _matrix(found: dict[str, bytes], dims: int) -> Matrix:
+    if not found:
+        return np.zeros((0, dims), dtype=np.float32)
+    return np.stack([np.frombuffer(v, dtype="<f2") for v in found.values()]).astype(np.float32)
+
+
+def _embed(tier: str, texts: list[str]) -> Matrix:
+    from paperwire.index.embed import load_embedder
+
+    vectors: Matrix = np.asarray(load_embedder(tier).encode(texts), dtype=np.float32)
+    return vectors
+
+
+def _topic_terms(recommender: Recommender, topic: str) -> TermVector:
+    vectors = recommender.term_vectors([Paper(id=f"topic:{topic}", title=topic)])
+    return next(iter(vectors.values()), {})
+
+
+def refresh_models(
+    store: Store,
+    *,
+    limit: int | None = None,
+    now: datetime | None = None,
+    recommender: Recommender | None = None,
+    index_dir: Path | None = None,
+) -> RefreshReport:
+    """Train and store the models of readers whose signals changed (both tiers)."""
+    started = time.perf_counter()
+    rec = recommender or Recommender(store, index_dir=index_dir)
+    report = RefreshReport(tiers=rec.tiers())
+    waiting: dict[int, None] = {}
+    for tier in report.tiers:
+        waiting.update(dict.fromkeys(store.readers_to_train(tier, limit=limit)))
+    users = list(waiting)[:limit] if limit is not None else list(waiting)
+    batch: list[StoredModel] = []
+    for user_id in users:
+        models = rec.train(store.signals(user_id), now=now)
+        if not models:
+            report.forgotten += 1 if store.delete_models(user_id) else 0
+            continue
+        batch.extend(models)
+        report.trained += 1
+        if len(batch) >= 1000:
+            store.save_models(batch)
+            batch = []
+    store.save_models(batch)
+    report.seconds = time.perf_counter() - started
+    return report
