@@ -169,24 +169,38 @@ def _dot(weights: Mapping[str, float], vector: TermVector) -> float:
     return sum(weights.get(stem, 0.0) * w for stem, (_, w) in vector.items())
 
 
-def word_scores(profiles: Sequence[WordProfile], vectors: Sequence[TermVector]) -> Matrix:
+@dataclass(frozen=True)
+class PaperWords:
+    """Papers' tf-idf vectors as one sparse matrix (stems x papers), built once for a
+    batch and scored against any number of profiles."""
+
+    vocabulary: dict[str, int]
+    matrix: sparse.csr_matrix
+
+    @classmethod
+    def build(cls, vectors: Sequence[TermVector]) -> PaperWords:
+        vocabulary: dict[str, int] = {}
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for j, vector in enumerate(vectors):
+            for stem, (_, weight) in vector.items():
+                rows.append(vocabulary.setdefault(stem, len(vocabulary)))
+                cols.append(j)
+                vals.append(weight)
+        matrix = sparse.csr_matrix(
+            (np.asarray(vals, dtype=np.float32), (rows, cols)),
+            shape=(len(vocabulary), len(vectors)),
+        )
+        return cls(vocabulary=vocabulary, matrix=matrix)
+
+
+def word_scores(profiles: Sequence[WordProfile], papers: PaperWords) -> Matrix:
     """``readers x papers``, standardised per reader: one sparse matrix product."""
-    vocabulary: dict[str, int] = {}
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    for j, vector in enumerate(vectors):
-        for stem, (_, weight) in vector.items():
-            rows.append(vocabulary.setdefault(stem, len(vocabulary)))
-            cols.append(j)
-            vals.append(weight)
-    papers = sparse.csr_matrix(
-        (np.asarray(vals, dtype=np.float32), (rows, cols)),
-        shape=(len(vocabulary), len(vectors)),
-    )
     r_rows: list[int] = []
     r_cols: list[int] = []
     r_vals: list[float] = []
+    vocabulary = papers.vocabulary
     for i, profile in enumerate(profiles):
         for stem, weight in profile.weights.items():
             k = vocabulary.get(stem)
@@ -198,9 +212,9 @@ def word_scores(profiles: Sequence[WordProfile], vectors: Sequence[TermVector]) 
         (np.asarray(r_vals, dtype=np.float32), (r_rows, r_cols)),
         shape=(len(profiles), len(vocabulary)),
     )
-    raw = np.asarray((readers @ papers).todense(), dtype=np.float32)
-    mean = np.array([[p.mean] for p in profiles], dtype=np.float32).reshape(-1, 1)
-    spread = np.array([[p.spread] for p in profiles], dtype=np.float32).reshape(-1, 1)
+    raw = np.asarray((readers @ papers.matrix).todense(), dtype=np.float32)
+    mean = np.array([p.mean for p in profiles], dtype=np.float32).reshape(-1, 1)
+    spread = np.array([p.spread for p in profiles], dtype=np.float32).reshape(-1, 1)
     scores: Matrix = (raw - mean) / spread
     return scores
 

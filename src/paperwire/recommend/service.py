@@ -249,7 +249,9 @@ class Recommender:
             scores[:, columns] = model.MEANING_WEIGHT * model.meaning_scores(weights, x)
             done[columns] = True
         vectors = self.term_vectors(papers)
-        scores += model.word_scores([m.words for m in models], [vectors[p.id] for p in papers])
+        scores += model.word_scores(
+            [m.words for m in models], model.PaperWords.build([vectors[p.id] for p in papers])
+        )
         return scores
 
     def _explain(self, m: _Model, paper: Paper, score: float) -> Recommendation:
