@@ -254,51 +254,58 @@ class Recommender:
         )
         return scores
 
-    def _explain(self, m: _Model, paper: Paper, score: float) -> Recommendation:
-        terms = model.shared_terms(m.words, self.term_vectors([paper])[paper.id])
-        close: list[str] = []
+    def _explain(
+        self, m: _Model, papers: Sequence[Paper], scores: Sequence[float]
+    ) -> list[Recommendation]:
+        """Reasons for a reader's picks: their two closest papers and the shared words."""
+        words = self.term_vectors(papers)
+        close: dict[str, list[str]] = {p.id: [] for p in papers}
+        left = [p.id for p in papers]
         for tier in self.tiers():
-            own = self.store.vectors_of(tier, [paper.id])
-            if not own:
-                continue
-            mine = self.store.vectors_of(tier, list(m.positives[:200]))
+            own = self.store.vectors_of(tier, left)
+            mine = self.store.vectors_of(tier, list(m.positives[:200])) if own else {}
             if mine:
-                x = np.frombuffer(own[paper.id], dtype="<f2").astype(np.float32)
-                ids = list(mine)
-                sims = np.stack([np.frombuffer(mine[i], dtype="<f2") for i in ids]) @ x
-                close = [ids[k] for k in np.argsort(-sims)[:2]]
-            break
-        titles = self.store.get_papers(close)
-        parts = []
-        if close:
-            parts.append(
-                "close to: " + "; ".join(f"“{titles[c].title}”" for c in close if c in titles)
+                mine_ids = list(mine)
+                matrix = np.stack([np.frombuffer(mine[i], dtype="<f2") for i in mine_ids])
+                for pid, blob in own.items():
+                    sims = matrix @ np.frombuffer(blob, dtype="<f2").astype(np.float32)
+                    close[pid] = [mine_ids[k] for k in np.argsort(-sims)[:2]]
+            left = [pid for pid in left if pid not in own]
+            if not left:
+                break
+        titles = self.store.get_papers([c for found in close.values() for c in found])
+        picked = []
+        for paper, score in zip(papers, scores, strict=True):
+            terms = model.shared_terms(m.words, words[paper.id])
+            nearest = [c for c in close[paper.id] if c in titles]
+            parts = []
+            if nearest:
+                parts.append("close to: " + "; ".join(f"“{titles[c].title}”" for c in nearest))
+            if terms:
+                parts.append("shared terms: " + ", ".join(terms))
+            picked.append(
+                Recommendation(
+                    paper=paper,
+                    score=round(float(score), 4),
+                    reason=" · ".join(parts) or "close to what you follow",
+                    close_to=tuple(nearest),
+                    terms=tuple(terms),
+                )
             )
-        if terms:
-            parts.append("shared terms: " + ", ".join(terms))
-        reason = " · ".join(parts) or "close to what you follow"
-        return Recommendation(
-            paper=paper,
-            score=round(float(score), 4),
-            reason=reason,
-            close_to=tuple(close),
-            terms=tuple(terms),
-        )
+        return picked
 
     def _best(
         self, m: _Model, user_id: int, papers: Sequence[Paper], row: Matrix, limit: int
     ) -> list[Recommendation]:
         excluded = self.store.excluded_ids(user_id)
         order = np.argsort(-row, kind="stable")
-        picked: list[Recommendation] = []
+        chosen: list[int] = []
         for j in order:
-            if len(picked) >= limit:
+            if len(chosen) >= limit:
                 break
-            paper = papers[int(j)]
-            if paper.id in excluded:
-                continue
-            picked.append(self._explain(m, paper, float(row[int(j)])))
-        return picked
+            if papers[int(j)].id not in excluded:
+                chosen.append(int(j))
+        return self._explain(m, [papers[j] for j in chosen], [float(row[j]) for j in chosen])
 
     def for_reader(
         self, user_id: int, *, since: date, until: date | None = None, limit: int = 50
@@ -361,8 +368,8 @@ class Recommender:
         start = since or (utcnow().date() - timedelta(days=30))
         papers = [p for p in self.candidates(start) if p.id not in set(ids) | set(exclude)]
         row = self._scores([m], papers)[0]
-        order = np.argsort(-row, kind="stable")[:limit]
-        return [self._explain(m, papers[int(j)], float(row[int(j)])) for j in order]
+        order = [int(j) for j in np.argsort(-row, kind="stable")[:limit]]
+        return self._explain(m, [papers[j] for j in order], [float(row[j]) for j in order])
 
     def _list_model(self, ids: list[str]) -> _Model | None:
         signals = Signals(user_id=0, revision=0, positives=ids)
