@@ -12,7 +12,8 @@ excluded), and we report recall@50 and nDCG@20 (binary gains) over a random samp
 readers (``--readers``, ``--seed``), all methods on the same readers in one run:
 
 - ``paperwire``: the reader's model as the service trains and scores it
-  (``paperwire.recommend``: the fast tier's vectors and the keyword index's words);
+  (``paperwire.recommend``: the fast tier's vectors and the keyword index's words and
+  phrases; ``--no-phrases``: words alone);
   ``paperwire meaning`` and ``paperwire words`` are its two parts alone;
 - ``centroid``: cosine to the mean of the library's fast vectors;
 - ``arxiv-sanity-lite``: its recipe (tf-idf: ngrams 1-2, max_features 20000, min_df 5,
@@ -142,6 +143,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--svm", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--quality-pool", type=int, default=0)
+    parser.add_argument(
+        "--phrases",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="word profiles with phrases (the service's default) or words alone",
+    )
     args = parser.parse_args()
 
     ids, days, texts, authors = load_corpus()
@@ -161,6 +168,12 @@ def main() -> None:
     store = open_store(url)
     rec = Recommender(store, index_dir=index_directory(Settings(database_url=url)))
 
+    started = time.perf_counter()
+    counted = rec.update_phrases() if args.phrases else 0
+    if counted:
+        print(f"counted the phrases of {counted} papers in {time.perf_counter() - started:.0f} s")
+    if not args.phrases:
+        rec.phrases = None
     started = time.perf_counter()
     x_fast = vectors(store, "fast", ids, 256)
     papers = {}

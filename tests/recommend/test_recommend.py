@@ -189,3 +189,31 @@ def test_model_parts_on_edge_input() -> None:
     papers = model.PaperWords.build([{"graph": ("graph", 1.0)}, {"tree": ("tree", 1.0)}, {}])
     scores = model.word_scores([again], papers)
     assert scores.shape == (1, 3) and scores[0, 0] > scores[0, 1] == scores[0, 2]
+
+
+def test_phrases_are_counted_by_the_job_and_weigh_in_profiles(
+    indexed: tuple[Store, Settings],
+) -> None:
+    store, settings = indexed
+    rec = _recommender(store, settings)
+    assert rec.phrases is not None and rec.phrases.papers == 0
+    speech = _before(store, "speech", 3)
+    words = rec.term_vectors(speech)
+    assert not any(" " in stem for vector in words.values() for stem in vector)
+
+    user = _reader(store)
+    lst = store.ensure_list(user, "Saved", now=utcnow())
+    store.add_to_list(lst.id, [p.id for p in speech], now=utcnow())
+    report = refresh_models(store, recommender=rec)
+    assert report.phrases == store.count_papers() and report.trained == 1
+    assert refresh_models(store, recommender=rec).phrases == 0  # nothing new to count
+
+    again = _recommender(store, settings)  # another process reads the saved counts
+    assert again.phrases is not None and again.phrases.papers == store.count_papers()
+    vectors = again.term_vectors(speech)
+    phrases = {stem: word for v in vectors.values() for stem, (word, _) in v.items() if " " in stem}
+    assert phrases and all(len(word.split()) == 2 for word in phrases.values())
+    for vector in vectors.values():
+        assert abs(sum(w * w for _, w in vector.values()) - 1.0) < 1e-6
+    profile = model.WordProfile.from_json(store.stored_models("fast", [user])[0].terms)
+    assert any(" " in stem for stem in profile.weights)

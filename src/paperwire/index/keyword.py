@@ -259,6 +259,39 @@ class _Term:
     weight: float
 
 
+def phrase_keys(
+    fields: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+) -> dict[str, tuple[str, int]]:
+    """Two adjacent content words of one field: "stem stem" -> (the words, times; the
+    title's count double as for words)."""
+    found: dict[str, tuple[str, int]] = {}
+    for name, pairs in fields:
+        times = TITLE_TF if name == "title" else 1
+        for (s1, w1), (s2, w2) in zip(pairs, pairs[1:], strict=False):
+            key = f"{s1} {s2}"
+            seen = found.get(key)
+            found[key] = (f"{w1} {w2}", (seen[1] if seen else 0) + times)
+    return found
+
+
+def _phrase_terms(
+    fields: Sequence[tuple[str, Sequence[tuple[str, str]]]],
+    phrases: Callable[[Sequence[str]], Sequence[int]],
+    total: int,
+    max_share: float,
+) -> list[tuple[str, str, float]]:
+    found = phrase_keys(fields)
+    keys = list(found)
+    terms = []
+    for key, df in zip(keys, phrases(keys), strict=True):
+        if df < 1 or df > max_share * total:
+            continue
+        word, tf = found[key]
+        idf = math.log(1 + (total - df + 0.5) / (df + 0.5))
+        terms.append((key, word, (1 + math.log(tf)) * idf))
+    return terms
+
+
 def paper_day(paper: Paper) -> date | None:
     """The date filters use: published, else first feed day, else first seen."""
     if paper.published_at is not None:
@@ -628,23 +661,44 @@ class KeywordIndex:
         searcher = self._index.searcher()
         return {p.id: [t.word for t in self._weighted_terms(searcher, p)[:n]] for p in papers}
 
+    def content_pairs(self, paper: Paper) -> list[tuple[str, list[tuple[str, str]]]]:
+        """The content words of a paper's title and abstract, in order: (field, [(stem,
+        word)]) — what ``term_vectors`` counts and what its phrases are made of."""
+        stop = self._stop_stems
+        found = []
+        for name, text in (("title", paper.title), ("abstract", paper.abstract)):
+            pairs = self._pairs(_URL.sub(" ", plain_text(text)))
+            found.append((name, [(s, w) for s, w in pairs if is_content_word(s, w, stop)]))
+        return found
+
     def term_vectors(
-        self, papers: Iterable[Paper], *, max_share: float = 1.0
+        self,
+        papers: Iterable[Paper],
+        *,
+        max_share: float = 1.0,
+        phrases: Callable[[Sequence[str]], Sequence[int]] | None = None,
+        phrase_total: int = 0,
     ) -> dict[str, dict[str, tuple[str, float]]]:
         """Each paper's words as a unit-length tf-idf vector: stem -> (the word as the
         paper writes it, weight). Stems in more than ``max_share`` of the indexed papers
-        are left out (they tell readers' interests apart no better than chance)."""
+        are left out (they tell readers' interests apart no better than chance). With
+        ``phrases`` (document frequencies of "stem stem" keys among ``phrase_total``
+        papers) two adjacent content words are a term too, when some paper has them."""
         searcher = self._index.searcher()
         total = max(searcher.num_docs, 1)
         vectors: dict[str, dict[str, tuple[str, float]]] = {}
         for paper in papers:
-            terms = [
-                t
+            weighted = [
+                (t.stem, t.word, t.weight)
                 for t in self._weighted_terms(searcher, paper)
                 if self._doc_freq(searcher, t.stem, total) <= max_share * total
             ]
-            norm = math.sqrt(sum(t.weight * t.weight for t in terms)) or 1.0
-            vectors[paper.id] = {t.stem: (t.word, t.weight / norm) for t in terms}
+            if phrases is not None and phrase_total > 0:
+                weighted += _phrase_terms(
+                    self.content_pairs(paper), phrases, phrase_total, max_share
+                )
+            norm = math.sqrt(sum(w * w for _, _, w in weighted)) or 1.0
+            vectors[paper.id] = {stem: (word, w / norm) for stem, word, w in weighted}
         return vectors
 
     def similar(

@@ -23,6 +23,7 @@ from paperwire.models import Filters, Paper
 from paperwire.normalize import utcnow
 from paperwire.recommend import model
 from paperwire.recommend.model import Background, Matrix, TermVector, WordProfile
+from paperwire.recommend.phrases import PhraseCounts
 from paperwire.store.base import Store
 from paperwire.store.base_library import Signals, StoredModel
 
@@ -54,6 +55,7 @@ class Recommendation:
 class RefreshReport:
     trained: int = 0
     forgotten: int = 0
+    phrases: int = 0
     seconds: float = 0.0
     tiers: list[str] = field(default_factory=list)
 
@@ -61,7 +63,8 @@ class RefreshReport:
         tiers = "+".join(self.tiers) or "no vectors yet"
         return (
             f"recommend: trained {self.trained} reader models ({tiers}), "
-            f"forgot {self.forgotten} in {self.seconds:.1f} s"
+            f"forgot {self.forgotten}, counted the phrases of {self.phrases} papers "
+            f"in {self.seconds:.1f} s"
         )
 
 
@@ -87,11 +90,11 @@ class Recommender:
         index_dir: Path | None = None,
     ) -> None:
         self.store = store
-        if keyword is None:
-            directory = index_dir or default_index_dir(store)
-            if directory is not None and (directory / "keyword").exists():
-                keyword = KeywordIndex(directory / "keyword")
+        directory = index_dir or default_index_dir(store)
+        if keyword is None and directory is not None and (directory / "keyword").exists():
+            keyword = KeywordIndex(directory / "keyword")
         self.keyword = keyword
+        self.phrases = PhraseCounts(directory) if directory is not None else None
         self._backgrounds: dict[str, tuple[int, Background]] = {}
         self._background_terms: list[TermVector] | None = None
         self._terms: dict[str, TermVector] = {}
@@ -122,8 +125,25 @@ class Recommender:
         if missing:
             if len(self._terms) + len(missing) > _TERM_CACHE:
                 self._terms.clear()
-            self._terms.update(self.keyword.term_vectors(missing, max_share=model.MAX_SHARE))
+            self._terms.update(
+                self.keyword.term_vectors(
+                    missing,
+                    max_share=model.MAX_SHARE,
+                    phrases=self.phrases.frequencies if self.phrases else None,
+                    phrase_total=self.phrases.papers if self.phrases else 0,
+                )
+            )
         return {p.id: self._terms.get(p.id, {}) for p in papers}
+
+    def update_phrases(self) -> int:
+        """Count the phrases of papers stored since the last count (the job does)."""
+        if self.keyword is None or self.phrases is None:
+            return 0
+        added = self.phrases.update(self.store, self.keyword)
+        if added:
+            self._terms.clear()
+            self._background_terms = None
+        return added
 
     def _background_words(self) -> list[TermVector]:
         if self._background_terms is None:
@@ -414,6 +434,7 @@ def refresh_models(
     started = time.perf_counter()
     rec = recommender or Recommender(store, index_dir=index_dir)
     report = RefreshReport(tiers=rec.tiers())
+    report.phrases = rec.update_phrases()
     waiting: dict[int, None] = {}
     for tier in report.tiers:
         waiting.update(dict.fromkeys(store.readers_to_train(tier, limit=limit)))
