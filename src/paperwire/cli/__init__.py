@@ -13,6 +13,7 @@ from paperwire.cli.common import Context
 from paperwire.cli.db import db
 from paperwire.cli.digest import digest, worker
 from paperwire.cli.ingest import fetch, import_
+from paperwire.cli.library import library, recommend
 from paperwire.cli.papers import papers, show, stats
 from paperwire.cli.rank import rank, trending
 from paperwire.cli.search import index, search, similar
@@ -35,7 +36,7 @@ def cli(ctx: click.Context, database_url: str | None) -> None:
 
 for command in (
     db, import_, fetch, stats, show, papers, index, search, similar, rank, trending,
-    user, digest, worker, serve, up,
+    user, digest, worker, serve, up, library, recommend,
 ):  # fmt: skip
     cli.add_command(command)
 

@@ -1,0 +1,543 @@
+"""``paperwire library`` and ``paperwire recommend``: what a reader can do, from a script.
+
+Thin wrappers over ``paperwire.library`` and ``paperwire.recommend``. A reader is named
+by their account's EMAIL (`paperwire user add EMAIL` makes one); an address with no
+account is a usage error (exit 2). Papers are named by arXiv id, arXiv or Hugging Face
+address, or DOI; one naming no stored paper is reported on stderr and makes the exit
+code 1, the others are done.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import textwrap
+from collections.abc import Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import click
+
+from paperwire import library as lib
+from paperwire.auth.links import BadEmail, normalize_email
+from paperwire.auth.models import User
+from paperwire.cite import abs_url
+from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
+from paperwire.errors import PaperwireError
+from paperwire.library_formats import MAX_BYTES, MAX_PROBLEMS
+from paperwire.models import Paper
+from paperwire.normalize import utcnow
+from paperwire.store import Store
+from paperwire.store.base_library import LibraryEntry
+
+if TYPE_CHECKING:  # loaded by the command itself: numpy and the models are slow to import
+    from paperwire.recommend import Recommendation, Recommender
+
+#: ``recommend`` looks this many days back when no --since is given.
+DEFAULT_DAYS = 7
+
+_list_option = click.option(
+    "--list", "list_name", metavar="NAME", help="The list (names compare without case)."
+)
+
+
+def _reader(store: Store, email: str) -> User:
+    """The account of EMAIL; exit 2 for an address that is not one or has no account."""
+    try:
+        address = normalize_email(email)
+    except BadEmail as exc:
+        fail(f"EMAIL {email!r}: {exc}", code=2)
+    found = store.user_by_email(address)
+    if found is None:
+        fail(f"no account for {email!r}: create it with `paperwire user add {email}`", code=2)
+    return found
+
+
+def _report(change: lib.Change, done: str, nothing: str) -> None:
+    """Say what changed; name each reference of no stored paper (exit 1 then)."""
+    if change.changed:
+        click.echo(f"{done} {len(change.changed)}: {' '.join(change.changed)}")
+    else:
+        click.echo(nothing)
+    _unknown(change.unknown)
+
+
+def _unknown(refs: Sequence[str], where: str = "") -> None:
+    for ref in refs:
+        click.echo(f"error: {where}no paper {ref!r} here", err=True)
+    if refs:
+        sys.exit(1)
+
+
+@click.group()
+def library() -> None:
+    """A reader's lists, read marks, "not interested", notes, export and import."""
+
+
+@library.command("add")
+@click.argument("email")
+@click.argument("ids", nargs=-1, required=True)
+@_list_option
+@pass_context
+def add(ctx: Context, email: str, ids: tuple[str, ...], list_name: str | None) -> None:
+    """Save papers (IDS: arXiv ids, links or DOIs) to a list of EMAIL.
+
+    Without --list: to Saved. A list of a new name is made (private).
+    """
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        change = lib.save(store, user.id, ids, list_name=list_name or lib.DEFAULT_LIST)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    _report(change, f"saved to {change.list_name}", f"nothing new saved to {change.list_name}")
+
+
+@library.command("remove")
+@click.argument("email")
+@click.argument("ids", nargs=-1, required=True)
+@_list_option
+@pass_context
+def remove(ctx: Context, email: str, ids: tuple[str, ...], list_name: str | None) -> None:
+    """Take papers out of one list of EMAIL, or, without --list, out of every list."""
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        change = lib.remove(store, user.id, ids, list_name=list_name)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    where = change.list_name or "every list"
+    _report(change, f"removed from {where}", f"none of them was in {where}")
+
+
+@library.command("hide")
+@click.argument("email")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--undo", is_flag=True, help="Take the mark back.")
+@pass_context
+def hide(ctx: Context, email: str, ids: tuple[str, ...], undo: bool) -> None:
+    """Mark papers "not interested" for EMAIL: never recommended, and a signal against
+    papers like them. Their lists are left as they are."""
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        change = lib.hide(store, user.id, ids, hidden=not undo)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    done = "shown again" if undo else "marked not interested"
+    _report(change, done, "no mark changed")
+
+
+@library.command("read")
+@click.argument("email")
+@click.argument("ids", nargs=-1, required=True)
+@click.option("--undo", is_flag=True, help="Mark them unread.")
+@pass_context
+def read(ctx: Context, email: str, ids: tuple[str, ...], undo: bool) -> None:
+    """Mark papers read (or, with --undo, unread) for EMAIL."""
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        change = lib.mark_read(store, user.id, ids, read=not undo)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    _report(change, "marked unread" if undo else "marked read", "no mark changed")
+
+
+@library.command("note")
+@click.argument("email")
+@click.argument("paper_id", metavar="ID")
+@click.argument("text")
+@pass_context
+def note(ctx: Context, email: str, paper_id: str, text: str) -> None:
+    """Write the private note of EMAIL on a paper; an empty TEXT removes it."""
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        written = lib.set_note(store, user.id, paper_id, text)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if not written:
+        _unknown([paper_id])
+    click.echo(f"note {'written' if lib.clean_note(text) else 'removed'}")
+
+
+def _entry_json(paper: Paper, entry: LibraryEntry) -> dict[str, Any]:
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "score": None,
+        "lists": list(entry.lists),
+        "read": entry.is_read,
+        "hidden": entry.is_hidden,
+        "note": entry.note,
+        "added_at": entry.added_at.isoformat() if entry.added_at else None,
+        "url": abs_url(paper),
+    }
+
+
+def _marks(entry: LibraryEntry) -> str:
+    marks = [name for name, on in (("read", entry.is_read), ("hidden", entry.is_hidden)) if on]
+    return ",".join(marks) or "-"
+
+
+@library.command("list")
+@click.argument("email")
+@_list_option
+@click.option(
+    "--only",
+    type=click.Choice(["saved", "hidden", "read", "notes"]),
+    help="Only papers in some list, not interested, read, or with a note.",
+)
+@click.option("--limit", type=click.IntRange(1, 100_000), default=100, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, help="Papers to skip.")
+@json_option
+@pass_context
+def list_(
+    ctx: Context,
+    email: str,
+    list_name: str | None,
+    only: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """The library of EMAIL: its lists with their counts, then its papers, the latest
+    first (with --list: that list's papers, the last added first).
+
+    --json prints one array of papers, each with id, title, lists, read, hidden, note
+    and added_at.
+    """
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        lists = store.reader_lists(user.id)
+        rows = lib.library_view(
+            store,
+            user.id,
+            list_name=list_name,
+            only=only,  # type: ignore[arg-type]
+            limit=limit,
+            offset=offset,
+        )
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        print_json([_entry_json(p, e) for p, e in rows])
+        return
+    if list_name is None:
+        for reader_list in lists:
+            shared = "public" if reader_list.is_public else "private"
+            click.echo(f"list {reader_list.name!r}: {reader_list.count} paper(s), {shared}")
+        if lists:
+            click.echo()
+    for paper, entry in rows:
+        lists_text = ", ".join(entry.lists) or "-"
+        click.echo(f"{paper.id:<18} {_marks(entry):<11} [{lists_text}] {paper.title[:80]}")
+        if entry.note:
+            click.echo(f"{'':<19}note: {' '.join(entry.note.split())[:90]}")
+
+
+@library.command("lists")
+@click.argument("email")
+@json_option
+@pass_context
+def lists_(ctx: Context, email: str, as_json: bool) -> None:
+    """The lists of EMAIL, Saved first, with their counts."""
+    store = ctx.store()
+    try:
+        found = store.reader_lists(_reader(store, email).id)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        print_json(
+            [
+                {
+                    "id": lst.id,
+                    "name": lst.name,
+                    "public": lst.is_public,
+                    "count": lst.count,
+                    "created_at": lst.created_at.isoformat(),
+                    "updated_at": lst.updated_at.isoformat() if lst.updated_at else None,
+                }
+                for lst in found
+            ]
+        )
+        return
+    for lst in found:
+        shared = "public" if lst.is_public else "private"
+        click.echo(f"{lst.name}\t{lst.count}\t{shared}")
+
+
+def _write(path: str, text: str) -> None:
+    """Write ``text`` to ``path`` whole or not at all (a temporary file, then renamed)."""
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+@library.command("export")
+@click.argument("email")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "bibtex"]),
+    default="json",
+    show_default=True,
+    help="json: everything (lists, marks, notes, interests), for `library import`; "
+    "bibtex: the papers of the lists, for a reference manager.",
+)
+@_list_option
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Write to FILE (whole or not at all) instead of stdout.",
+)
+@pass_context
+def export(ctx: Context, email: str, fmt: str, list_name: str | None, output: str | None) -> None:
+    """Export the library of EMAIL (or one list of it)."""
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        text = lib.export_library(store, user.id, fmt=fmt, list_name=list_name)  # type: ignore[arg-type]
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        _write(output, text)
+    except OSError as exc:
+        fail(f"{output}: {exc.strerror or exc}")
+    click.echo(f"wrote {output}", err=True)
+
+
+def _line_of(text: str, lowered: str, ref: str) -> int | None:
+    """The first line of the file naming ``ref`` (an id or ``doi:...``)."""
+    key = ref.removeprefix("doi:")
+    at = text.find(key)
+    if at < 0:
+        at = lowered.find(key.lower())
+    return None if at < 0 else text.count("\n", 0, at) + 1
+
+
+@library.command("import")
+@click.argument("email")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option(
+    "--list",
+    "list_name",
+    metavar="NAME",
+    default=lib.DEFAULT_LIST,
+    show_default=True,
+    help="The list a BibTeX or id file fills (a JSON export names its own lists).",
+)
+@pass_context
+def import_(ctx: Context, email: str, file: str, list_name: str) -> None:
+    """Import a library into EMAIL's: paperwire's JSON export, a BibTeX file (Zotero,
+    Google Scholar, arXiv) or plain text with one arXiv id, address or DOI a line
+    (arxiv-sanity-lite's list of ids).
+
+    Everything is written in one transaction, papers in the file's order. Papers that
+    are not stored here are named and left out (import them first with `paperwire
+    import` or `paperwire fetch`), entries that cannot be read are named by line. Exit
+    code 0 when everything was taken, 1 when anything was left out or the file cannot
+    be read (then nothing is written).
+    """
+    name = "stdin" if file == "-" else file
+    try:
+        with click.open_file(file, "rb") as source:
+            data = source.read(MAX_BYTES + 1)
+    except OSError as exc:
+        fail(f"{name}: {exc.strerror or exc}")
+    store = ctx.store()
+    try:
+        user = _reader(store, email)
+        report = lib.import_library(store, user.id, data, name=name, list_name=list_name)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    for problem in report.problems:
+        click.echo(f"rejected {problem}", err=True)
+    text = data.decode("utf-8", errors="replace")
+    lowered = text.lower()
+    for ref in report.unknown[:MAX_PROBLEMS]:
+        line = _line_of(text, lowered, ref)
+        where = f"{name}:{line}" if line else name
+        click.echo(f"unknown {where}: no paper {ref} here", err=True)
+    if len(report.unknown) > MAX_PROBLEMS:
+        more = len(report.unknown) - MAX_PROBLEMS
+        click.echo(f"unknown {name}: and {more:,} more papers not here", err=True)
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+# -- recommend ---------------------------------------------------------------------------
+
+
+def _day(value: str, where: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        message = f"{value!r} is not a date (YYYY-MM-DD)"
+        raise click.BadParameter(message, param_hint=where) from None
+
+
+def _pick_json(pick: Recommendation) -> dict[str, Any]:
+    paper = pick.paper
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "score": pick.score,
+        "reason": pick.reason,
+        "url": abs_url(paper),
+        "published_at": paper.published_at.isoformat() if paper.published_at else None,
+        "first_day": paper.first_day.isoformat() if paper.first_day else None,
+        "close_to": list(pick.close_to),
+        "terms": list(pick.terms),
+    }
+
+
+def _batch_requests(
+    store: Store, stream: IO[str], default_since: date, name: str
+) -> list[tuple[int, date] | str]:
+    """Each line as (reader id, since), or the error that line makes."""
+    requests: list[tuple[int, date] | str] = []
+    readers: dict[str, int | None] = {}
+    for number, raw in enumerate(stream, 1):
+        words = raw.split()
+        if not words or words[0].startswith("#"):
+            continue
+        where = f"{name}:{number}"
+        if len(words) > 2:
+            requests.append(f"{where}: expected EMAIL [SINCE], found {len(words)} words")
+            continue
+        try:
+            since = date.fromisoformat(words[1]) if len(words) == 2 else default_since
+        except ValueError:
+            requests.append(f"{where}: {words[1]!r} is not a date (YYYY-MM-DD)")
+            continue
+        if words[0] not in readers:
+            try:
+                found = store.user_by_email(normalize_email(words[0]))
+            except BadEmail:
+                found = None
+            readers[words[0]] = found.id if found else None
+        user_id = readers[words[0]]
+        if user_id is None:
+            requests.append(f"{where}: no account for {words[0]!r}")
+            continue
+        requests.append((user_id, since))
+    return requests
+
+
+@click.command()
+@click.argument("email", required=False)
+@click.option(
+    "--since",
+    metavar="DATE",
+    help=f"Papers first announced on or after DATE (default: {DEFAULT_DAYS} days ago).",
+)
+@click.option("--limit", type=click.IntRange(1, 1000), default=20, show_default=True)
+@click.option(
+    "--batch",
+    type=click.File("r"),
+    help="Read lines `EMAIL [SINCE]` from FILE ('-' for stdin); print one JSON array a "
+    "line, in the same order (models loaded once).",
+)
+@json_option
+@pass_context
+def recommend(
+    ctx: Context,
+    email: str | None,
+    since: str | None,
+    limit: int,
+    batch: IO[str] | None,
+    as_json: bool,
+) -> None:
+    """New papers for the reader EMAIL, best first, each with its reason: the reader's
+    papers it is closest to and the terms they share.
+
+    Learnt from the papers the reader saved or upvoted, marked "not interested", and the
+    authors and topics they follow; papers in their lists, upvoted or hidden never come
+    back. --json prints an array of objects with id, title, score and reason.
+    """
+    from paperwire.config import index_directory
+    from paperwire.recommend import Recommender
+
+    if (email is None) == (batch is None):
+        raise click.UsageError("give an EMAIL or --batch FILE")
+    first = _day(since, "--since") if since else utcnow().date() - timedelta(days=DEFAULT_DAYS)
+    store = ctx.store()
+    try:
+        recommender = Recommender(store, index_dir=index_directory(ctx.settings))
+        if batch is not None:
+            name = "stdin" if batch.name in ("<stdin>", "-") else str(batch.name)
+            _recommend_batch(store, recommender, batch, first, limit, name)
+            return
+        assert email is not None
+        user = _reader(store, email)
+        picks = recommender.for_reader(user.id, since=first, limit=limit)
+        if not picks and not recommender.has_signals(user.id):
+            click.echo(
+                f"{email} has nothing to learn from yet: save papers with "
+                f"`paperwire library add {email} ID...`",
+                err=True,
+            )
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
+    if as_json:
+        print_json([_pick_json(p) for p in picks])
+        return
+    for rank, pick in enumerate(picks, 1):
+        click.echo(f"{rank:>3}. {pick.paper.id:<18} {pick.score:>8.4f}  {pick.paper.title[:80]}")
+        click.echo(
+            textwrap.fill(pick.reason, width=100, initial_indent=" " * 5, subsequent_indent=" " * 5)
+        )
+
+
+def _recommend_batch(
+    store: Store, recommender: Recommender, stream: IO[str], since: date, limit: int, name: str
+) -> None:
+    requests = _batch_requests(store, stream, since, name)
+    good = [r for r in requests if not isinstance(r, str)]
+    results = iter(recommender.for_readers(good, limit=limit))
+    for request in requests:
+        if isinstance(request, str):
+            click.echo(f"error: {request}", err=True)
+            sys.stdout.write("[]\n")
+        else:
+            picks = next(results)
+            sys.stdout.write(json.dumps([_pick_json(p) for p in picks], ensure_ascii=False) + "\n")
+    if len(good) < len(requests):
+        sys.exit(1)
