@@ -275,3 +275,19 @@ def test_an_import_failing_half_way_leaves_the_library_as_it_was(store, reader, 
     with pytest.raises(sqlite3.IntegrityError, match="refused"):
         library.import_library(store, reader, json.dumps(doc).encode(), name="x.json")
     assert _snapshot(store, reader) == before
+
+
+def test_follow_authors_and_topics_with_validation(store, reader):
+    assert library.follow(store, reader, "author", " Ada   Lovelace ", now=NOW) is True
+    assert library.follow(store, reader, "author", "Ada Lovelace", now=NOW) is False
+    assert library.follow(store, reader, "topic", "graph diffusion", now=NOW) is True
+    assert [(i.kind, i.value) for i in store.interests(reader)] == [
+        ("author", "Ada Lovelace"),
+        ("topic", "graph diffusion"),
+    ]
+    assert library.follow(store, reader, "topic", "graph diffusion", following=False) is True
+    with pytest.raises(library.LibraryError, match="1 to 200 characters"):
+        library.follow(store, reader, "topic", "x" * 201)
+    with pytest.raises(library.LibraryError, match="an author or a topic"):
+        library.follow(store, reader, "venue", "NeurIPS")  # type: ignore[arg-type]
+    assert store.signals(reader).interests[0].value == "Ada Lovelace"

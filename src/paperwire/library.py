@@ -37,6 +37,8 @@ from paperwire.errors import PaperwireError
 from paperwire.gate import check_id, shown
 from paperwire.library_formats import (
     MAX_ENTRIES,
+    MAX_INTEREST,
+    MAX_INTERESTS,
     MAX_NOTE,
     export_bibtex,
     export_json,
@@ -48,7 +50,9 @@ from paperwire.normalize import strip_control, utcnow
 from paperwire.store.base import Store
 from paperwire.store.base_library import (
     DEFAULT_LIST,
+    INTEREST_KINDS,
     MAX_LIST_NAME,
+    InterestKind,
     LibraryEntry,
     ListNameTaken,
     ReaderList,
@@ -71,6 +75,7 @@ __all__ = [
     "delete_list",
     "export_library",
     "find_reader_list",
+    "follow",
     "hide",
     "import_library",
     "library_view",
@@ -406,6 +411,29 @@ def set_note(
     if not found.ids:
         return False
     return store.set_note(user_id, found.ids[0], text, now=now or utcnow())
+
+
+def follow(
+    store: Store,
+    user_id: int,
+    kind: InterestKind,
+    value: str,
+    *,
+    following: bool = True,
+    now: datetime | None = None,
+) -> bool:
+    """Follow an author or a free-text topic (or, ``following=False``, stop); False
+    when nothing changed. ``LibraryError`` for an empty or too long value."""
+    if kind not in INTEREST_KINDS:
+        raise LibraryError(f"one follows an author or a topic, not {kind!r}")
+    text = " ".join(strip_control(value).split())
+    if not text or len(text) > MAX_INTEREST:
+        raise LibraryError(f"an {kind} to follow is 1 to {MAX_INTEREST} characters")
+    if not following:
+        return store.remove_interest(user_id, kind, text)
+    if sum(i.kind == kind for i in store.interests(user_id)) >= MAX_INTERESTS:
+        raise LibraryError(f"a reader follows at most {MAX_INTERESTS:,} {kind}s")
+    return store.add_interest(user_id, kind, text, now=now or utcnow())
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -140,6 +140,32 @@ def test_unknown_papers_and_readers_are_named(run, ids, db_url):
     assert _library(db_url, ADA)[1] == {ids[0]: ((DEFAULT_LIST,), False, False, None)}
 
 
+def test_lists_are_renamed_shared_dropped_and_interests_followed(run, ids, db_url, tmp_path):
+    run("library", "add", ADA, ids[0], ids[1], "--list", "Club")
+    run("library", "add", ADA, ids[2])
+    assert (
+        run("library", "rename", ADA, "club", "Journal club").stdout == "renamed to Journal club\n"
+    )
+    assert run("library", "share", ADA, "Journal club").stdout == "Journal club is public\n"
+    taken = run("library", "rename", ADA, "Journal club", "Saved")
+    assert taken.exit_code == 1 and "there is a list called 'Saved' already" in taken.stderr
+    assert _library(db_url, ADA)[0] == {
+        DEFAULT_LIST: (False, [ids[2]]),
+        "Journal club": (True, [ids[1], ids[0]]),
+    }
+    followed = run("library", "follow", ADA, "--author", "Ada Lovelace", "--topic", "graph  nets")
+    assert followed.stdout == "now following 2 of 2\n"
+    assert run("library", "follow", ADA).stdout == "author\tAda Lovelace\ntopic\tgraph nets\n"
+    assert run("library", "follow", ADA, "--topic", "graph nets", "--undo").exit_code == 0
+    assert _library(db_url, ADA)[2] == [("author", "Ada Lovelace")]
+    assert (
+        run("library", "drop", ADA, "journal club").stdout == "deleted Journal club (2 paper(s))\n"
+    )
+    assert _library(db_url, ADA)[0] == {DEFAULT_LIST: (False, [ids[2]])}
+    missing = run("library", "export", ADA, "-o", str(tmp_path / "no" / "such" / "dir.json"))
+    assert missing.exit_code == 1 and "No such file or directory" in missing.stderr
+
+
 def test_export_json_and_import_into_another_reader_gives_the_same_library(
     run, ids, db_url, tmp_path
 ):

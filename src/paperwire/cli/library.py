@@ -14,7 +14,8 @@ import os
 import sys
 import tempfile
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from paperwire.library_formats import MAX_BYTES, MAX_PROBLEMS
 from paperwire.models import Paper
 from paperwire.normalize import utcnow
 from paperwire.store import Store
-from paperwire.store.base_library import LibraryEntry
+from paperwire.store.base_library import InterestKind, LibraryEntry
 
 if TYPE_CHECKING:  # loaded by the command itself: numpy and the models are slow to import
     from paperwire.recommend import Recommendation, Recommender
@@ -54,6 +55,18 @@ def _reader(store: Store, email: str) -> User:
     if found is None:
         fail(f"no account for {email!r}: create it with `paperwire user add {email}`", code=2)
     return found
+
+
+@contextmanager
+def _library_of(ctx: Context, email: str) -> Iterator[tuple[Store, User]]:
+    """The store and the reader EMAIL; a refused request ends the command (exit 1)."""
+    store = ctx.store()
+    try:
+        yield store, _reader(store, email)
+    except PaperwireError as exc:
+        fail(str(exc))
+    finally:
+        store.close()
 
 
 def _report(change: lib.Change, done: str, nothing: str) -> None:
@@ -87,14 +100,8 @@ def add(ctx: Context, email: str, ids: tuple[str, ...], list_name: str | None) -
 
     Without --list: to Saved. A list of a new name is made (private).
     """
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         change = lib.save(store, user.id, ids, list_name=list_name or lib.DEFAULT_LIST)
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     _report(change, f"saved to {change.list_name}", f"nothing new saved to {change.list_name}")
 
 
@@ -105,14 +112,8 @@ def add(ctx: Context, email: str, ids: tuple[str, ...], list_name: str | None) -
 @pass_context
 def remove(ctx: Context, email: str, ids: tuple[str, ...], list_name: str | None) -> None:
     """Take papers out of one list of EMAIL, or, without --list, out of every list."""
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         change = lib.remove(store, user.id, ids, list_name=list_name)
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     where = change.list_name or "every list"
     _report(change, f"removed from {where}", f"none of them was in {where}")
 
@@ -125,14 +126,8 @@ def remove(ctx: Context, email: str, ids: tuple[str, ...], list_name: str | None
 def hide(ctx: Context, email: str, ids: tuple[str, ...], undo: bool) -> None:
     """Mark papers "not interested" for EMAIL: never recommended, and a signal against
     papers like them. Their lists are left as they are."""
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         change = lib.hide(store, user.id, ids, hidden=not undo)
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     done = "shown again" if undo else "marked not interested"
     _report(change, done, "no mark changed")
 
@@ -144,14 +139,8 @@ def hide(ctx: Context, email: str, ids: tuple[str, ...], undo: bool) -> None:
 @pass_context
 def read(ctx: Context, email: str, ids: tuple[str, ...], undo: bool) -> None:
     """Mark papers read (or, with --undo, unread) for EMAIL."""
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         change = lib.mark_read(store, user.id, ids, read=not undo)
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     _report(change, "marked unread" if undo else "marked read", "no mark changed")
 
 
@@ -162,14 +151,8 @@ def read(ctx: Context, email: str, ids: tuple[str, ...], undo: bool) -> None:
 @pass_context
 def note(ctx: Context, email: str, paper_id: str, text: str) -> None:
     """Write the private note of EMAIL on a paper; an empty TEXT removes it."""
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         written = lib.set_note(store, user.id, paper_id, text)
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     if not written:
         _unknown([paper_id])
     click.echo(f"note {'written' if lib.clean_note(text) else 'removed'}")
@@ -221,9 +204,7 @@ def list_(
     --json prints one array of papers, each with id, title, lists, read, hidden, note
     and added_at.
     """
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         lists = store.reader_lists(user.id)
         rows = lib.library_view(
             store,
@@ -233,10 +214,6 @@ def list_(
             limit=limit,
             offset=offset,
         )
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     if as_json:
         print_json([_entry_json(p, e) for p, e in rows])
         return
@@ -259,13 +236,8 @@ def list_(
 @pass_context
 def lists_(ctx: Context, email: str, as_json: bool) -> None:
     """The lists of EMAIL, Saved first, with their counts."""
-    store = ctx.store()
-    try:
-        found = store.reader_lists(_reader(store, email).id)
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
+    with _library_of(ctx, email) as (store, user):
+        found = store.reader_lists(user.id)
     if as_json:
         print_json(
             [
@@ -286,13 +258,79 @@ def lists_(ctx: Context, email: str, as_json: bool) -> None:
         click.echo(f"{lst.name}\t{lst.count}\t{shared}")
 
 
+@library.command("rename")
+@click.argument("email")
+@click.argument("name")
+@click.argument("new_name")
+@pass_context
+def rename(ctx: Context, email: str, name: str, new_name: str) -> None:
+    """Rename the list NAME of EMAIL (Saved keeps its name)."""
+    with _library_of(ctx, email) as (store, user):
+        renamed = lib.rename_list(store, user.id, name, new_name)
+    click.echo(f"renamed to {renamed.name}")
+
+
+@library.command("share")
+@click.argument("email")
+@click.argument("name")
+@click.option("--private", is_flag=True, help="Make the list private again.")
+@pass_context
+def share(ctx: Context, email: str, name: str, private: bool) -> None:
+    """Make the list NAME of EMAIL public (its page and feed can be shared)."""
+    with _library_of(ctx, email) as (store, user):
+        shared = lib.set_public(store, user.id, name, not private)
+    click.echo(f"{shared.name} is {'public' if shared.is_public else 'private'}")
+
+
+@library.command("drop")
+@click.argument("email")
+@click.argument("name")
+@pass_context
+def drop(ctx: Context, email: str, name: str) -> None:
+    """Delete the list NAME of EMAIL (its papers' marks and notes stay)."""
+    with _library_of(ctx, email) as (store, user):
+        found = lib.find_reader_list(store, user.id, name)
+        lib.delete_list(store, user.id, found.id)
+    click.echo(f"deleted {found.name} ({found.count} paper(s))")
+
+
+@library.command("follow")
+@click.argument("email")
+@click.option("--author", "authors", multiple=True, metavar="NAME", help="An author to follow.")
+@click.option("--topic", "topics", multiple=True, metavar="TEXT", help="A topic, in words.")
+@click.option("--undo", is_flag=True, help="Stop following them.")
+@pass_context
+def follow(
+    ctx: Context, email: str, authors: tuple[str, ...], topics: tuple[str, ...], undo: bool
+) -> None:
+    """Follow authors and topics for EMAIL: recommendations start from them before the
+    reader has saved anything. Without --author or --topic: what EMAIL follows."""
+    wanted: list[tuple[InterestKind, str]] = [("author", a) for a in authors]
+    wanted += [("topic", t) for t in topics]
+    with _library_of(ctx, email) as (store, user):
+        changed = [
+            lib.follow(store, user.id, kind, value, following=not undo) for kind, value in wanted
+        ]
+        following = store.interests(user.id)
+    if wanted:
+        done = "stopped following" if undo else "now following"
+        click.echo(f"{done} {sum(changed)} of {len(wanted)}")
+        return
+    for interest in following:
+        click.echo(f"{interest.kind}\t{interest.value}")
+
+
 def _write(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` whole or not at all (a temporary file, then renamed)."""
+    """Write ``text`` to ``path`` whole or not at all (a temporary file, then renamed).
+    A new file is readable by its owner alone (a library holds private notes); a file
+    written over keeps its permissions."""
     target = Path(path)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
+        if target.exists():
+            os.chmod(temporary, target.stat().st_mode & 0o7777)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -321,14 +359,8 @@ def _write(path: str, text: str) -> None:
 @pass_context
 def export(ctx: Context, email: str, fmt: str, list_name: str | None, output: str | None) -> None:
     """Export the library of EMAIL (or one list of it)."""
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         text = lib.export_library(store, user.id, fmt=fmt, list_name=list_name)  # type: ignore[arg-type]
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     if output is None:
         click.echo(text, nl=False)
         return
@@ -377,14 +409,8 @@ def import_(ctx: Context, email: str, file: str, list_name: str) -> None:
             data = source.read(MAX_BYTES + 1)
     except OSError as exc:
         fail(f"{name}: {exc.strerror or exc}")
-    store = ctx.store()
-    try:
-        user = _reader(store, email)
+    with _library_of(ctx, email) as (store, user):
         report = lib.import_library(store, user.id, data, name=name, list_name=list_name)
-    except PaperwireError as exc:
-        fail(str(exc))
-    finally:
-        store.close()
     for problem in report.problems:
         click.echo(f"rejected {problem}", err=True)
     text = data.decode("utf-8", errors="replace")
