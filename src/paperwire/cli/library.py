@@ -497,7 +497,8 @@ def _batch_requests(
     "--batch",
     type=click.File("r"),
     help="Read lines `EMAIL [SINCE]` from FILE ('-' for stdin); print one JSON array a "
-    "line, in the same order (models loaded once).",
+    "line, in the same order (models loaded once). A line naming no account or no date "
+    "prints [] and an error naming the line; the exit code is then 1.",
 )
 @json_option
 @pass_context
@@ -538,6 +539,8 @@ def recommend(
                 f"`paperwire library add {email} ID...`",
                 err=True,
             )
+        elif not picks:
+            click.echo(f"no new papers for {email} since {first}", err=True)
     except PaperwireError as exc:
         fail(str(exc))
     finally:
