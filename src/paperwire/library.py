@@ -90,6 +90,7 @@ __all__ = [
 
 #: The most references one call may name (as many as an import may hold).
 MAX_REFS = MAX_ENTRIES
+_CHUNK = 1000
 
 View = Literal["saved", "hidden", "read", "notes"]
 ExportFormat = Literal["json", "bibtex"]
@@ -187,7 +188,10 @@ def _candidates(ref: str) -> tuple[str | None, str | None]:
 def _lookup(store: Store, refs: Sequence[str]) -> dict[str, list[str]]:
     """Each reference that names stored papers -> their ids."""
     wanted = {ref: _candidates(ref) for ref in dict.fromkeys(refs)}
-    held = store.get_papers(list(dict.fromkeys(pid for pid, _ in wanted.values() if pid)))
+    direct = list(dict.fromkeys(pid for pid, _ in wanted.values() if pid))
+    held: set[str] = set()
+    for start in range(0, len(direct), _CHUNK):  # only the ids kept, not 50,000 papers
+        held.update(store.get_papers(direct[start : start + _CHUNK]))
     by_doi: dict[str, list[str]] = {}
     found: dict[str, list[str]] = {}
     for ref, (paper_id, doi) in wanted.items():
