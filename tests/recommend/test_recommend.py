@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import numpy as np
+import pytest
 
 from paperwire.config import Settings, index_directory
 from paperwire.models import Paper
@@ -180,12 +181,24 @@ def test_model_parts_on_edge_input() -> None:
     assert abs(float(scores.mean())) < 0.2 and 0.8 < float(scores.std()) < 1.2  # standardised
     assert float(model.meaning_scores(weights, (sample[:5] + direction))[0].mean()) > 2
 
-    for broken in ("", "not json", "[1, 2]", '{"terms": [["a"]]}', '{"terms": 5}'):
+    for broken in ("", "not json", "[1, 2]", '{"buckets": "??"}', '{"version": 1, "terms": 5}'):
         profile = model.WordProfile.from_json(broken)
-        assert profile.weights == {}
-    profile = model.train_words([{"graph": ("graphs", 1.0)}], [], [{"graph": ("graph", 0.5)}])
+        assert len(profile.weights) == 0 == len(profile.buckets)
+    profile = model.train_words(
+        [
+            {"graph": ("graphs", 1.0)},
+            {"graph": ("graph", 0.6), "neural graph": ("neural graph", 0.8)},
+        ],
+        [],
+        [{"graph": ("graph", 0.5)}, {"tree": ("tree", 1.0)}],
+    )
     again = model.WordProfile.from_json(profile.to_json())
-    assert again.weights == profile.weights and again.words == {"graph": "graphs"}
+    assert list(again.buckets) == list(profile.buckets) and len(again.buckets) == 2
+    assert again.weight_of("graph") == pytest.approx(1.6, abs=1e-3)
+    assert again.weight_of("tree") == 0
+    assert again.spread > 0 and again.mean > 0
+    vector = {"neural graph": ("neural graph", 0.7), "graph": ("graph", 0.7), "x": ("x", 0.1)}
+    assert model.shared_terms(again, vector) == ["graph"]  # the phrase hides behind its word
     papers = model.PaperWords.build([{"graph": ("graph", 1.0)}, {"tree": ("tree", 1.0)}, {}])
     scores = model.word_scores([again], papers)
     assert scores.shape == (1, 3) and scores[0, 0] > scores[0, 1] == scores[0, 2]
@@ -216,4 +229,4 @@ def test_phrases_are_counted_by_the_job_and_weigh_in_profiles(
     for vector in vectors.values():
         assert abs(sum(w * w for _, w in vector.values()) - 1.0) < 1e-6
     profile = model.WordProfile.from_json(store.stored_models("fast", [user])[0].terms)
-    assert any(" " in stem for stem in profile.weights)
+    assert any(profile.weight_of(stem) > 0 for stem in phrases)

@@ -19,8 +19,11 @@ Scores of many readers and many papers are two matrix products (``score_matrix``
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -37,12 +40,16 @@ SHRINK = 0.05
 #: Stems in more than this share of papers are left out of word vectors (arxiv-sanity-lite's
 #: ``max_df``).
 MAX_SHARE = 0.1
-#: Stems kept in a reader's word profile.
-PROFILE_TERMS = 200
+#: Stems and phrases kept in a reader's word profile (benchmarks/recommend_eval.py, fast
+#: tier, 200 readers: 300 -> recall@50 0.123, 500 -> 0.128, 1000 -> 0.130, all -> 0.130).
+PROFILE_TERMS = 1000
+#: Counters of the hashed stems and phrases (shared with ``phrases.py``).
+BUCKETS = 1 << 22
 #: Weight of the meaning part beside the words part (both in standard deviations).
 MEANING_WEIGHT = 0.5
-#: Model format written into ``StoredModel.terms``.
-VERSION = 1
+#: Model format written into ``StoredModel.terms`` (another version reads as no profile
+#: and the reader's model is trained again).
+VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -95,15 +102,26 @@ def meaning_scores(weights: Matrix, vectors: Matrix) -> Matrix:
     return scores.T
 
 
+def bucket(stem: str) -> int:
+    """Where a stem (or "stem stem" phrase) counts: its CRC-32 within ``BUCKETS``."""
+    return zlib.crc32(stem.encode("utf-8")) & (BUCKETS - 1)
+
+
 @dataclass(frozen=True)
 class WordProfile:
-    """Stem -> weight, the word each stem stands for, and how the profile scores the
-    background papers (to standardise)."""
+    """A reader's strongest stems and phrases as sorted buckets with weights, and the
+    mean and spread of its score over the background papers (to standardise). Kept
+    compact (``to_json``: about 8 KB for ``PROFILE_TERMS``): at 100,000 readers the
+    profiles are what the store holds most of."""
 
-    weights: dict[str, float]
-    words: dict[str, str]
+    buckets: npt.NDArray[np.int32]
+    weights: Matrix
     mean: float = 0.0
     spread: float = 1.0
+
+    @classmethod
+    def empty(cls) -> WordProfile:
+        return cls(np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
     def to_json(self) -> str:
         return json.dumps(
@@ -111,9 +129,9 @@ class WordProfile:
                 "version": VERSION,
                 "mean": self.mean,
                 "spread": self.spread,
-                "terms": [[s, self.words.get(s, s), round(w, 6)] for s, w in self.weights.items()],
+                "buckets": base64.b64encode(self.buckets.astype("<i4").tobytes()).decode(),
+                "weights": base64.b64encode(self.weights.astype("<f2").tobytes()).decode(),
             },
-            ensure_ascii=False,
             separators=(",", ":"),
         )
 
@@ -121,15 +139,25 @@ class WordProfile:
     def from_json(cls, text: str) -> WordProfile:
         try:
             data = json.loads(text or "{}")
-            terms = data.get("terms", [])
+            buckets = np.frombuffer(base64.b64decode(data["buckets"]), dtype="<i4")
+            weights = np.frombuffer(base64.b64decode(data["weights"]), dtype="<f2")
+            if data.get("version") != VERSION or len(buckets) != len(weights):
+                return cls.empty()
             return cls(
-                weights={str(s): float(w) for s, _, w in terms},
-                words={str(s): str(word) for s, word, _ in terms},
+                buckets=buckets.astype(np.int32),
+                weights=weights.astype(np.float32),
                 mean=float(data.get("mean", 0.0)),
                 spread=float(data.get("spread", 1.0)) or 1.0,
             )
-        except (ValueError, TypeError, AttributeError):
-            return cls(weights={}, words={})
+        except (ValueError, TypeError, KeyError, AttributeError, binascii.Error):
+            return cls.empty()
+
+    def weight_of(self, stem: str) -> float:
+        key = bucket(stem)
+        at = int(np.searchsorted(self.buckets, key))
+        if at < len(self.buckets) and int(self.buckets[at]) == key:
+            return float(self.weights[at])
+        return 0.0
 
 
 def train_words(
@@ -140,11 +168,9 @@ def train_words(
     size: int = PROFILE_TERMS,
 ) -> WordProfile:
     totals: dict[str, float] = {}
-    words: dict[str, str] = {}
     for vector in positives:
-        for stem, (word, weight) in vector.items():
+        for stem, (_, weight) in vector.items():
             totals[stem] = totals.get(stem, 0.0) + weight
-            words.setdefault(stem, word)
     if negatives:
         share = 0.5 / len(negatives)
         for vector in negatives:
@@ -152,65 +178,74 @@ def train_words(
                 if stem in totals:
                     totals[stem] -= share * weight
     kept = sorted(((w, s) for s, w in totals.items() if w > 0), reverse=True)[:size]
-    weights = {s: w for w, s in kept}
-    profile = WordProfile(weights=weights, words={s: words[s] for s in weights})
-    if not weights or not background:
+    if not kept:
+        return WordProfile.empty()
+    merged: dict[int, float] = {}
+    for weight, stem in kept:
+        key = bucket(stem)
+        merged[key] = merged.get(key, 0.0) + weight
+    keys = sorted(merged)
+    profile = WordProfile(
+        buckets=np.asarray(keys, dtype=np.int32),
+        weights=np.asarray([merged[k] for k in keys], dtype=np.float16).astype(np.float32),
+    )
+    if not background:
         return profile
-    seen = np.array([_dot(weights, v) for v in background], dtype=np.float64)
+    seen = word_scores([profile], PaperWords.build(background))[0]
     return WordProfile(
-        weights=weights,
-        words=profile.words,
+        buckets=profile.buckets,
+        weights=profile.weights,
         mean=float(seen.mean()),
         spread=float(seen.std()) or 1.0,
     )
 
 
-def _dot(weights: Mapping[str, float], vector: TermVector) -> float:
-    return sum(weights.get(stem, 0.0) * w for stem, (_, w) in vector.items())
-
-
 @dataclass(frozen=True)
 class PaperWords:
-    """Papers' tf-idf vectors as one sparse matrix (stems x papers), built once for a
+    """Papers' tf-idf vectors as one sparse matrix (buckets x papers), built once for a
     batch and scored against any number of profiles."""
 
-    vocabulary: dict[str, int]
+    buckets: npt.NDArray[np.int32]  # sorted, the matrix's rows
     matrix: sparse.csr_matrix
 
     @classmethod
     def build(cls, vectors: Sequence[TermVector]) -> PaperWords:
-        vocabulary: dict[str, int] = {}
-        rows: list[int] = []
+        keys: list[int] = []
         cols: list[int] = []
         vals: list[float] = []
         for j, vector in enumerate(vectors):
             for stem, (_, weight) in vector.items():
-                rows.append(vocabulary.setdefault(stem, len(vocabulary)))
+                keys.append(bucket(stem))
                 cols.append(j)
                 vals.append(weight)
+        buckets, rows = np.unique(np.asarray(keys, dtype=np.int32), return_inverse=True)
         matrix = sparse.csr_matrix(
-            (np.asarray(vals, dtype=np.float32), (rows, cols)),
-            shape=(len(vocabulary), len(vectors)),
+            (np.asarray(vals, dtype=np.float32), (rows, np.asarray(cols, dtype=np.int64))),
+            shape=(len(buckets), len(vectors)),
         )
-        return cls(vocabulary=vocabulary, matrix=matrix)
+        return cls(buckets=buckets.astype(np.int32), matrix=matrix)
 
 
 def word_scores(profiles: Sequence[WordProfile], papers: PaperWords) -> Matrix:
     """``readers x papers``, standardised per reader: one sparse matrix product."""
-    r_rows: list[int] = []
-    r_cols: list[int] = []
-    r_vals: list[float] = []
-    vocabulary = papers.vocabulary
-    for i, profile in enumerate(profiles):
-        for stem, weight in profile.weights.items():
-            k = vocabulary.get(stem)
-            if k is not None:
-                r_rows.append(i)
-                r_cols.append(k)
-                r_vals.append(weight)
+    lengths = np.array([len(p.buckets) for p in profiles], dtype=np.int64)
+    if len(profiles) and lengths.sum():
+        keys = np.concatenate([p.buckets for p in profiles])
+        weights = np.concatenate([p.weights for p in profiles])
+    else:
+        keys = np.zeros(0, dtype=np.int32)
+        weights = np.zeros(0, dtype=np.float32)
+    owners = np.repeat(np.arange(len(profiles)), lengths)
+    at = np.searchsorted(papers.buckets, keys)
+    at_clipped = np.minimum(at, max(len(papers.buckets) - 1, 0))
+    hit = (
+        (at < len(papers.buckets)) & (papers.buckets[at_clipped] == keys)
+        if len(papers.buckets)
+        else np.zeros(len(keys), dtype=bool)
+    )
     readers = sparse.csr_matrix(
-        (np.asarray(r_vals, dtype=np.float32), (r_rows, r_cols)),
-        shape=(len(profiles), len(vocabulary)),
+        (weights[hit], (owners[hit], at[hit])),
+        shape=(len(profiles), len(papers.buckets)),
     )
     raw = np.asarray((readers @ papers.matrix).todense(), dtype=np.float32)
     mean = np.array([p.mean for p in profiles], dtype=np.float32).reshape(-1, 1)
@@ -226,9 +261,19 @@ def combine(meaning: Matrix, words: Matrix) -> Matrix:
 
 
 def shared_terms(profile: WordProfile, vector: TermVector, n: int = 4) -> list[str]:
-    """The words a paper shares with the reader's profile, strongest first."""
-    both = [
-        (profile.weights[s] * w, word) for s, (word, w) in vector.items() if s in profile.weights
-    ]
+    """The words a paper shares with the reader's profile, strongest first (a phrase
+    hides the words it is made of)."""
+    both = []
+    for stem, (word, w) in vector.items():
+        mine = profile.weight_of(stem)
+        if mine > 0:
+            both.append((mine * w, word))
     both.sort(reverse=True)
-    return [word for _, word in both[:n]]
+    picked: list[str] = []
+    for _, word in both:
+        if any(word in other.split() or other in word.split() for other in picked):
+            continue
+        picked.append(word)
+        if len(picked) == n:
+            break
+    return picked

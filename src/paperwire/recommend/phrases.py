@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,14 +23,10 @@ import numpy as np
 import numpy.typing as npt
 
 from paperwire.index.keyword import KeywordIndex, phrase_keys
+from paperwire.recommend.model import BUCKETS, bucket
 from paperwire.store.base import Store
 
-BUCKETS = 1 << 22  # 16 MiB of int32
 _BATCH = 2000
-
-
-def bucket(key: str) -> int:
-    return zlib.crc32(key.encode("utf-8")) & (BUCKETS - 1)
 
 
 class PhraseCounts:
