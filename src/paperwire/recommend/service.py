@@ -434,8 +434,13 @@ def refresh_models(
     started = time.perf_counter()
     rec = recommender or Recommender(store, index_dir=index_dir)
     report = RefreshReport(tiers=rec.tiers())
+    first_count = rec.phrases is not None and rec.phrases.papers == 0
     report.phrases = rec.update_phrases()
     waiting: dict[int, None] = {}
+    if first_count and report.phrases:
+        # Profiles trained before phrases were counted have words only: train them again.
+        for tier in report.tiers:
+            waiting.update(dict.fromkeys(m.user_id for m in store.stored_models(tier)))
     for tier in report.tiers:
         waiting.update(dict.fromkeys(store.readers_to_train(tier, limit=limit)))
     users = list(waiting)[:limit] if limit is not None else list(waiting)
