@@ -19,6 +19,7 @@ from paperwire.web.csrf import install_csrf
 from paperwire.web.deps import get_user, has_upvoted
 from paperwire.web.head import install_head
 from paperwire.web.middleware import install_middleware
+from paperwire.web.pages.reading import is_saved, library_entry, reader_lists
 from paperwire.web.redirects import login_url
 from paperwire.web.templates import make_templates
 
@@ -51,7 +52,12 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.state.store.migrate()
     app.state.templates = make_templates(settings)
     app.state.templates.env.globals.update(
-        current_user=get_user, has_upvoted=has_upvoted, login_url=login_url
+        current_user=get_user,
+        has_upvoted=has_upvoted,
+        login_url=login_url,
+        library_entry=library_entry,
+        is_saved=is_saved,
+        reader_lists=reader_lists,
     )
     app.state.searcher = None
     install_csrf(app)  # inside the response cache, which sees its no-store answers
@@ -60,21 +66,26 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
     from paperwire.api import community, hf, routes, subscriptions
+    from paperwire.feeds import lists as list_feeds
     from paperwire.feeds import routes as feed_routes
     from paperwire.web import ops
     from paperwire.web.busy import store_busy_page
     from paperwire.web.pages import ROUTERS
     from paperwire.web.pages.common import http_error_page
+    from paperwire.web.pages.library_routes import LIBRARY_ROUTERS
 
     app.add_exception_handler(HTTPException, http_error_page)
     app.add_exception_handler(StoreBusy, store_busy_page)  # 503 + Retry-After
     for router in ROUTERS:
+        app.include_router(router)
+    for router in LIBRARY_ROUTERS:
         app.include_router(router)
     app.include_router(routes.router)
     app.include_router(community.router)
     app.include_router(subscriptions.router)
     app.include_router(hf.router)
     app.include_router(feed_routes.router)
+    app.include_router(list_feeds.router)
     app.include_router(ops.router)
     build_routes(app)
     return app

@@ -4,7 +4,11 @@ A day the index job grouped into topics (``paperwire.index.topics``) lists its p
 topic by topic, with an index of every topic at the top; as cards it pages through them
 30 at a time (a topic's jump link goes to the page where it starts: a whole 300-paper day
 of cards is about 1 MB of HTML), as titles (``?view=compact``) it is shown whole. Other
-days, weeks and months page through the papers."""
+days, weeks and months page through the papers.
+
+``?order=for-you`` ranks the papers for the signed-in reader (``Recommender.order``) in
+one list, without topics (up to ``FOR_YOU_MAX`` papers of a week or month, the most
+upvoted); a reader without signals, or signed out, is told so and gets the usual order."""
 
 from __future__ import annotations
 
@@ -13,10 +17,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
 
 from paperwire.index.topics import LISTING_LIMIT, TopicGroup, group_by_topic
 from paperwire.models import Paper
-from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
+from paperwire.store import Store
+from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep, get_user
 from paperwire.web.pages.common import (
     PER_PAGE,
     BadParam,
@@ -26,12 +32,17 @@ from paperwire.web.pages.common import (
     parse_page,
     render,
 )
-from paperwire.web.pages.views import navigation, requested_span
+from paperwire.web.pages.reading import recommending, remember_entries
+from paperwire.web.pages.views import Span, navigation, requested_span
 
 router = APIRouter(include_in_schema=False)
 
 #: ``view``: whole cards, or titles only.
 VIEWS = ("cards", "compact")
+#: ``order``: most upvoted first (the topics of a day), or ranked for the reader.
+ORDERS = ("upvotes", "for-you")
+#: The most papers ranked for a reader on one page view.
+FOR_YOU_MAX = 3000
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +91,14 @@ async def daily_papers(
     category: str | None = None,
     page: str | None = None,
     view: str | None = None,
+    order: str | None = None,
 ) -> HTMLResponse:
     try:
         span = requested_span(store, day, week, month)
         chosen = parse_category(category)
         number = parse_page(page)
         layout = parse_choice("view", view, VIEWS, "cards")
+        ordering = parse_choice("order", order, ORDERS, "upvotes")
     except BadParam as error:
         return bad_param(request, templates, error)
     context: dict[str, object] = {
@@ -94,7 +107,17 @@ async def daily_papers(
         "categories": settings.categories,
         "page": number,
         "view": layout,
+        "order": ordering,
+        "for_you": None,
     }
+    if span is not None and ordering == "for-you":
+        context["for_you"] = "signed-out" if get_user(request) is None else "no-signals"
+        ranked = await run_in_threadpool(
+            for_you_context, request, store, span, chosen, layout, number
+        )
+        if ranked is not None:
+            context.update(ranked)
+            return render(request, templates, "daily.html", context)
     if span is not None and span.kind == "day":
         every = store.list_papers(
             day=span.start, category=chosen, limit=LISTING_LIMIT, order="upvotes"
@@ -102,10 +125,13 @@ async def daily_papers(
         groups = group_by_topic(every, store.day_topics(span.start))
         whole = bool(groups) and layout == "compact"
         start = 0 if whole else (number - 1) * PER_PAGE
+        sections = topic_sections(groups, start, None if whole else PER_PAGE)
+        on_page = [p for sec in sections for p in sec.papers] or every[start : start + PER_PAGE]
+        remember_entries(request, [p.id for p in on_page])
         context.update(
             count=len(every),
             groups=groups,
-            sections=topic_sections(groups, start, None if whole else PER_PAGE),
+            sections=sections,
             topic_pages={} if whole else topic_pages(groups, PER_PAGE),
             papers=[] if groups else every[start : start + PER_PAGE],
             has_next=not whole and len(every) > start + PER_PAGE,
@@ -121,6 +147,7 @@ async def daily_papers(
             offset=(number - 1) * PER_PAGE,
             order="upvotes",
         )
+        remember_entries(request, [p.id for p in papers[:PER_PAGE]])
         context.update(
             papers=papers[:PER_PAGE],
             has_next=len(papers) > PER_PAGE,
@@ -128,3 +155,42 @@ async def daily_papers(
             rank_start=(number - 1) * PER_PAGE,
         )
     return render(request, templates, "daily.html", context)
+
+
+def ranked_for_you(request: Request, papers: list[Paper]) -> list[Paper] | None:
+    """``papers`` best first for the signed-in reader (ties keep their order); None when
+    signed out or the reader has nothing to learn from."""
+    user = get_user(request)
+    if user is None or not papers:
+        return None if user is None else []
+    nothing: dict[str, float] = {}
+    scores = recommending(request, lambda rec: rec.order(user.id, [p.id for p in papers]), nothing)
+    if not scores:
+        return None
+    return sorted(papers, key=lambda p: -scores.get(p.id, float("-inf")))
+
+
+def for_you_context(
+    request: Request, store: Store, span: Span, category: str | None, layout: str, number: int
+) -> dict[str, object] | None:
+    """The span's papers ranked for the reader, one page of them (titles: all); None when
+    they cannot be (signed out, or no signals)."""
+    every = store.list_papers(
+        day=span.start, until=span.end, category=category, limit=FOR_YOU_MAX, order="upvotes"
+    )
+    ranked = ranked_for_you(request, every)
+    if ranked is None:
+        return None
+    whole = layout == "compact"
+    start = 0 if whole else (number - 1) * PER_PAGE
+    shown = ranked if whole else ranked[start : start + PER_PAGE]
+    remember_entries(request, [p.id for p in shown])
+    return {
+        "for_you": "ranked",
+        "count": len(every) if span.kind == "day" else None,
+        "capped": len(every) >= FOR_YOU_MAX,
+        "papers": shown,
+        "has_next": not whole and len(ranked) > start + PER_PAGE,
+        "nav": navigation(store, span),
+        "rank_start": start,
+    }

@@ -1,4 +1,6 @@
-"""``/papers/{id}``: one paper, its links, BibTeX, citation meta tags and similar papers."""
+"""``/papers/{id}``: one paper, its links, BibTeX, citation meta tags and similar papers;
+for a signed-in reader also their library: the lists holding it, save to a list, the
+read and "not interested" marks and their private note."""
 
 from __future__ import annotations
 
@@ -7,10 +9,13 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperwire.library_formats import MAX_NOTE
 from paperwire.models import Paper, Scored
 from paperwire.store import Store
-from paperwire.web.deps import StoreDep, TemplatesDep
+from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME
+from paperwire.web.deps import StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import bad_param, error_page, render, scored_papers
+from paperwire.web.pages.reading import reader_lists
 from paperwire.web.params import BadParam, check_paper_id
 from paperwire.web.templates import paper_url
 
@@ -44,6 +49,7 @@ async def paper_page(
     paper_id: str,
     store: StoreDep,
     templates: TemplatesDep,
+    user: UserDep,
 ) -> Response:
     try:
         check_paper_id(paper_id)
@@ -57,5 +63,15 @@ async def paper_page(
         return error_page(
             request, templates, 404, "Paper not found", f"There is no paper “{paper_id}” here."
         )
-    context = {"paper": paper, "similar": similar_papers(store, paper)}
+    context: dict[str, object] = {"paper": paper, "similar": similar_papers(store, paper)}
+    if user is not None:  # the reader's lists: which hold the paper, which could
+        lists = reader_lists(request)
+        holding = set(store.lists_with_paper(user.id, paper.id))
+        context.update(
+            holding=[lst for lst in lists if lst.name in holding],
+            other_lists=[lst for lst in lists if lst.name not in holding],
+            default_list=DEFAULT_LIST,
+            max_note=MAX_NOTE,
+            max_list_name=MAX_LIST_NAME,
+        )
     return render(request, templates, "paper.html", context)
