@@ -7,6 +7,10 @@ parameter (a limit out of 1..100, an unknown ``window`` or ``mode``, a category 
 none, a query with a control character or too many words), 503 while there is no search
 index. Lists are paginated with ``limit`` and ``offset``; ``next`` is the address of the
 following page, or null on the last one.
+
+The routes of this module read papers; ``library.py`` (a reader's lists, marks, notes,
+interests, export and import) and ``recommendations.py`` are served under the same
+prefix, and ``common.py`` holds what they all share.
 """
 
 from __future__ import annotations
@@ -14,15 +18,23 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
-from collections.abc import Callable, Coroutine, Sequence
-from typing import Annotated, Any
-from urllib.parse import urlencode
+from collections.abc import Sequence
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, HTTPException, Query, Request
 
+from paperwire.api import library, recommendations
+from paperwire.api.common import (
+    ApiRoute,
+    BadParameter,
+    Responses,
+    get_paper_or_404,
+    in_range,
+    next_url,
+    paper_id_of,
+    parse_day,
+    read_day,
+)
 from paperwire.api.schemas import (
     ErrorOut,
     PaperListOut,
@@ -36,75 +48,23 @@ from paperwire.api.schemas import (
     TrendingIn,
     TrendingOut,
 )
-from paperwire.models import Filters, Paper, Scored
-from paperwire.normalize import split_arxiv_id
+from paperwire.models import Filters, Scored
 from paperwire.rank.trending import trending_scores
 from paperwire.search import Searcher
 from paperwire.store import Store
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
-from paperwire.web.params import (
-    FIRST_DAY,
-    LAST_DAY,
-    BadParam,
-    check_paper_id,
-    describe,
-    ranking_day,
-)
+from paperwire.web.params import ranking_day
+
+# Shared with the other API modules, which import them from here too.
+__all__ = ["NO_INDEX", "ApiRoute", "day_range", "get_paper_or_404", "paper_id_of", "router"]
 
 NO_INDEX = "no search index yet: run `paperwire index` on the server"
 
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-# -- errors ------------------------------------------------------------------------------
-
-
-class ApiRoute(APIRoute):
-    """Turns a bad parameter into 400 ``{"detail": "<parameter>: <problem>"}`` (one string
-    a person can read, instead of FastAPI's list of error objects); a request body that
-    is well-formed JSON but not what the route takes is 422."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def route(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except RequestValidationError as exc:
-                in_body = any(error["loc"][:1] == ("body",) for error in exc.errors())
-                return JSONResponse({"detail": describe(exc)}, status_code=422 if in_body else 400)
-
-        return route
-
-
-class BadParameter(HTTPException):
-    def __init__(self, name: str, problem: str) -> None:
-        super().__init__(status_code=400, detail=f"{name}: {problem}")
 
 
 # -- reading parameters ------------------------------------------------------------------
-
-
-def in_range(name: str, first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
-    if first < FIRST_DAY or last > LAST_DAY:
-        raise BadParameter(name, f"out of range ({FIRST_DAY} to {LAST_DAY})")
-    return first, last
-
-
-def read_day(name: str, value: str) -> dt.date:
-    try:
-        if not _DAY.fullmatch(value):
-            raise ValueError(value)
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadParameter(name, "expected YYYY-MM-DD") from None
-    return in_range(name, day, day)[0]
-
-
-def parse_day(name: str, value: str | None) -> dt.date | None:
-    return read_day(name, value) if value is not None else None
 
 
 def parse_week(name: str, value: str) -> tuple[dt.date, dt.date]:
@@ -148,34 +108,6 @@ def day_range(
     return None
 
 
-def paper_id_of(raw: str) -> str:
-    """``2401.01234v2``, ``arXiv:2401.01234`` or ``hep-th/9901001`` to the stored id;
-    other ids (``doi:...``) are kept as they are."""
-    split = split_arxiv_id(raw)
-    return split[0] if split is not None else raw.strip()
-
-
-def get_paper_or_404(store: Store, raw: str, name: str = "paper_id") -> Paper:
-    """The paper; 400 for an id that cannot be one, 404 for one that is not stored."""
-    try:
-        check_paper_id(raw, name)
-    except BadParam as error:
-        raise BadParameter(error.name, error.message) from None
-    paper = store.get_paper(paper_id_of(raw))
-    if paper is None:
-        raise HTTPException(404, f"no paper {raw!r}")
-    return paper
-
-
-def next_url(request: Request, base_url: str, offset: int, more: bool) -> str | None:
-    """The same request one page on, on the public address (``PAPERWIRE_BASE_URL``)."""
-    if not more:
-        return None
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
-    params.append(("offset", str(offset)))
-    return f"{base_url.rstrip('/')}{request.url.path}?{urlencode(params)}"
-
-
 def scored_papers(store: Store, hits: Sequence[Scored], base_url: str) -> list[ScoredPaperOut]:
     papers = store.get_papers([h.paper_id for h in hits])
     return [
@@ -193,7 +125,6 @@ def require_searcher(searcher: Searcher | None) -> Searcher:
 
 router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ApiRoute)
 
-Responses = dict[int | str, dict[str, Any]]
 BAD_DAY: Responses = {
     400: {"model": ErrorOut, "description": "A day, week or month that cannot be read."}
 }
@@ -331,3 +262,8 @@ async def trending(
         papers=[ScoredPaperOut.scored(p, s, settings.base_url) for p, s in ranked[: query.limit]],
         next=next_url(request, settings.base_url, query.offset + query.limit, more),
     )
+
+
+# A reader's library and recommendations (their own modules), under the same prefix.
+router.include_router(library.router)
+router.include_router(recommendations.router)

@@ -24,7 +24,11 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from paperwire.api.hf_notes import SUMMARY_MODEL, PaperNotes
+from paperwire.library import MAX_REFS, ImportReport
+from paperwire.library_formats import MAX_INTEREST, MAX_NOTE
 from paperwire.models import Paper, Scored
+from paperwire.recommend import Recommendation
+from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME, LibraryEntry, ReaderList
 from paperwire.web.params import MAX_CATEGORY, MAX_QUERY, BadParam, parse_category, parse_query
 
 Mode = Literal["hybrid", "keyword", "semantic"]
@@ -411,3 +415,342 @@ class HfDailyPaperOut(BaseModel):
             summary=paper.abstract,
             submittedBy=HfUserOut.named(paper.submitted_by),
         )
+
+
+# -- /api/v1/library and /api/v1/recommendations ------------------------------------------
+
+#: The largest id of a list (SQLite's integers): a larger one is refused, not looked up.
+MAX_LIST_ID = 2**63 - 1
+#: The most characters of one paper reference (an id, an address or a DOI).
+MAX_REF = 500
+
+ListId = Annotated[int, Field(ge=1, le=MAX_LIST_ID, examples=[3])]
+View = Literal["saved", "hidden", "read", "notes"]
+InterestKindIn = Literal["author", "topic"]
+
+
+class LibraryIn(BaseModel):
+    """``GET /api/v1/library``: the reader's lists, and with ``papers`` a page of the
+    papers of the whole library."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    papers: bool = Field(
+        False, description="Also a page of the library's papers, the latest first."
+    )
+    only: View | None = Field(
+        None,
+        description="Only papers in some list (`saved`), marked not interested (`hidden`), "
+        "read, or with a note.",
+    )
+    limit: int = _limit(50)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class ListPapersIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    only: View | None = Field(None, description="Only papers hidden, read or with a note.")
+    limit: int = _limit(50)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+class ExportIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    format: Literal["json", "bibtex"] = Field(
+        "json",
+        description="`json`: everything (lists, marks, notes, interests), which "
+        "`POST /api/v1/library/import` reads back; `bibtex`: the papers of the lists.",
+    )
+    list_id: ListId | None = Field(None, description="Only this list.")
+
+
+class ImportIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    list_name: str = Field(
+        DEFAULT_LIST,
+        min_length=1,
+        max_length=MAX_LIST_NAME,
+        description="The list a BibTeX file or a list of ids fills (made when missing); "
+        "a JSON export names its own lists.",
+        examples=["To read"],
+    )
+
+
+class ListIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=MAX_LIST_NAME, examples=["Diffusion"])
+    is_public: bool = Field(
+        False, description="Shared: a public page and feed. Lists are private by default."
+    )
+
+
+class ListPatchIn(BaseModel):
+    """Rename a list, share it or make it private; at least one of the two."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(
+        None, min_length=1, max_length=MAX_LIST_NAME, examples=["Diffusion models"]
+    )
+    is_public: bool | None = None
+
+
+class SaveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    papers: list[Annotated[str, Field(max_length=MAX_REF)]] = Field(
+        min_length=1,
+        max_length=MAX_REFS,
+        description="arXiv ids (a version is dropped), arXiv or Hugging Face addresses, "
+        "DOIs, or ids as paperwire gives them.",
+        examples=[["2401.01234", "https://arxiv.org/abs/2606.13392v2", "doi:10.1145/3"]],
+    )
+    list_name: str = Field(
+        DEFAULT_LIST,
+        min_length=1,
+        max_length=MAX_LIST_NAME,
+        description="The list to save into, made when the reader has none of that name.",
+    )
+
+
+class MarksIn(BaseModel):
+    """What to change about one paper; a field left out is left as it is."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    is_read: bool | None = Field(None, examples=[True])
+    is_hidden: bool | None = Field(
+        None, description="Not interested: never recommended; the paper stays in its lists."
+    )
+    note: str | None = Field(
+        None,
+        max_length=MAX_NOTE,
+        description="The reader's private note; null or empty removes it.",
+        examples=["Compare with the baseline in section 4."],
+    )
+
+
+class InterestIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: InterestKindIn
+    value: str = Field(
+        min_length=1, max_length=MAX_INTEREST, examples=["Yann LeCun", "token pruning"]
+    )
+
+
+class ReaderListOut(BaseModel):
+    id: int = Field(examples=[3])
+    name: str = Field(examples=[DEFAULT_LIST])
+    is_public: bool
+    is_default: bool = Field(description=f"The list {DEFAULT_LIST!r}, which saves go to.")
+    count: int = Field(description="Papers in the list.")
+    created_at: dt.datetime
+    updated_at: dt.datetime | None = Field(description="When a paper was last added.")
+
+    @classmethod
+    def of(cls, found: ReaderList) -> ReaderListOut:
+        return cls(
+            id=found.id,
+            name=found.name,
+            is_public=found.is_public,
+            is_default=found.name.casefold() == DEFAULT_LIST.casefold(),
+            count=found.count,
+            created_at=found.created_at,
+            updated_at=found.updated_at,
+        )
+
+
+class LibraryEntryOut(BaseModel):
+    """A paper's place in the reader's library."""
+
+    paper_id: str = Field(examples=["2606.13392"])
+    lists: list[str] = Field(description="Names of the reader's lists holding it.")
+    is_read: bool
+    is_hidden: bool = Field(description="Marked not interested.")
+    note: str | None
+    added_at: dt.datetime | None = Field(description="First added to a list (null: never).")
+    updated_at: dt.datetime | None
+
+    @classmethod
+    def of(cls, entry: LibraryEntry) -> LibraryEntryOut:
+        return cls(**cls.fields_of(entry))
+
+    @staticmethod
+    def fields_of(entry: LibraryEntry) -> dict[str, object]:
+        return {
+            "paper_id": entry.paper_id,
+            "lists": list(entry.lists),
+            "is_read": entry.is_read,
+            "is_hidden": entry.is_hidden,
+            "note": entry.note,
+            "added_at": entry.added_at,
+            "updated_at": entry.updated_at,
+        }
+
+
+class EntryChangeOut(LibraryEntryOut):
+    changed: bool = Field(description="False when it was so already.")
+
+    @classmethod
+    def changed_to(cls, entry: LibraryEntry, changed: bool) -> EntryChangeOut:
+        return cls(**cls.fields_of(entry), changed=changed)
+
+
+class LibraryPaperOut(PaperOut):
+    """A paper with its place in the reader's library (null on another reader's list)."""
+
+    library: LibraryEntryOut | None
+
+    @classmethod
+    def entered(cls, paper: Paper, entry: LibraryEntry | None, base_url: str) -> LibraryPaperOut:
+        fields = cls.fields_of(paper, base_url)
+        fields["library"] = LibraryEntryOut.of(entry) if entry is not None else None
+        return cls.model_construct(**fields)  # type: ignore[arg-type]
+
+
+class LibraryCountsOut(BaseModel):
+    papers: int = Field(description="Papers saved, marked or annotated.")
+    saved: int = Field(description="Papers in some list.")
+    read: int
+    hidden: int
+    notes: int
+
+
+class InterestOut(BaseModel):
+    kind: InterestKindIn
+    value: str = Field(examples=["token pruning"])
+    created_at: dt.datetime
+
+
+class InterestsOut(BaseModel):
+    interests: list[InterestOut]
+
+
+class LibraryOut(BaseModel):
+    lists: list[ReaderListOut] = Field(description="The default list first, then by name.")
+    counts: LibraryCountsOut
+    interests: list[InterestOut] = Field(description="Followed authors and topics.")
+    papers: list[LibraryPaperOut] | None = Field(
+        description="With `papers=true`: a page of the library, the latest first; else null."
+    )
+    next: str | None = Field(description="The next page of papers, or null.")
+
+
+class ListPapersOut(BaseModel):
+    # Named ``list`` in JSON; a field of that name would hide the builtin here.
+    reader_list: ReaderListOut = Field(alias="list")
+    is_owner: bool = Field(description="False on another reader's public list.")
+    papers: list[LibraryPaperOut] = Field(description="The last added first.")
+    next: str | None = Field(description="The next page, or null on the last one.")
+
+
+class SavedOut(BaseModel):
+    reader_list: ReaderListOut | None = Field(
+        alias="list",
+        description="The list saved into (null: no paper was known, so none was made).",
+    )
+    added: list[str] = Field(description="Ids added (not those in the list already).")
+    unknown: list[str] = Field(description="References naming no paper of this server.")
+
+
+class ImportReportOut(BaseModel):
+    format: Literal["json", "bibtex", "text"]
+    lists: dict[str, int] = Field(
+        description="Papers added to each list.", examples=[{DEFAULT_LIST: 12}]
+    )
+    added: int
+    read: int = Field(description="Papers newly marked read.")
+    hidden: int = Field(description="Papers newly marked not interested.")
+    notes: int
+    interests: int = Field(description="Authors and topics newly followed.")
+    public: list[str] = Field(description="Lists made public.")
+    unknown: list[str] = Field(description="Ids of the file naming no paper of this server.")
+    problems: list[str] = Field(
+        description="Entries skipped, as `name:line: what`.",
+        examples=[["import:14: an entry without an arXiv id or DOI"]],
+    )
+    ok: bool = Field(description="Everything the file named was taken.")
+    summary: str
+
+    @classmethod
+    def of(cls, report: ImportReport) -> ImportReportOut:
+        return cls(
+            format=report.format,
+            lists=report.lists,
+            added=report.added,
+            read=report.read,
+            hidden=report.hidden,
+            notes=report.notes,
+            interests=report.interests,
+            public=report.public,
+            unknown=report.unknown,
+            problems=report.problems,
+            ok=report.ok,
+            summary=report.summary(),
+        )
+
+
+class RecommendationsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    since: str | None = Field(
+        None,
+        description="Papers first announced on or after this day (YYYY-MM-DD); "
+        "default: 7 days ago.",
+        examples=[DAY_EXAMPLE],
+    )
+    until: str | None = Field(
+        None,
+        description="Papers first announced on or before this day (YYYY-MM-DD); "
+        "at most 31 days after `since`. Default: no end.",
+        examples=[DAY_EXAMPLE],
+    )
+    limit: int = _limit(20)
+
+
+class LikeListIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    since: str | None = Field(
+        None,
+        description="Papers first announced on or after this day (YYYY-MM-DD), at most 31 "
+        "days ago; default: 30 days ago.",
+        examples=[DAY_EXAMPLE],
+    )
+    limit: int = _limit(20)
+
+
+class RecommendedPaperOut(ScoredPaperOut):
+    """A recommended paper: ``score`` is comparable across readers, ``reason`` names the
+    reader's papers it is closest to and the terms they share."""
+
+    close_to: list[str] = Field(description="Ids of the reader's papers it is nearest to.")
+    terms: list[str] = Field(description="Terms it shares with them.")
+
+    @classmethod
+    def recommended(cls, pick: Recommendation, base_url: str) -> RecommendedPaperOut:
+        fields = cls.fields_of(pick.paper, base_url)
+        fields.update(
+            score=pick.score,
+            reason=pick.reason,
+            close_to=list(pick.close_to),
+            terms=list(pick.terms),
+        )
+        return cls.model_construct(**fields)  # type: ignore[arg-type]
+
+
+class RecommendationsOut(BaseModel):
+    since: dt.date
+    until: dt.date | None
+    has_signals: bool = Field(
+        description="False while the reader has saved, upvoted and followed nothing: "
+        "`papers` is then empty."
+    )
+    papers: list[RecommendedPaperOut] = Field(
+        description="Best first; never a paper in the reader's lists, upvoted or hidden."
+    )

@@ -1,0 +1,156 @@
+"""Recommendations through the API: new papers for the reader, and papers like a list.
+
+- ``GET /api/v1/recommendations?since=&until=&limit=``: papers first announced from
+  ``since`` (default: 7 days ago) to ``until`` (default: no end), best first, each with
+  its score (comparable across readers) and reason (the reader's papers it is closest to
+  and the terms they share); never a paper in the reader's lists, upvoted or marked not
+  interested. Learnt from what the reader saved, upvoted, hid and follows
+  (``paperwire.recommend``); ``has_signals`` is false, and the list empty, until then.
+- ``GET /api/v1/library/lists/{list_id}/recommendations``: papers like the list's, for
+  the reader's own lists and public ones.
+
+The days asked for span at most ``MAX_DAYS`` (from ``since`` to ``until``, or to today),
+so one request scores at most a month of papers. Errors: 400 for a day that cannot be
+read or a span that is too long (the message names the parameter), 401 without a
+reader, 404 for a list that is neither the reader's nor public, 429 with
+``Retry-After`` past ``RECOMMEND_LIMIT`` requests a minute.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from paperwire.api.common import ApiRoute, BadParameter, Responses, error, parse_day
+from paperwire.api.library import ListPath, limit_rate
+from paperwire.api.schemas import (
+    LikeListIn,
+    RecommendationsIn,
+    RecommendationsOut,
+    RecommendedPaperOut,
+)
+from paperwire.auth.models import User
+from paperwire.config import index_directory
+from paperwire.recommend import Recommender
+from paperwire.web.deps import NowDep, ReaderDep, SettingsDep, StoreDep
+
+router = APIRouter(tags=["recommendations"], route_class=ApiRoute)
+
+#: The most days one request may ask about.
+MAX_DAYS = 31
+#: Days back ``since`` is by default.
+DEFAULT_DAYS = 7
+#: Requests one reader may make a minute (each scores up to a month of papers).
+RECOMMEND_LIMIT = 60
+RECOMMEND_WINDOW = 60.0
+
+ERRORS: Responses = {
+    400: error("A day that cannot be read, or more than 31 days asked about."),
+    401: error("No reader: sign in, or send `Authorization: Bearer TOKEN`."),
+    # Declared so FastAPI does not describe its own list-of-errors shape; never sent.
+    422: error("A request body (these routes take none)."),
+    429: error("Too many requests: see `Retry-After`."),
+}
+
+
+async def get_recommender(request: Request) -> Recommender:
+    """The process's recommender (it keeps what all readers' scoring shares), made on
+    first use, and again once the search index it reads words from has been built."""
+    state = request.app.state
+    found: Recommender | None = getattr(state, "recommender", None)
+    index_dir = index_directory(state.settings)
+    if found is None or (found.keyword is None and (index_dir / "keyword").exists()):
+        found = state.recommender = Recommender(state.store, index_dir=index_dir)
+    return found
+
+
+RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+
+
+def window(
+    since: str | None, until: str | None, today: date, *, default_days: int = DEFAULT_DAYS
+) -> tuple[date, date | None]:
+    """The days asked for: ``since`` (default ``default_days`` ago) to ``until`` (or no
+    end); 400 when they are the wrong way round or span more than ``MAX_DAYS``."""
+    first = parse_day("since", since) or today - timedelta(days=default_days)
+    last = parse_day("until", until)
+    if last is not None and last < first:
+        raise BadParameter("until", f"{last} is before since ({first})")
+    end = last or max(today, first)
+    if (end - first).days >= MAX_DAYS:
+        what = "until" if last is not None else "today"
+        raise BadParameter(
+            "since",
+            f"at most {MAX_DAYS} days from since to {what} ({first} to {end}); "
+            "ask for later days, or give until",
+        )
+    return first, last
+
+
+def reader_limit(user: User, store: StoreDep, now: NowDep) -> None:
+    limit_rate(
+        store, user, now, what="recommendation", limit=RECOMMEND_LIMIT, window=RECOMMEND_WINDOW
+    )
+
+
+@router.get("/recommendations", responses=ERRORS, summary="New papers for the reader")
+def recommendations(
+    query: Annotated[RecommendationsIn, Query()],
+    user: ReaderDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    recommender: RecommenderDep,
+    now: NowDep,
+) -> RecommendationsOut:
+    """Papers first announced from ``since`` (default: 7 days ago) to ``until``, best
+    first, each with its reason; never one in the reader's lists, upvoted or marked not
+    interested."""
+    since, until = window(query.since, query.until, now.date())
+    reader_limit(user, store, now)
+    picks = recommender.for_reader(user.id, since=since, until=until, limit=query.limit)
+    has_signals = bool(picks) or recommender.has_signals(user.id)
+    return RecommendationsOut(
+        since=since,
+        until=until,
+        has_signals=has_signals,
+        papers=[RecommendedPaperOut.recommended(p, settings.base_url) for p in picks],
+    )
+
+
+@router.get(
+    "/library/lists/{list_id}/recommendations",
+    responses=ERRORS | {404: error("No list of that id is the reader's or public.")},
+    summary="Papers like a list's",
+)
+def like_list(
+    list_id: ListPath,
+    query: Annotated[LikeListIn, Query()],
+    user: ReaderDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    recommender: RecommenderDep,
+    now: NowDep,
+) -> RecommendationsOut:
+    """New papers like the list's papers ("more like this list"), first announced from
+    ``since`` (default: 30 days ago), from a model of that list alone, each with its
+    reason; never a paper of the list, nor one in the reader's lists, upvoted or hidden.
+    The reader's own lists, and other readers' public ones."""
+    since, _ = window(query.since, None, now.date(), default_days=MAX_DAYS - 1)
+    found = store.get_list(list_id)
+    if found is None or not (found.is_public or found.user_id == user.id):
+        raise HTTPException(404, f"no list {list_id} of yours")
+    reader_limit(user, store, now)
+    picks = recommender.like_list(
+        store.list_paper_ids(found.id),
+        since=since,
+        limit=query.limit,
+        exclude=store.excluded_ids(user.id),
+    )
+    return RecommendationsOut(
+        since=since,
+        until=None,
+        has_signals=found.count > 0,
+        papers=[RecommendedPaperOut.recommended(p, settings.base_url) for p in picks],
+    )
