@@ -222,6 +222,7 @@ def test_import_of_ids_reports_unknown_and_problems_and_keeps_the_rest(store, re
     assert not report.ok
     ids = store.list_paper_ids(store.find_list(reader, "From sanity").id)
     assert ids == ["2601.00001", "2601.00002"]  # the last of the file on top
+    assert store.signals(reader).revision == 1  # one change for the whole list
 
 
 def test_bibtex_import_finds_arxiv_ids_and_dois(store, reader):

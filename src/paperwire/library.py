@@ -90,7 +90,6 @@ __all__ = [
 
 #: The most references one call may name (as many as an import may hold).
 MAX_REFS = MAX_ENTRIES
-_CHUNK = 1000
 
 View = Literal["saved", "hidden", "read", "notes"]
 ExportFormat = Literal["json", "bibtex"]
@@ -188,10 +187,7 @@ def _candidates(ref: str) -> tuple[str | None, str | None]:
 def _lookup(store: Store, refs: Sequence[str]) -> dict[str, list[str]]:
     """Each reference that names stored papers -> their ids."""
     wanted = {ref: _candidates(ref) for ref in dict.fromkeys(refs)}
-    direct = list(dict.fromkeys(pid for pid, _ in wanted.values() if pid))
-    held: set[str] = set()
-    for start in range(0, len(direct), _CHUNK):  # only the ids kept, not 50,000 papers
-        held.update(store.get_papers(direct[start : start + _CHUNK]))
+    held = store.known_ids([pid for pid, _ in wanted.values() if pid])
     by_doi: dict[str, list[str]] = {}
     found: dict[str, list[str]] = {}
     for ref, (paper_id, doi) in wanted.items():
@@ -298,15 +294,11 @@ def delete_list(store: Store, user_id: int, which: int | str) -> bool:
 
 def _add_in_order(store: Store, list_id: int, ids: Sequence[str], now: datetime) -> list[str]:
     """Add ``ids`` to a list stamped a microsecond apart, the last at ``now``, so the
-    list (newest first) shows them in reverse of the order given."""
-    if len(ids) <= 1:
-        return store.add_to_list(list_id, ids, now=now)
-    added: list[str] = []
-    with store.atomic():
-        for offset, paper_id in enumerate(ids):
-            at = now - timedelta(microseconds=len(ids) - 1 - offset)
-            added += store.add_to_list(list_id, [paper_id], now=at)
-    return added
+    list (newest first) shows them in reverse of the order given; one write."""
+    last = len(ids) - 1
+    return store.add_entries(
+        list_id, [(pid, now - timedelta(microseconds=last - i)) for i, pid in enumerate(ids)]
+    )
 
 
 # -- saving and marking ----------------------------------------------------------------

@@ -117,3 +117,58 @@ def test_most_saved_counts_readers_since_a_time(store, reader):
     found = store.most_saved(since=NOW - timedelta(days=7), limit=10)
     assert found[0] == ("2601.00002", 2)
     assert {pid for pid, _ in found} == {"2601.00001", "2601.00002", "2601.00004"}
+
+
+def test_known_ids_names_the_stored_papers_among_many(store, reader):
+    many = [f"2602.{n:05d}" for n in range(1_200)]  # more than one query's worth
+    asked = ["2601.00003", *many, "2601.00001", "2601.00003", "doi:10.1/none"]
+    assert store.known_ids(asked) == {"2601.00001", "2601.00003"}
+    assert store.known_ids([]) == set()
+    store.upsert_papers([Paper(id="2602.01199", title="Late", abstract="Text.", sources=["t"])])
+    assert store.known_ids(many) == {"2602.01199"}
+
+
+def test_entries_are_added_at_their_own_times_in_one_change_of_signals(store, reader):
+    saved = store.ensure_list(reader.id, DEFAULT_LIST, now=NOW)
+    store.add_to_list(saved.id, ["2601.00004"], now=NOW)
+    revision = store.signals(reader.id).revision
+    entries = [
+        ("2601.00003", NOW + timedelta(seconds=1)),
+        ("9999.99999", NOW + timedelta(seconds=2)),  # no such paper
+        ("2601.00001", NOW + timedelta(seconds=3)),
+        ("2601.00004", NOW + timedelta(seconds=4)),  # in the list already
+        ("2601.00003", NOW + timedelta(seconds=5)),  # given twice: the first time holds
+        ("2601.00002", NOW + timedelta(seconds=6)),
+    ]
+    assert store.add_entries(saved.id, entries) == ["2601.00003", "2601.00001", "2601.00002"]
+    assert store.list_paper_ids(saved.id) == [
+        "2601.00002",
+        "2601.00001",
+        "2601.00003",
+        "2601.00004",
+    ]
+    added = store.library_entries(reader.id)["2601.00003"].added_at
+    assert added == NOW + timedelta(seconds=1)
+    assert store.signals(reader.id).revision == revision + 1
+    assert store.readers_to_train("fast") == [reader.id]
+
+    assert store.add_entries(saved.id, entries) == []  # nothing new: signals as they were
+    assert store.signals(reader.id).revision == revision + 1
+    assert store.add_entries(saved.id, []) == []
+    assert store.add_entries(saved.id + 100, entries) == []  # no such list
+
+
+def test_a_thousand_entries_go_in_whole_or_not_at_all(store, reader):
+    many = [
+        Paper(id=f"2603.{n:05d}", title=f"P{n}", abstract="T.", sources=["t"]) for n in range(1_100)
+    ]
+    store.upsert_papers(many)
+    saved = store.ensure_list(reader.id, DEFAULT_LIST, now=NOW)
+    entries = [(p.id, NOW + timedelta(microseconds=n)) for n, p in enumerate(many)]
+    with pytest.raises(RuntimeError), store.atomic():
+        store.add_entries(saved.id, entries)
+        raise RuntimeError("the rest of an import failed")
+    assert store.list_paper_ids(saved.id) == []
+    assert store.signals(reader.id).revision == 0
+    assert store.add_entries(saved.id, entries) == [p.id for p in many]
+    assert store.list_paper_ids(saved.id, limit=2) == ["2603.01099", "2603.01098"]

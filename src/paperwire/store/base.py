@@ -113,6 +113,10 @@ class Store(AccountsStore, RankStore, DigestStore, TopicStore, LibraryStore, Pro
 
     def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]: ...
 
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` name stored papers (no paper is read: cheap for thousands)."""
+        ...
+
     def ids_with_doi(self, doi: str) -> list[str]:
         """The papers whose ``doi`` field is ``doi``, compared without regard to case."""
         ...

@@ -118,7 +118,14 @@ class LibraryStore(Protocol):
     def delete_list(self, list_id: int) -> bool: ...
 
     def add_to_list(self, list_id: int, paper_ids: Sequence[str], *, now: datetime) -> list[str]:
-        """Add the papers that exist and are not in the list yet; the ids added."""
+        """Add the papers that exist and are not in the list yet, all stamped ``now``;
+        the ids added, in the order given."""
+        ...
+
+    def add_entries(self, list_id: int, entries: Sequence[tuple[str, datetime]]) -> list[str]:
+        """Add papers each with its own time, ``(paper id, added_at)``, in one write:
+        those that exist and are not in the list yet (an id given twice keeps its first
+        time). The ids added, in the order given; the reader's signals change once."""
         ...
 
     def remove_from_list(self, list_id: int, paper_ids: Sequence[str]) -> list[str]:

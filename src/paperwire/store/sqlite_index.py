@@ -88,6 +88,18 @@ class IndexSupport(SQLiteParts):
                 found[row[0]] = paper_from_row(row)
         return found
 
+    def known_ids(self, ids: Sequence[str]) -> set[str]:
+        """The ids among ``ids`` of stored papers, read from the primary key alone."""
+        self._require_schema()
+        unique = list(dict.fromkeys(ids))
+        found: set[str] = set()
+        for start in range(0, len(unique), _CHUNK):
+            chunk = unique[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            sql = f"SELECT id FROM papers WHERE id IN ({marks})"
+            found.update(str(r[0]) for r in self._db().execute(sql, chunk))
+        return found
+
     def ids_with_doi(self, doi: str) -> list[str]:
         """The papers whose ``doi`` is ``doi`` (case aside), by id; at most ``_CHUNK``."""
         self._require_schema()

@@ -149,33 +149,37 @@ class LibrarySupport(SQLiteParts):
         return True
 
     def add_to_list(self, list_id: int, paper_ids: Sequence[str], *, now: datetime) -> list[str]:
+        return self.add_entries(list_id, [(pid, now) for pid in paper_ids])
+
+    def add_entries(self, list_id: int, entries: Sequence[tuple[str, datetime]]) -> list[str]:
         self._require_schema()
-        added: list[str] = []
+        wanted: dict[str, datetime] = {}
+        for paper_id, added_at in entries:
+            wanted.setdefault(paper_id, added_at)
         with self.atomic():
             owner = self._conn.execute(
                 "SELECT user_id FROM reader_lists WHERE id = ?", (list_id,)
             ).fetchone()
-            if owner is None:
+            if owner is None or not wanted:
                 return []
-            for chunk in _chunks(paper_ids):
-                known = {
+            new: set[str] = set()  # stored papers not in the list yet
+            for chunk in _chunks(list(wanted)):
+                new.update(
                     str(r[0])
                     for r in self._conn.execute(
-                        f"SELECT id FROM papers WHERE id IN ({_placeholders(len(chunk))})", chunk
+                        f"SELECT id FROM papers WHERE id IN ({_placeholders(len(chunk))}) "
+                        "AND NOT EXISTS (SELECT 1 FROM list_papers "
+                        "WHERE list_id = ? AND paper_id = papers.id)",
+                        [*chunk, list_id],
                     )
-                }
-                for pid in chunk:
-                    if (
-                        pid in known
-                        and self._conn.execute(
-                            "INSERT OR IGNORE INTO list_papers (list_id, paper_id, added_at) "
-                            "VALUES (?, ?, ?)",
-                            (list_id, pid, now.isoformat()),
-                        ).rowcount
-                    ):
-                        added.append(pid)
+                )
+            added = [pid for pid in wanted if pid in new]
             if added:
-                self._bump_signals(int(owner[0]), now.isoformat())
+                self._conn.executemany(
+                    "INSERT INTO list_papers (list_id, paper_id, added_at) VALUES (?, ?, ?)",
+                    [(list_id, pid, wanted[pid].isoformat()) for pid in added],
+                )
+                self._bump_signals(int(owner[0]), max(wanted[pid] for pid in added).isoformat())
                 self._bump_results()
         return added
 
