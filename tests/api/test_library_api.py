@@ -326,6 +326,17 @@ def test_a_public_list_shows_its_papers_without_the_owners_marks(community: Comm
         assert seen.json()["is_owner"] is False
         assert [(p["id"], p["library"]) for p in seen.json()["papers"]] == [(FIRST, None)]
         assert "secret" not in seen.text
+    described = seen.json()["list"]
+    assert described["public_url"] == f"http://testserver/lists/{shared}"
+    assert described["feed_url"] == f"http://testserver/feeds/lists/{shared}.atom"
+    page = client.get(described["public_url"])
+    assert page.status_code == 200 and "A Paper With Imported Upvotes" in page.text
+    private = client.patch(
+        f"/api/v1/library/lists/{shared}", json={"is_public": False}, headers=ada
+    )
+    assert private.json()["public_url"] is None and private.json()["feed_url"] is None
+    assert client.get(f"/api/v1/library/lists/{shared}", headers=bob).status_code == 404
+    client.patch(f"/api/v1/library/lists/{shared}", json={"is_public": True}, headers=ada)
     filtered = client.get(f"/api/v1/library/lists/{shared}", params={"only": "notes"}, headers=bob)
     assert filtered.status_code == 400 and filtered.json()["detail"].startswith("only:")
     changed = client.put(f"/api/v1/library/lists/{shared}/papers/{SECOND}", headers=bob)

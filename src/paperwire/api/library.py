@@ -216,7 +216,7 @@ def get_library(
         more = len(found) > query.limit
         papers = [LibraryPaperOut.entered(p, e, settings.base_url) for p, e in found[: query.limit]]
     return LibraryOut(
-        lists=[ReaderListOut.of(lst) for lst in store.reader_lists(user.id)],
+        lists=[ReaderListOut.of(lst, settings.base_url) for lst in store.reader_lists(user.id)],
         counts=counts_of(store.library_entries(user.id)),
         interests=[interest_out(i) for i in store.interests(user.id)],
         papers=papers,
@@ -231,11 +231,13 @@ def get_library(
     summary="Make a list",
     dependencies=[JsonBody],
 )
-def create_list(body: ListIn, user: WriterDep, store: StoreDep, now: NowDep) -> ReaderListOut:
+def create_list(
+    body: ListIn, user: WriterDep, store: StoreDep, settings: SettingsDep, now: NowDep
+) -> ReaderListOut:
     """A new list, private unless ``is_public``."""
     with answering():
         made = library.create_list(store, user.id, body.name, is_public=body.is_public, now=now)
-    return ReaderListOut.of(made)
+    return ReaderListOut.of(made, settings.base_url)
 
 
 def shared_list(
@@ -248,7 +250,7 @@ def shared_list(
     page = ids[: query.limit]
     got = store.get_papers(page)
     return ListPapersOut(
-        list=ReaderListOut.of(found),
+        list=ReaderListOut.of(found, base_url),
         is_owner=False,
         papers=[LibraryPaperOut.entered(got[pid], None, base_url) for pid in page if pid in got],
         next=next_url(request, base_url, query.offset + query.limit, len(ids) > query.limit),
@@ -284,7 +286,7 @@ def get_list(
         )
         more = len(rows) > query.limit
         return ListPapersOut(
-            list=ReaderListOut.of(found),
+            list=ReaderListOut.of(found, settings.base_url),
             is_owner=True,
             papers=[
                 LibraryPaperOut.entered(p, e, settings.base_url) for p, e in rows[: query.limit]
@@ -309,7 +311,7 @@ def get_list(
     dependencies=[JsonBody],
 )
 def update_list(
-    list_id: ListPath, body: ListPatchIn, user: WriterDep, store: StoreDep
+    list_id: ListPath, body: ListPatchIn, user: WriterDep, store: StoreDep, settings: SettingsDep
 ) -> ReaderListOut:
     """Give ``name``, ``is_public`` or both; both change, or (on an error) neither. The
     default list keeps its name."""
@@ -321,7 +323,7 @@ def update_list(
             found = library.rename_list(store, user.id, found.id, body.name)
         if body.is_public is not None:
             found = library.set_public(store, user.id, found.id, body.is_public)
-    return ReaderListOut.of(found)
+    return ReaderListOut.of(found, settings.base_url)
 
 
 @router.delete(
@@ -382,7 +384,9 @@ def remove_from_list(
     summary="Save papers into a list",
     dependencies=[JsonBody],
 )
-def save_papers(body: SaveIn, user: WriterDep, store: StoreDep, now: NowDep) -> SavedOut:
+def save_papers(
+    body: SaveIn, user: WriterDep, store: StoreDep, settings: SettingsDep, now: NowDep
+) -> SavedOut:
     """Save the papers ``papers`` name (ids, arXiv or Hugging Face addresses, DOIs) into
     the list ``list_name``, made when the reader has none of that name. References that
     name no paper of this server are listed in ``unknown``; nothing is made up for them."""
@@ -390,7 +394,7 @@ def save_papers(body: SaveIn, user: WriterDep, store: StoreDep, now: NowDep) -> 
         change = library.save(store, user.id, body.papers, list_name=body.list_name, now=now)
     target = store.find_list(user.id, change.list_name) if change.list_name else None
     return SavedOut(
-        list=ReaderListOut.of(target) if target is not None else None,
+        list=ReaderListOut.of(target, settings.base_url) if target is not None else None,
         added=change.changed,
         unknown=change.unknown,
     )

@@ -13,15 +13,17 @@ The days asked for span at most ``MAX_DAYS`` (from ``since`` to ``until``, or to
 so one request scores at most a month of papers. Errors: 400 for a day that cannot be
 read or a span that is too long (the message names the parameter), 401 without a
 reader, 404 for a list that is neither the reader's nor public, 429 with
-``Retry-After`` past ``RECOMMEND_LIMIT`` requests a minute.
+``Retry-After`` past ``RECOMMEND_LIMIT`` requests a minute, 503 when the recommender
+(shared with the pages, ``web/pages/reading.py``) fails.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
 from paperwire.api.common import ApiRoute, BadParameter, Responses, error, parse_day
 from paperwire.api.library import ListPath, limit_rate
@@ -32,11 +34,13 @@ from paperwire.api.schemas import (
     RecommendedPaperOut,
 )
 from paperwire.auth.models import User
-from paperwire.config import index_directory
-from paperwire.recommend import Recommender
+from paperwire.recommend import Recommendation, Recommender
+from paperwire.store import Store
 from paperwire.web.deps import NowDep, ReaderDep, SettingsDep, StoreDep
+from paperwire.web.pages.reading import recommending
 
 router = APIRouter(tags=["recommendations"], route_class=ApiRoute)
+T = TypeVar("T")
 
 #: The most days one request may ask about.
 MAX_DAYS = 31
@@ -52,21 +56,22 @@ ERRORS: Responses = {
     # Declared so FastAPI does not describe its own list-of-errors shape; never sent.
     422: error("A request body (these routes take none)."),
     429: error("Too many requests: see `Retry-After`."),
+    503: error("Recommendations cannot be computed right now: see `Retry-After`."),
 }
 
 
-async def get_recommender(request: Request) -> Recommender:
-    """The process's recommender (it keeps what all readers' scoring shares), made on
-    first use, and again once the search index it reads words from has been built."""
-    state = request.app.state
-    found: Recommender | None = getattr(state, "recommender", None)
-    index_dir = index_directory(state.settings)
-    if found is None or (found.keyword is None and (index_dir / "keyword").exists()):
-        found = state.recommender = Recommender(state.store, index_dir=index_dir)
-    return found
-
-
-RecommenderDep = Annotated[Recommender, Depends(get_recommender)]
+def recommend(request: Request, work: Callable[[Recommender], T]) -> T:
+    """``work(recommender)`` on the process's recommender, shared with the pages (one
+    request at a time: its caches are shared); 503 when it fails (vectors or models
+    that cannot be read), never a server error."""
+    done: T | None = recommending(request, work, None)
+    if done is None:
+        raise HTTPException(
+            503,
+            "recommendations cannot be computed right now: try again later",
+            headers={"Retry-After": "60"},
+        )
+    return done
 
 
 def window(
@@ -89,7 +94,7 @@ def window(
     return first, last
 
 
-def reader_limit(user: User, store: StoreDep, now: NowDep) -> None:
+def reader_limit(user: User, store: Store, now: datetime) -> None:
     limit_rate(
         store, user, now, what="recommendation", limit=RECOMMEND_LIMIT, window=RECOMMEND_WINDOW
     )
@@ -97,11 +102,11 @@ def reader_limit(user: User, store: StoreDep, now: NowDep) -> None:
 
 @router.get("/recommendations", responses=ERRORS, summary="New papers for the reader")
 def recommendations(
+    request: Request,
     query: Annotated[RecommendationsIn, Query()],
     user: ReaderDep,
     store: StoreDep,
     settings: SettingsDep,
-    recommender: RecommenderDep,
     now: NowDep,
 ) -> RecommendationsOut:
     """Papers first announced from ``since`` (default: 7 days ago) to ``until``, best
@@ -109,8 +114,12 @@ def recommendations(
     interested."""
     since, until = window(query.since, query.until, now.date())
     reader_limit(user, store, now)
-    picks = recommender.for_reader(user.id, since=since, until=until, limit=query.limit)
-    has_signals = bool(picks) or recommender.has_signals(user.id)
+
+    def for_reader(recommender: Recommender) -> tuple[list[Recommendation], bool]:
+        picks = recommender.for_reader(user.id, since=since, until=until, limit=query.limit)
+        return picks, bool(picks) or recommender.has_signals(user.id)
+
+    picks, has_signals = recommend(request, for_reader)
     return RecommendationsOut(
         since=since,
         until=until,
@@ -125,12 +134,12 @@ def recommendations(
     summary="Papers like a list's",
 )
 def like_list(
+    request: Request,
     list_id: ListPath,
     query: Annotated[LikeListIn, Query()],
     user: ReaderDep,
     store: StoreDep,
     settings: SettingsDep,
-    recommender: RecommenderDep,
     now: NowDep,
 ) -> RecommendationsOut:
     """New papers like the list's papers ("more like this list"), first announced from
@@ -142,11 +151,9 @@ def like_list(
     if found is None or not (found.is_public or found.user_id == user.id):
         raise HTTPException(404, f"no list {list_id} of yours")
     reader_limit(user, store, now)
-    picks = recommender.like_list(
-        store.list_paper_ids(found.id),
-        since=since,
-        limit=query.limit,
-        exclude=store.excluded_ids(user.id),
+    ids, exclude = store.list_paper_ids(found.id), store.excluded_ids(user.id)
+    picks = recommend(
+        request, lambda r: r.like_list(ids, since=since, limit=query.limit, exclude=exclude)
     )
     return RecommendationsOut(
         since=since,

@@ -551,9 +551,13 @@ class ReaderListOut(BaseModel):
     count: int = Field(description="Papers in the list.")
     created_at: dt.datetime
     updated_at: dt.datetime | None = Field(description="When a paper was last added.")
+    url: str = Field(description="The list's page for its reader.")
+    public_url: str | None = Field(description="The page anyone may read; null: private.")
+    feed_url: str | None = Field(description="Its Atom feed; null: private.")
 
     @classmethod
-    def of(cls, found: ReaderList) -> ReaderListOut:
+    def of(cls, found: ReaderList, base_url: str) -> ReaderListOut:
+        base = base_url.rstrip("/")
         return cls(
             id=found.id,
             name=found.name,
@@ -562,6 +566,9 @@ class ReaderListOut(BaseModel):
             count=found.count,
             created_at=found.created_at,
             updated_at=found.updated_at,
+            url=f"{base}/library/{found.id}",
+            public_url=f"{base}/lists/{found.id}" if found.is_public else None,
+            feed_url=f"{base}/feeds/lists/{found.id}.atom" if found.is_public else None,
         )
 
 
