@@ -413,8 +413,15 @@ def test_bad_input_is_a_clear_4xx(community: Community) -> None:
         assert answer.status_code == status, (method, path, answer.text)
         detail = answer.json()["detail"]
         assert isinstance(detail, str) and words in detail, (method, path, detail)
+    other = make_list(client, headers, "Other")
+    both = client.patch(
+        f"{lib}/lists/{other}", json={"is_public": True, "name": "SAVED"}, headers=headers
+    )
+    assert both.status_code == 409  # the name is taken: the list is not shared either
     whole = library(client, headers, papers="true")
-    assert [lst["name"] for lst in whole["lists"]] == ["Saved"]
+    assert [(lst["name"], lst["is_public"]) for lst in whole["lists"]] == [
+        ("Saved", False), ("Other", False),
+    ]  # fmt: skip
     assert whole["papers"] == [] and whole["interests"] == []
 
 

@@ -125,12 +125,15 @@ def answering() -> Iterator[None]:
 def limit_rate(
     store: Store, user: User, now: datetime, *, what: str, limit: int, window: float
 ) -> None:
-    wait = store.hit_rate_limit(f"{what}:{user.id}", limit=limit, window=window, now=now)
+    """Count one of ``what`` (``library changes``) for the reader; 429 past ``limit`` in
+    ``window`` seconds."""
+    bucket = f"{what.replace(' ', '-')}:{user.id}"
+    wait = store.hit_rate_limit(bucket, limit=limit, window=window, now=now)
     if wait is not None:
         per = "a minute" if window <= 60 else "an hour"
         raise HTTPException(
             429,
-            f"too many library {what}s: at most {limit} {per}",
+            f"too many {what}: at most {limit} {per}",
             headers={"Retry-After": str(int(wait + 0.999))},
         )
 
@@ -138,7 +141,7 @@ def limit_rate(
 async def writer(user: ReaderDep, store: StoreDep, now: NowDep) -> User:
     """The reader of a change, counted against ``WRITE_LIMIT``."""
     await run_in_threadpool(
-        limit_rate, store, user, now, what="change", limit=WRITE_LIMIT, window=WRITE_WINDOW
+        limit_rate, store, user, now, what="library changes", limit=WRITE_LIMIT, window=WRITE_WINDOW
     )
     return user
 
@@ -276,14 +279,15 @@ def get_list(
     Without a reader, a list that is not public is 401, whether it exists or not."""
     found = store.get_list(list_id)
     if found is not None and user is not None and found.user_id == user.id:
-        rows = library.library_view(
-            store,
-            user.id,
-            list_name=found.id,
-            only=query.only,
-            limit=query.limit + 1,
-            offset=query.offset,
-        )
+        with answering():  # deleted meanwhile: 404
+            rows = library.library_view(
+                store,
+                user.id,
+                list_name=found.id,
+                only=query.only,
+                limit=query.limit + 1,
+                offset=query.offset,
+            )
         more = len(rows) > query.limit
         return ListPapersOut(
             list=ReaderListOut.of(found, settings.base_url),
@@ -563,7 +567,13 @@ async def import_file(
         )
     data = await read_file(request)
     await run_in_threadpool(
-        limit_rate, store, user, now, what="import", limit=IMPORT_LIMIT, window=IMPORT_WINDOW
+        limit_rate,
+        store,
+        user,
+        now,
+        what="library imports",
+        limit=IMPORT_LIMIT,
+        window=IMPORT_WINDOW,
     )
     with answering():
         report = await run_in_threadpool(

@@ -96,7 +96,12 @@ def window(
 
 def reader_limit(user: User, store: Store, now: datetime) -> None:
     limit_rate(
-        store, user, now, what="recommendation", limit=RECOMMEND_LIMIT, window=RECOMMEND_WINDOW
+        store,
+        user,
+        now,
+        what="recommendation requests",
+        limit=RECOMMEND_LIMIT,
+        window=RECOMMEND_WINDOW,
     )
 
 
