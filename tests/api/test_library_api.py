@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from schemathesis import GenerationMode
 
-from paperwire.api.library import IMPORT_LIMIT
+from paperwire.api.library_files import IMPORT_LIMIT
 from paperwire.auth.sessions import new_api_token
 from paperwire.library_formats import MAX_BYTES
 from paperwire.store import Store

@@ -15,16 +15,15 @@ Only ``GET /api/v1/library/lists/{list_id}`` of a public list answers without on
   papers named by id, address or DOI; ``unknown`` lists those naming no stored paper.
 - ``GET|PATCH|DELETE /api/v1/library/papers/{paper_id}``: a paper's marks (read, not
   interested) and note; DELETE takes it out of every list (marks and note stay).
-- ``GET /api/v1/library/export?format=json|bibtex``, ``POST /api/v1/library/import``
-  (the body is the file: paperwire's JSON export, BibTeX, or ids a line).
 - ``GET|POST /api/v1/library/interests``, ``DELETE .../interests/{kind}/{value}``.
+- Export and import: ``api/library_files.py``.
 
 Errors: 401 without a reader, 403 for a session without its CSRF token, 404 for an
 unknown paper or a list that is not the reader's (another reader's private list is
 "no list of yours", whether it exists or not), 409 for a list name the reader has
-already, 413 for a file over ``MAX_BYTES``, 415 for a body of the wrong type, 422 for a
-body that cannot be used (the message names the field), 429 with ``Retry-After`` past
-``WRITE_LIMIT`` changes a minute or ``IMPORT_LIMIT`` imports an hour.
+already, 415 for a body that is not JSON, 422 for a body that cannot be used (the
+message names the field), 429 with ``Retry-After`` past ``WRITE_LIMIT`` changes a
+minute.
 """
 
 from __future__ import annotations
@@ -42,9 +41,6 @@ from paperwire.api.common import ApiRoute, Responses, error, get_paper_or_404, n
 from paperwire.api.schemas import (
     MAX_LIST_ID,
     EntryChangeOut,
-    ExportIn,
-    ImportIn,
-    ImportReportOut,
     InterestIn,
     InterestKindIn,
     InterestOut,
@@ -65,7 +61,7 @@ from paperwire.api.schemas import (
 )
 from paperwire.auth.models import User
 from paperwire.errors import LibraryFormatError
-from paperwire.library_formats import MAX_BYTES, MAX_INTEREST
+from paperwire.library_formats import MAX_INTEREST
 from paperwire.normalize import strip_control
 from paperwire.store import Store
 from paperwire.store.base_library import Interest, LibraryEntry, ListNameTaken, ReaderList
@@ -76,17 +72,6 @@ router = APIRouter(prefix="/library", tags=["library"], route_class=ApiRoute)
 #: Changes to a library (POST, PUT, PATCH, DELETE) one reader may make a minute.
 WRITE_LIMIT = 300
 WRITE_WINDOW = 60.0
-#: Imports one reader may make an hour (each may name 50,000 papers).
-IMPORT_LIMIT = 20
-IMPORT_WINDOW = 3600.0
-#: What ``POST /api/v1/library/import`` reads; anything else is 415.
-IMPORT_TYPES = (
-    "application/json",
-    "application/x-bibtex",
-    "text/x-bibtex",
-    "text/plain",
-    "application/octet-stream",
-)
 
 SIGNED: Responses = {
     401: error("No reader: sign in, or send `Authorization: Bearer TOKEN`."),
@@ -457,135 +442,6 @@ def remove_paper(
     with answering():
         library.remove(store, user.id, [paper.id], now=now)
     return changed_entry(store, user, before)
-
-
-# -- export and import ------------------------------------------------------------------
-
-EXPORTED = {
-    "json": ("application/json", "json"),
-    "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
-}
-
-
-@router.get(
-    "/export",
-    response_class=Response,
-    responses=SIGNED
-    | BAD
-    | NO_LIST
-    | {
-        200: {
-            "description": "The file, to keep or to import again.",
-            "content": {
-                "application/json": {"schema": {"type": "object"}},
-                "application/x-bibtex": {"schema": {"type": "string"}},
-            },
-        }
-    },
-    summary="Export the library",
-)
-def export(
-    query: Annotated[ExportIn, Query()], user: ReaderDep, store: StoreDep, now: NowDep
-) -> Response:
-    """The whole library as paperwire's JSON (lists, marks, notes, interests: what
-    ``POST /api/v1/library/import`` reads back), or the papers of its lists as BibTeX;
-    with ``list_id``, one list only."""
-    with answering():
-        name = own_list(store, user, query.list_id).name if query.list_id else None
-        text = library.export_library(store, user.id, fmt=query.format, list_name=name, now=now)
-    media_type, suffix = EXPORTED[query.format]
-    filename = f"paperwire-library-{now.date().isoformat()}.{suffix}"
-    return Response(
-        text,
-        media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-IMPORT_BODY = {
-    "required": True,
-    "description": "The file: paperwire's JSON export, BibTeX (Zotero, Google Scholar, "
-    f"arXiv, ADS), or plain text with one arXiv id, address or DOI a line; at most "
-    f"{MAX_BYTES // 2**20} MiB.",
-    "content": {
-        "application/json": {"schema": {"type": "object"}},
-        "application/x-bibtex": {"schema": {"type": "string"}},
-        "text/plain": {"schema": {"type": "string"}, "example": "2401.01234\n2606.13392\n"},
-    },
-}
-
-
-async def read_file(request: Request) -> bytes:
-    """The body, refused (413) past ``MAX_BYTES`` before more of it is read."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BYTES:
-        raise HTTPException(
-            413, f"the file is larger than an import may be ({MAX_BYTES // 2**20} MiB)"
-        )
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BYTES:
-            raise HTTPException(
-                413, f"the file is larger than an import may be ({MAX_BYTES // 2**20} MiB)"
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-@router.post(
-    "/import",
-    responses=SIGNED
-    | BAD
-    | {
-        413: error(f"A file over {MAX_BYTES // 2**20} MiB."),
-        415: error("A body that is not a file (a form, or no Content-Type)."),
-        422: error("A file that cannot be read at all; the message names the line."),
-    },
-    openapi_extra={"requestBody": IMPORT_BODY},
-    summary="Import a library file",
-)
-async def import_file(
-    request: Request,
-    query: Annotated[ImportIn, Query()],
-    user: ReaderDep,
-    store: StoreDep,
-    now: NowDep,
-) -> ImportReportOut:
-    """Everything the file names is added (nothing is removed), in one transaction: a
-    file that cannot be read leaves the library as it was (422). Entries that cannot be
-    read are skipped and listed in ``problems``; ids naming no paper of this server in
-    ``unknown``."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if content_type not in IMPORT_TYPES:
-        kinds = ", ".join(IMPORT_TYPES[:4])
-        raise HTTPException(
-            415,
-            f"send the file itself as the body, with Content-Type {kinds}"
-            + (f" (not {content_type})" if content_type else ""),
-        )
-    data = await read_file(request)
-    await run_in_threadpool(
-        limit_rate,
-        store,
-        user,
-        now,
-        what="library imports",
-        limit=IMPORT_LIMIT,
-        window=IMPORT_WINDOW,
-    )
-    with answering():
-        report = await run_in_threadpool(
-            library.import_library,
-            store,
-            user.id,
-            data,
-            name="import",
-            list_name=query.list_name,
-            now=now,
-        )
-    return ImportReportOut.of(report)
 
 
 # -- followed authors and topics --------------------------------------------------------

@@ -9,8 +9,8 @@ index. Lists are paginated with ``limit`` and ``offset``; ``next`` is the addres
 following page, or null on the last one.
 
 The routes of this module read papers; ``library.py`` (a reader's lists, marks, notes,
-interests, export and import) and ``recommendations.py`` are served under the same
-prefix, and ``common.py`` holds what they all share.
+interests), ``library_files.py`` (export and import) and ``recommendations.py`` are
+served under the same prefix, and ``common.py`` holds what they all share.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from paperwire.api import library, recommendations
+from paperwire.api import library, library_files, recommendations
 from paperwire.api.common import (
     ApiRoute,
     BadParameter,
@@ -266,4 +266,5 @@ async def trending(
 
 # A reader's library and recommendations (their own modules), under the same prefix.
 router.include_router(library.router)
+router.include_router(library_files.router)
 router.include_router(recommendations.router)
