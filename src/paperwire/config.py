@@ -214,6 +214,14 @@ class Settings(BaseSettings):
     digest_topic_results: int = Field(
         8, description="How many papers each of a subscriber's topics may add to a digest."
     )
+    digest_for_you: int = Field(
+        5,
+        ge=0,
+        le=20,
+        description="How many papers the “For you” section lists in the digest of a "
+        "signed-up reader with saved or upvoted papers or followed authors or topics "
+        "(0: no section).",
+    )
     digest_hour: int = Field(
         7, ge=0, le=23, description="The local hour (in the subscriber's time zone) digests go out."
     )
@@ -259,6 +267,11 @@ class Settings(BaseSettings):
         "50 * * * *",
         description="When the scheduler updates the index and fills quality vectors "
         "(crontab, UTC).",
+    )
+    worker_recommend_cron: str = Field(
+        "*/10 * * * *",
+        description="When the scheduler trains the models of readers whose signals changed "
+        "(crontab, UTC); it also runs after each index run.",
     )
     worker_digest_cron: str = Field(
         "*/15 * * * *",

@@ -5,6 +5,10 @@ Jobs, each on a crontab schedule from the settings (UTC):
 - ``fetch`` (``worker_fetch_cron``): each of ``worker_fetch_sources`` (arXiv, HF daily);
 - ``rank`` (``worker_rank_cron``): trending scores (``paperwire.rank.jobs.run_rank``);
 - ``index`` (``worker_index_cron``): the search index, then the quality vectors;
+- ``recommend`` (``worker_recommend_cron``, and at once after each index run): train
+  and store the models of readers whose signals changed since their model was trained
+  (``paperwire.recommend.refresh_models``), so digests and ``recommend --batch`` find
+  them fresh (a page trains a stale model itself);
 - ``digests`` (``worker_digest_cron``): compose the digests that are due (each
   subscriber's daily digest from ``digest_hour`` in their own time zone, weekly ones
   from ``digest_weekday``), then send the outbox (retries included).
@@ -26,12 +30,19 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from apscheduler.events import (  # type: ignore[import-untyped]
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    JobExecutionEvent,
+)
+from apscheduler.jobstores.base import JobLookupError  # type: ignore[import-untyped]
+from apscheduler.schedulers import SchedulerNotRunningError  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 from apscheduler.schedulers.base import BaseScheduler  # type: ignore[import-untyped]
 from apscheduler.schedulers.blocking import BlockingScheduler  # type: ignore[import-untyped]
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
-from paperwire.config import Settings
+from paperwire.config import Settings, index_directory
 from paperwire.errors import PaperwireError
 from paperwire.normalize import utcnow
 from paperwire.store import Store, open_store
@@ -89,6 +100,14 @@ def index_job(settings: Settings) -> str:
         return f"index: {report.summary()}"
 
     return _with_store(settings, work)
+
+
+def recommend_job(settings: Settings) -> str:
+    from paperwire.recommend import refresh_models
+
+    return _with_store(
+        settings, lambda store: str(refresh_models(store, index_dir=index_directory(settings)))
+    )
 
 
 def digest_job(settings: Settings) -> str:
@@ -163,6 +182,7 @@ def add_jobs(
     jobs: list[tuple[str, Callable[[Settings], str], str]] = [
         ("rank", rank_job, settings.worker_rank_cron),
         ("index", index_job, settings.worker_index_cron),
+        ("recommend", recommend_job, settings.worker_recommend_cron),
         ("digests", digest_job, settings.worker_digest_cron),
     ]
     if fetch and settings.worker_fetch_sources:
@@ -191,7 +211,24 @@ def add_jobs(
         )
     if first_seen:
         _record_runs(settings, first_seen)
+    scheduler.add_listener(_after_index(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     return [name for name, _, _ in jobs]
+
+
+def _after_index(scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], None]:
+    """A listener that makes the recommend job due at once when an index run ends (new
+    papers have vectors now). A recommend run still going on is not run twice: the
+    scheduler skips the extra run, and signals changed meanwhile wait for the next."""
+
+    def listener(event: JobExecutionEvent) -> None:
+        if event.job_id != "index" or _STOPPING.is_set():
+            return
+        try:
+            scheduler.modify_job("recommend", next_run_time=utcnow())
+        except (JobLookupError, SchedulerNotRunningError):  # not scheduled, or stopping
+            pass
+
+    return listener
 
 
 _DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}

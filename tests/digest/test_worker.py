@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent  # type: ignore[import-untyped]
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
 from paperwire import worker
 from paperwire.normalize import utcnow
+from paperwire.store import Store
 from paperwire.store.base_digests import Preferences
+from paperwire.store.base_library import StoredModel
 from paperwire.worker import (
     Stopped,
     add_jobs,
@@ -25,8 +30,14 @@ from tests.digest.conftest import Site
 def test_jobs_follow_the_settings(site: Site) -> None:
     settings = site.make_settings(worker_digest_cron="5 * * * *", worker_fetch_sources="arxiv")
     scheduler = BackgroundScheduler(timezone="UTC")
-    assert add_jobs(scheduler, settings, fetch=False) == ["rank", "index", "digests"]
-    assert add_jobs(scheduler, settings, fetch=True) == ["fetch", "rank", "index", "digests"]
+    assert add_jobs(scheduler, settings, fetch=False) == ["rank", "index", "recommend", "digests"]
+    assert add_jobs(scheduler, settings, fetch=True) == [
+        "fetch",
+        "rank",
+        "index",
+        "recommend",
+        "digests",
+    ]
     job = scheduler.get_job("digests")
     start = datetime(2026, 7, 1, 10, 7, tzinfo=UTC)
     assert job.trigger.get_next_fire_time(None, start) == datetime(2026, 7, 1, 11, 5, tzinfo=UTC)
@@ -87,3 +98,93 @@ def test_a_stopped_scheduler_ends_the_index_job_at_its_next_batch(site: Site) ->
     ids = [paper.id for paper in site.store.list_papers(limit=10_000)]
     computed = [pid for pid in ids if site.store.stored_similar(pid, limit=1) is not None]
     assert 0 < len(computed) <= 200 < len(ids)
+
+
+def _models(store: Store, user: int) -> dict[str, StoredModel]:
+    return {t: m for t in ("fast", "quality") for m in store.stored_models(t, [user])}
+
+
+def test_the_recommend_job_trains_the_readers_whose_signals_changed(site: Site) -> None:
+    store = site.store
+    older = store.list_papers(day=date(2026, 6, 1), until=date(2026, 6, 23), limit=10_000)
+    robots = [p.id for p in older if "robot" in p.title.lower()]
+    graphs = [p.id for p in older if "graph" in p.title.lower()]
+    ada = store.ensure_user("ada@example.org", now=utcnow()).id
+    bob = store.ensure_user("bob@example.org", now=utcnow()).id
+    cy = store.ensure_user("cy@example.org", now=utcnow()).id  # no signals: no model
+    for user, ids in ((ada, robots[:4]), (bob, graphs[:4])):
+        store.add_to_list(store.ensure_list(user, "Saved", now=utcnow()).id, ids, now=utcnow())
+    assert set(store.readers_to_train("fast")) == {ada, bob}
+
+    # What the scheduler runs (a paused one: the job is called as it would call it).
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.start(paused=True)
+    try:
+        add_jobs(scheduler, site.make_settings(), fetch=False)
+        job = scheduler.get_job("recommend")
+        assert str(job.trigger) == str(CronTrigger.from_crontab("*/10 * * * *", timezone="UTC"))
+        job.func()
+        trained = {u: _models(store, u) for u in (ada, bob, cy)}
+        assert set(trained[ada]) == set(trained[bob]) == {"fast"} and not trained[cy]
+        assert trained[ada]["fast"].revision == store.signals(ada).revision
+        assert store.readers_to_train("fast") == []
+        # Ada saves another paper and hides one: the next run trains her model again,
+        # and only hers.
+        store.add_to_list(store.ensure_list(ada, "Later", now=utcnow()).id, robots[4:5],
+                          now=utcnow())  # fmt: skip
+        store.set_marks(ada, graphs[:1], hidden=True, now=utcnow())
+        assert store.readers_to_train("fast") == [ada]
+        job.func()
+    finally:
+        scheduler.shutdown(wait=False)
+    again = {u: _models(store, u) for u in (ada, bob)}
+    assert again[ada]["fast"].revision == store.signals(ada).revision
+    assert again[ada]["fast"].revision > trained[ada]["fast"].revision
+    assert again[ada]["fast"].weights != trained[ada]["fast"].weights
+    assert again[bob]["fast"] == trained[bob]["fast"]  # unchanged signals: not trained
+    assert store.readers_to_train("fast") == []
+    assert "recommend" in store.job_runs()
+
+
+def test_an_index_run_makes_the_recommend_job_due(tmp_path: Path) -> None:
+    """The index job gives new papers their vectors; readers' models are refreshed right
+    after it (a real scheduler on an empty database, where both jobs are quick)."""
+    from paperwire.config import Settings
+    from paperwire.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'paperwire.db'}"
+    store = open_store(url)
+    store.migrate()
+    store.close()
+    far = "0 0 1 1 *"  # neither job would run on its own schedule during the test
+    settings = Settings(
+        database_url=url,
+        worker_index_cron=far,
+        worker_recommend_cron=far,
+        worker_rank_cron=far,
+        worker_digest_cron=far,
+    )
+    ran: list[str] = []
+    done = threading.Event()
+
+    def executed(event: JobExecutionEvent) -> None:
+        ran.append(event.job_id)
+        if event.job_id == "recommend":
+            done.set()
+
+    # As start_background does, with the test's listener added before anything runs.
+    scheduler = BackgroundScheduler(timezone="UTC", job_defaults=worker._DEFAULTS, daemon=True)
+    scheduler.add_listener(executed, EVENT_JOB_EXECUTED)
+    add_jobs(scheduler, settings, fetch=False, run_now=("index",))
+    scheduler.start()
+    try:
+        assert done.wait(120), f"the recommend job did not run; ran: {ran}"
+    finally:
+        stop_background(scheduler)
+        worker._STOPPING.clear()
+    assert ran == ["index", "recommend"]
+    store = open_store(url)
+    try:
+        assert {"index", "recommend"} <= set(store.job_runs())
+    finally:
+        store.close()

@@ -11,7 +11,10 @@ Subscribers share those results, so composing for many subscribers costs one sea
 distinct topic plus a little bookkeeping per subscriber.
 
 A digest lists, in this order and without repeats: trending papers (in the
-subscriber's categories, if any), then papers matching each topic (a heading per topic;
+subscriber's categories, if any), then, for a signed-up reader with signals, "For you":
+their recommendations among the period's papers (``digest/for_you.py`` chooses them for
+many subscribers at once and hands each digest its own), then papers matching each
+topic (a heading per topic;
 a topic that found nothing new says so, "Nothing new on “x” this time.", or that its
 papers are listed above), then, for subscribers without topics, the newest papers of
 their categories; never a paper sent to that subscriber before, at most
@@ -22,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -47,6 +50,8 @@ RELEVANCE = 0.5
 #: thirds of the papers only hybrid finds lack one of the topic's words, though the
 #: digest's reason says "matches ‘topic’". See docs/digests.md.
 TOPIC_SEARCH: Literal["keyword", "hybrid"] = "keyword"
+#: The heading of a reader's recommendations.
+FOR_YOU = "For you"
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,9 +266,16 @@ class Composer:
         return [pid for _, pid in sorted(scored)]
 
     def compose(
-        self, subscriber: Subscriber, sent: set[str] | frozenset[str] = frozenset()
+        self,
+        subscriber: Subscriber,
+        sent: set[str] | frozenset[str] = frozenset(),
+        picks: Sequence[tuple[Paper, str]] = (),
     ) -> Digest | None:
-        """The digest of ``subscriber`` for this period; None when nothing is new for them."""
+        """The digest of ``subscriber`` for this period; None when nothing is new for them.
+
+        ``picks``: the reader's recommendations, best first, with their reasons (see
+        ``digest/for_you.py``); up to ``digest_for_you`` of them not listed under
+        Trending nor sent before make the "For you" section, right after Trending."""
         settings = self.settings
         prefs = subscriber.prefs
         wanted = set(prefs.categories)
@@ -291,6 +303,17 @@ class Composer:
                 add(trending, paper, f"trending: {scored.reason}" if scored.reason else "trending")
         if trending.items:
             groups.append(trending)
+        if picks and settings.digest_for_you > 0:
+            # Not restricted to the subscription's categories: the reader's own library
+            # says what they want better than the categories of the crowd's lists.
+            for_you = Group(FOR_YOU)
+            for paper, reason in picks:
+                if len(for_you.items) >= settings.digest_for_you or count >= limit:
+                    break
+                if paper.id not in taken:
+                    add(for_you, paper, reason)
+            if for_you.items:
+                groups.append(for_you)
         for topic in prefs.topics:
             group = Group(f"On “{topic}”")
             listed = False  # a match is already in this digest, under another heading

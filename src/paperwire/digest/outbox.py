@@ -25,7 +25,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from paperwire.config import Settings
+from paperwire.config import Settings, index_directory
 from paperwire.digest.compose import (
     Composer,
     Digest,
@@ -34,9 +34,11 @@ from paperwire.digest.compose import (
     latest_period,
     weekly_period,
 )
+from paperwire.digest.for_you import ForYou, Pick
 from paperwire.digest.render import new_message_id
 from paperwire.digest.subscriptions import mail_domain
 from paperwire.normalize import utcnow
+from paperwire.recommend import Recommender
 from paperwire.store import open_store
 from paperwire.store.base import Store
 from paperwire.store.base_digests import OutboxEntry, Subscriber
@@ -93,6 +95,8 @@ class ComposeReport:
     empty: int = 0
     searches: int = 0
     search_seconds: float = 0.0
+    for_you: int = 0  # readers given recommendations
+    for_you_seconds: float = 0.0
     seconds: float = 0.0
     digests: list[Digest] = field(default_factory=list)  # dry runs only
 
@@ -102,8 +106,9 @@ class ComposeReport:
         return (
             f"{self.period.key}: {self.composed} digest(s) composed for {self.subscribers}"
             f" subscriber(s); {self.already} composed before, {self.empty} with nothing new;"
-            f" {self.searches} topic search(es) ({self.search_seconds:.1f} s); {self.seconds:.1f} s"
-            " in all"
+            f" {self.searches} topic search(es) ({self.search_seconds:.1f} s);"
+            f" recommendations for {self.for_you} reader(s) ({self.for_you_seconds:.1f} s);"
+            f" {self.seconds:.1f} s in all"
         )
 
 
@@ -117,11 +122,14 @@ def compose_outbox(
     composer: Composer | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int = 1,
+    recommender: Recommender | None = None,
 ) -> ComposeReport:
     """Compose and render the digests of ``period`` for ``subscribers`` into the outbox
     (``dry_run``: into the report only, writing nothing). With ``workers`` > 1, that many
     processes compose and render (after this one has run the topic searches) while this
-    one writes what they return."""
+    one writes what they return. Readers' recommendations ("For you") are asked for a
+    batch of subscribers at a time, from ``recommender`` (made here when not given: its
+    models and shared state are read once for the whole run)."""
     started = time.perf_counter()
     report = ComposeReport(period=period, subscribers=len(subscribers))
     done = store.composed_periods(period.key)
@@ -132,8 +140,9 @@ def compose_outbox(
     composer.prefetch(t for s in todo for t in s.prefs.topics)
     report.search_seconds = time.perf_counter() - searching
     domain = mail_domain(settings)
+    for_you = ForYou(store, settings, period, recommender=recommender)
     if workers > 1 and not dry_run and len(todo) > CHUNK:
-        _compose_in_processes(store, settings, composer, domain, todo, report, workers)
+        _compose_in_processes(store, settings, composer, for_you, domain, todo, report, workers)
         report.searches = composer.searches
         report.seconds = time.perf_counter() - started
         return report
@@ -145,9 +154,12 @@ def compose_outbox(
         for start in range(0, len(todo), BATCH):
             chunk = todo[start : start + BATCH]
             sent = store.sent_papers([s.id for s in chunk])
+            picks = _picks(for_you, chunk, report)
             entries: list[OutboxEntry] = []
             for subscriber in chunk:
-                digest = composer.compose(subscriber, sent.get(subscriber.id, frozenset()))
+                digest = composer.compose(
+                    subscriber, sent.get(subscriber.id, frozenset()), picks.get(subscriber.id, ())
+                )
                 if digest is None:
                     report.empty += 1
                 elif dry_run:
@@ -172,6 +184,16 @@ def compose_outbox(
     return report
 
 
+def _picks(
+    for_you: ForYou, chunk: Sequence[Subscriber], report: ComposeReport
+) -> dict[int, list[Pick]]:
+    started = time.perf_counter()
+    picks = for_you.picks(chunk)
+    report.for_you += len(picks)
+    report.for_you_seconds += time.perf_counter() - started
+    return picks
+
+
 # -- composing in several processes -------------------------------------------------------
 
 CHUNK = 500
@@ -187,14 +209,16 @@ def _start_worker(settings: Settings, period: Period, topics: dict[str, list[str
 
 
 def _compose_chunk(
-    chunk: list[Subscriber], sent: dict[int, set[str]]
+    chunk: list[Subscriber], sent: dict[int, set[str]], picks: dict[int, list[Pick]]
 ) -> tuple[list[OutboxEntry], int]:
     assert _worker is not None, "the worker was not started"
     composer, domain = _worker
     entries: list[OutboxEntry] = []
     empty = 0
     for subscriber in chunk:
-        digest = composer.compose(subscriber, sent.get(subscriber.id, frozenset()))
+        digest = composer.compose(
+            subscriber, sent.get(subscriber.id, frozenset()), picks.get(subscriber.id, ())
+        )
         if digest is None:
             empty += 1
         else:
@@ -206,6 +230,7 @@ def _compose_in_processes(
     store: Store,
     settings: Settings,
     composer: Composer,
+    for_you: ForYou,
     domain: str,
     todo: list[Subscriber],
     report: ComposeReport,
@@ -220,7 +245,8 @@ def _compose_in_processes(
         for start in range(0, len(todo), CHUNK):
             chunk = todo[start : start + CHUNK]
             sent = store.sent_papers([s.id for s in chunk])
-            waiting.append(pool.submit(_compose_chunk, chunk, sent))
+            picks = _picks(for_you, chunk, report)  # here: the models are read once
+            waiting.append(pool.submit(_compose_chunk, chunk, sent, picks))
             while len(waiting) > 2 * workers:  # keep the workers busy, memory bounded
                 _collect(store, waiting.popleft(), report)
         while waiting:
@@ -295,13 +321,17 @@ def compose_due(
         if period is not None:
             by_period.setdefault(period, []).append(subscriber)
     reports = []
+    recommender: Recommender | None = None
     for period, subscribers in sorted(by_period.items(), key=lambda kv: kv[0].key):
+        if recommender is None:  # one for every period of the run
+            recommender = Recommender(store, index_dir=index_directory(settings))
         report = compose_outbox(
             store,
             settings,
             period=period,
             subscribers=subscribers,
             workers=settings.digest_workers,
+            recommender=recommender,
         )
         reports.append(report)
     return reports
