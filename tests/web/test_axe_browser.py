@@ -11,6 +11,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page
 
+from paperwire import library
+from paperwire.normalize import utcnow
+from paperwire.store import Store
 from tests.auth.support import Community
 from tests.web import test_account_browser as account_browser
 from tests.web import test_browser as browser_tests
@@ -35,13 +38,45 @@ PAGES = {
     "/search?q=video+question+answering": ("main .papers article",),
     "/subscribe": ("main form input",),
     "/login": ("main form input#email",),
+    "/top-recent": ("main h1",),
 }
 SIGNED_IN_PAGES = {
-    "/": ("main article",),
+    "/": ("main article form.lib button",),
     "/me": ("main h1",),
     "/submit": ("main form input",),
     "/subscribe": ("main form input",),
+    "/for-you": ("main section.start", "main form input#follow-topic"),  # no signals yet
 }
+#: The library pages, once the reader has a library (``{saved}``, ``{shared}``: list ids).
+LIBRARY_PAGES = {
+    "/library": ("main ul.reader-lists a", "main form.import input[type=file]"),
+    "/library/{saved}": ("main article .note-excerpt", "main form.lib-remove button"),
+    "/library/{shared}": ("main p.notice.share", "main form[action$='/rename'] input"),
+    "/library/hidden": ("main article.is-hidden",),
+    "/lists/{shared}": ("main article",),
+    "/for-you": ("main ul.interests li",),
+    "/?date=2026-07-01&order=for-you": ("main p.notice", "main nav.order"),  # not ready
+    "/papers/2607.00001": ("main section.your-library textarea#note", "main ul.in-lists a"),
+    "/top-recent": ("main h1",),
+}
+
+
+def make_library(store: Store) -> dict[str, int]:
+    """The signed-in reader's library: a note, a read mark, a shared list, a hidden
+    paper, a followed author (again the same when called twice)."""
+    user = store.user_by_email("ada@example.org")
+    assert user is not None
+    library.save(store, user.id, ["2607.00001", "2607.00002"])
+    library.mark_read(store, user.id, ["2607.00001"])
+    library.set_note(store, user.id, "2607.00001", "Compare with the 2016 paper, §4.")
+    shared = store.ensure_list(user.id, "Reading group", now=utcnow())
+    library.set_public(store, user.id, shared.id, True)
+    library.save(store, user.id, ["hep-th/9901001"], list_name=shared.name)
+    library.hide(store, user.id, ["2607.00002"])
+    library.follow(store, user.id, "author", "Alan Turing")
+    saved = store.find_list(user.id, "Saved")
+    assert saved is not None
+    return {"saved": saved.id, "shared": shared.id}
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +143,14 @@ def test_signed_in_pages_have_no_violations(
             assert response is not None and response.status == 200, path
             assert page.locator("header details.account-menu").count() == 1, "not signed in"
             shows(page, SIGNED_IN_PAGES[path], path)
+            if problems := violations(axe, page):
+                found[path] = problems
+        ids = make_library(community.store)
+        for template, selectors in LIBRARY_PAGES.items():
+            path = template.format(**ids)
+            response = page.goto(base + path, wait_until="load")
+            assert response is not None and response.status == 200, path
+            shows(page, selectors, path)
             if problems := violations(axe, page):
                 found[path] = problems
         # the account menu, opened

@@ -85,6 +85,7 @@ def for_you(
         request, lambda rec: rec.for_reader(user.id, since=first, limit=LIMIT), []
     )
     remember_entries(request, [p.paper.id for p in picks])
+    ready = bool(picks) or recommending(request, lambda rec: bool(rec.tiers()), False)
     signals = store.signals(user.id)
     context = {
         "me": user,
@@ -93,6 +94,7 @@ def for_you(
         "last": last,
         "choices": since_choices(last, first),
         "has_signals": bool(signals.positives or signals.interests),
+        "ready": ready,
         "interests": store.interests(user.id),
         "kinds": INTEREST_KINDS,
     }

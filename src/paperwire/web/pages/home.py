@@ -19,6 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from paperwire.auth.models import User
 from paperwire.index.topics import LISTING_LIMIT, TopicGroup, group_by_topic
 from paperwire.models import Paper
 from paperwire.store import Store
@@ -111,7 +112,7 @@ async def daily_papers(
         "for_you": None,
     }
     if span is not None and ordering == "for-you":
-        context["for_you"] = "signed-out" if get_user(request) is None else "no-signals"
+        context["for_you"] = why_not_ranked(store, get_user(request))
         ranked = await run_in_threadpool(
             for_you_context, request, store, span, chosen, layout, number
         )
@@ -168,6 +169,15 @@ def ranked_for_you(request: Request, papers: list[Paper]) -> list[Paper] | None:
     if not scores:
         return None
     return sorted(papers, key=lambda p: -scores.get(p.id, float("-inf")))
+
+
+def why_not_ranked(store: Store, user: User | None) -> str:
+    """Why a page asked to be ranked for the reader may not be: signed out, nothing to
+    learn from, or (signals but no scores) no paper vectors yet."""
+    if user is None:
+        return "signed-out"
+    signals = store.signals(user.id)
+    return "not-ready" if signals.positives or signals.interests else "no-signals"
 
 
 def for_you_context(

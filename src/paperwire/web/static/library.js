@@ -37,7 +37,8 @@
     var token = form.querySelector("input[name=csrf_token]");
     if (!button || !token || button.disabled) return;
     button.disabled = true;
-    fetch(form.action, {
+    // form.action would be the input named "action": the attribute is the address
+    fetch(form.getAttribute("action"), {
       method: "POST",
       credentials: "same-origin",
       headers: {
@@ -73,7 +74,7 @@
       event.preventDefault();
       var button = upload.querySelector("button");
       if (button) button.disabled = true;
-      fetch(upload.action, {
+      fetch(upload.getAttribute("action"), {
         method: "POST",
         credentials: "same-origin",
         headers: { "X-CSRF-Token": token.value },
