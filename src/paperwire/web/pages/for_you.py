@@ -72,15 +72,15 @@ def for_you(
     now: NowDep,
     since: str | None = None,
 ) -> Response:
-    if user is None:
-        return sign_in_first(here(request))
     last = data_day(store, now.date())
-    try:
+    try:  # parameters first: a bad one is a 400 signed in or not
         first = parse_day("since", since) or days_before(last, DEFAULT_DAYS)
         if first < days_before(last, MAX_DAYS):
             raise BadParam("since", f"at most {MAX_DAYS} days back (from {last.isoformat()})")
     except BadParam as error:
         return bad_param(request, templates, error)
+    if user is None:
+        return sign_in_first(here(request))
     picks: list[Recommendation] = recommending(
         request, lambda rec: rec.for_reader(user.id, since=first, limit=LIMIT), []
     )

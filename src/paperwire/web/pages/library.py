@@ -146,8 +146,7 @@ def list_context(
 def owned_list(store: Store, user: User, list_id: str) -> ReaderList:
     """The reader's list of that number; ``BadParam`` for no number, ``NoSuchList`` for a
     number that is not one of theirs."""
-    number = parse_list_id(list_id, "list")
-    return library.find_reader_list(store, user.id, number)
+    return library.find_reader_list(store, user.id, parse_list_id(list_id))
 
 
 def no_list(request: Request, templates: Jinja2Templates) -> HTMLResponse:
@@ -164,12 +163,12 @@ def hidden_page(
     user: UserDep,
     page: str | None = None,
 ) -> Response:
-    if user is None:
-        return sign_in_first(here(request))
-    try:
+    try:  # parameters first: a bad one is a 400 signed in or not
         number = parse_page(page)
     except BadParam as error:
         return bad_param(request, templates, error)
+    if user is None:
+        return sign_in_first(here(request))
     offset = (number - 1) * PER_PAGE
     shown = library.library_view(store, user.id, only="hidden", limit=PER_PAGE + 1, offset=offset)
     keep_entries(request, [entry for _, entry in shown])
@@ -192,13 +191,15 @@ def list_page(
     now: NowDep,
     page: str | None = None,
 ) -> Response:
+    try:  # parameters first: a bad one is a 400 signed in or not
+        number = parse_page(page)
+        wanted = parse_list_id(list_id)
+    except BadParam as error:
+        return bad_param(request, templates, error)
     if user is None:
         return sign_in_first(here(request))
     try:
-        number = parse_page(page)
-        found = owned_list(store, user, list_id)
-    except BadParam as error:
-        return bad_param(request, templates, error)
+        found = library.find_reader_list(store, user.id, wanted)
     except NoSuchList:
         return no_list(request, templates)
     context = list_context(request, store, user, found, number, now.date())

@@ -58,15 +58,15 @@ def export_library(
     fmt_name: Annotated[str | None, Query(alias="format")] = None,
     list_ref: Annotated[str | None, Query(alias="list")] = None,
 ) -> Response:
+    try:  # parameters first: a bad one is a 400 signed in or not
+        fmt = parse_choice("format", fmt_name, FORMATS, "json")
+        wanted = parse_list_id(list_ref) if list_ref else None
+    except BadParam as error:
+        return bad_param(request, templates, error)
     if user is None:
         return sign_in_first(here(request))
     try:
-        fmt = parse_choice("format", fmt_name, FORMATS, "json")
-        chosen = (
-            library.find_reader_list(store, user.id, parse_list_id(list_ref)) if list_ref else None
-        )
-    except BadParam as error:
-        return bad_param(request, templates, error)
+        chosen = library.find_reader_list(store, user.id, wanted) if wanted else None
     except NoSuchList:
         return error_page(
             request, templates, 404, "List not found", "You have no list at this address."

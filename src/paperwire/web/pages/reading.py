@@ -151,8 +151,12 @@ def days_before(day: date, days: int) -> date:
 
 
 def parse_list_id(value: str, name: str = "list") -> int:
-    """A list id: digits only."""
-    if not (value.isascii() and value.isdigit()) or len(value) > MAX_LIST_ID_DIGITS:
+    """A list's number: digits only, from 1."""
+    if (
+        not (value.isascii() and value.isdigit())
+        or len(value) > MAX_LIST_ID_DIGITS
+        or int(value) < 1
+    ):
         raise BadParam(name, f"expected a list number, got {shown(value)}")
     return int(value)
 
