@@ -13,9 +13,10 @@ from paperwire.cli.common import Context
 from paperwire.cli.db import db
 from paperwire.cli.digest import digest, worker
 from paperwire.cli.ingest import fetch, import_
-from paperwire.cli.library import library, recommend
+from paperwire.cli.library import library
 from paperwire.cli.papers import papers, show, stats
 from paperwire.cli.rank import rank, trending
+from paperwire.cli.recommend import recommend
 from paperwire.cli.search import index, search, similar
 from paperwire.cli.serve import serve, up
 from paperwire.cli.users import user
