@@ -35,6 +35,7 @@ from paperwire.web.pages.reading import (
     data_day,
     days_before,
     keep_entries,
+    like_cache,
     parse_list_id,
     recommending,
     remember_entries,
@@ -47,6 +48,10 @@ router = APIRouter(include_in_schema=False)
 #: "More like this list": papers of the last days of the listing, this many.
 LIKE_DAYS = 14
 LIKE_LIMIT = 8
+#: Kept per list, so a reader's own papers can be left out of them: this many.
+LIKE_KEPT = 40
+#: A list's last added papers that describe it.
+LIKE_FROM = 200
 
 
 def list_url(found: ReaderList) -> str:
@@ -102,19 +107,28 @@ def create_list(
 
 
 def more_like(
-    request: Request, store: Store, paper_ids: list[str], exclude: set[str], today: date
+    request: Request, store: Store, found: ReaderList, exclude: set[str], today: date
 ) -> list[Recommendation]:
-    """Recent papers like a list's (``Recommender.like_list``), none the reader has."""
-    if not paper_ids:
+    """Recent papers like a list's (``Recommender.like_list``), none of ``exclude``.
+
+    The papers like a list are kept for ``LIKE_SECONDS`` per list as it stands (its count
+    and last addition): training a model from a list and scoring two weeks of papers takes
+    a few hundred milliseconds, and a shared list's page may be read often."""
+    if not found.count:
         return []
-    last = data_day(store, today)
-    return recommending(
-        request,
-        lambda rec: rec.like_list(
-            paper_ids, since=days_before(last, LIKE_DAYS), limit=LIKE_LIMIT, exclude=exclude
-        ),
-        [],
-    )
+    since = days_before(data_day(store, today), LIKE_DAYS)
+    key = (found.id, found.count, found.updated_at, since)
+    cache = like_cache(request)
+    picks = cache.get(key)
+    if picks is None:
+        ids = store.list_paper_ids(found.id, limit=LIKE_FROM)
+        picks = recommending(
+            request, lambda rec: rec.like_list(ids, since=since, limit=LIKE_KEPT), None
+        )
+        if picks is None:  # failed: tried again next time
+            return []
+        cache.put(key, picks)
+    return [p for p in picks if p.paper.id not in exclude][:LIKE_LIMIT]
 
 
 def list_context(
@@ -125,8 +139,7 @@ def list_context(
         store, user.id, list_name=found.id, limit=PER_PAGE + 1, offset=offset
     )
     keep_entries(request, [entry for _, entry in shown])
-    ids = store.list_paper_ids(found.id, limit=200)
-    like = more_like(request, store, ids, store.excluded_ids(user.id), today)
+    like = more_like(request, store, found, store.excluded_ids(user.id), today)
     remember_entries(request, [r.paper.id for r in like])
     return {
         "me": user,

@@ -44,7 +44,6 @@ def shared_list(
     offset = (number - 1) * PER_PAGE
     ids = store.list_paper_ids(found.id, limit=PER_PAGE + 1, offset=offset)
     papers = store.get_papers(ids)
-    everything = store.list_paper_ids(found.id, limit=200)
     exclude = store.excluded_ids(user.id) if user is not None else set()
     context = {
         "list": found,
@@ -52,7 +51,7 @@ def shared_list(
         "has_next": len(ids) > PER_PAGE,
         "page": number,
         "rank_start": offset,
-        "like": more_like(request, store, everything, exclude, now.date()),
+        "like": more_like(request, store, found, exclude, now.date()),
         "is_owner": user is not None and user.id == found.user_id,
     }
     return render(request, templates, "public_list.html", context)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -135,6 +137,43 @@ def recommending(request: Request, work: Callable[[Recommender], T], fallback: T
     except Exception as exc:  # missing vectors or models must not take the page down
         log.warning("recommendations failed: %s: %s", type(exc).__name__, exc)
         return fallback
+
+
+class LikeCache:
+    """Results kept for ``seconds`` by key, at most ``size`` of them (the oldest go);
+    safe across threads."""
+
+    def __init__(self, *, seconds: float = 600.0, size: int = 256) -> None:
+        self.seconds = seconds
+        self.size = size
+        self._kept: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None or time.monotonic() - found[0] > self.seconds:
+                return None
+            return found[1]
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._kept[key] = (time.monotonic(), value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+def like_cache(request: Request) -> LikeCache:
+    """The process's "more like this list" results (``pages.library.more_like``)."""
+    state = request.app.state
+    found: LikeCache | None = getattr(state, "like_cache", None)
+    if found is None:
+        with _LOCK:
+            found = getattr(state, "like_cache", None)
+            if found is None:
+                found = state.like_cache = LikeCache()
+    return found
 
 
 def data_day(store: Store, today: date) -> date:
