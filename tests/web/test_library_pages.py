@@ -473,6 +473,27 @@ def test_import_of_ids_names_the_unknown_ones(community: Community, reader: Test
     assert lists_of(community, uid) == {"From a file": ["2607.00002", "2607.00001"]}
 
 
+def test_a_large_import_goes_through_with_the_token_in_a_header(
+    community: Community, reader: TestClient
+) -> None:
+    """What static/library.js does with a file above the 1 MB a form body may carry."""
+    uid = user_id(community, reader)
+    ids = [p.id for p in community.store.list_papers(limit=2000)]
+    text = "".join(f"{pid}  # {'x' * 600}\n" for pid in ids).encode()
+    assert len(text) > 1024 * 1024
+    _, values = hidden_inputs(reader.get("/library").text, "form.import")
+    in_body = reader.post("/library/import", data=values, files={"file": ("big.txt", text)})
+    assert in_body.status_code == 413  # the form's own token is past what is read
+    response = reader.post(
+        "/library/import",
+        data={"list": "Everything"},
+        files={"file": ("big.txt", text)},
+        headers={"X-CSRF-Token": values["csrf_token"]},
+    )
+    assert response.status_code == 200, response.text[:500]
+    assert len(lists_of(community, uid)["Everything"]) == len(ids)
+
+
 def test_an_unreadable_import_changes_nothing(community: Community, reader: TestClient) -> None:
     uid = user_id(community, reader)
     for name, data in [
