@@ -97,16 +97,13 @@ def test_second_up_is_fast_and_imports_nothing(prepared: Prepared) -> None:
     assert f"papers: {SAMPLE_PAPERS:,} in the database, none loaded" in second.output
     assert "imported" not in second.output
     assert "index: indexed 0 papers, 0 fast vectors" in second.output
-    assert second.seconds < 5, second.output
-    assert second.seconds < prepared.first.seconds / 2
+    assert second.seconds < prepared.first.seconds / 2, second.output
 
 
 def test_a_fresh_database_with_the_network_unreachable_gets_the_sample(store: Store) -> None:
     settings = Settings(database_url=store.url, arxiv_api_url=closed_url())
-    started = time.perf_counter()
     load_papers(store, settings, offline=False)
     assert store.count_papers() == SAMPLE_PAPERS
-    assert time.perf_counter() - started < 30
 
 
 def test_network_problem_is_quick() -> None:
@@ -182,8 +179,7 @@ def server(prepared: Prepared) -> Iterator[tuple[str, float, subprocess.Popen[st
 def test_up_serves_pages_feeds_and_metrics(
     server: tuple[str, float, subprocess.Popen[str]],
 ) -> None:
-    url, seconds, process = server
-    assert seconds < 30  # a second start: no import, nothing to index
+    url, _, process = server
     with httpx.Client(base_url=url, timeout=30) as client:
         home = client.get("/")
         assert home.status_code == 200
