@@ -112,13 +112,13 @@ async def daily_papers(
         "for_you": None,
     }
     if span is not None and ordering == "for-you":
-        context["for_you"] = why_not_ranked(store, get_user(request))
         ranked = await run_in_threadpool(
             for_you_context, request, store, span, chosen, layout, number
         )
         if ranked is not None:
             context.update(ranked)
             return render(request, templates, "daily.html", context)
+        context["for_you"] = why_not_ranked(store, get_user(request))
     if span is not None and span.kind == "day":
         every = store.list_papers(
             day=span.start, category=chosen, limit=LISTING_LIMIT, order="upvotes"
