@@ -31,6 +31,8 @@ from paperwire.text import plain_text
 
 log = logging.getLogger(__name__)
 
+#: Recommendations asked for beyond the section and Trending (see ``ForYou.picks``).
+EXTRA = 5
 #: The longest reason a digest shows (two titles and a few terms fit).
 MAX_REASON = 300
 
@@ -96,8 +98,8 @@ class ForYou:
         """Subscriber id -> their recommendations among the period's papers, best first;
         only subscribers who are readers with signals. Papers in the reader's library
         (in a list, upvoted, hidden, marked read or noted) are left out. There are more
-        than ``digest_for_you`` of them: the digest drops those it lists elsewhere or
-        sent before."""
+        than ``digest_for_you`` of them: the digest drops those it lists under Trending
+        or sent before."""
         if self.limit <= 0 or not subscribers:
             return {}
         accounts = self._account_ids()
@@ -117,7 +119,10 @@ class ForYou:
         asked = [(sid, uid) for sid, uid in readers.items() if uid in with_signals]
         if not asked:
             return {}
-        depth = self.limit + self.settings.digest_max_papers + 10
+        # Enough for the section after dropping what Trending lists (the only group
+        # above it) and the odd paper marked read or sent before; each pick's reason
+        # costs a little, so not many more.
+        depth = self.limit + self.settings.digest_trending + EXTRA
         found = self.recommender.for_readers(
             [(uid, self.period.start) for _, uid in asked], limit=depth
         )
