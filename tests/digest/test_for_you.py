@@ -223,3 +223,20 @@ def test_reasons_are_plain_text_on_one_line_and_short() -> None:
     long = reason("close to: " + "word " * 200)
     assert len(long) == MAX_REASON and long.endswith("…")
     assert reason("") == "close to what you follow"
+
+
+def test_processes_compose_the_section_as_one_process_does(site: Site) -> None:
+    rows = [(f"p{n}@example.org", Preferences("daily", [], ["agents"])) for n in range(600)]
+    subscribers = subscribe(site, *rows)
+    _saves(site, "p7@example.org", "robot")
+    dry = compose_outbox(
+        site.store, site.settings, period=DAY, subscribers=subscribers, dry_run=True
+    )
+    report = compose_outbox(
+        site.store, site.settings, period=DAY, subscribers=subscribers, workers=2
+    )
+    assert report.composed == 600 and report.for_you == dry.for_you == 1
+    composed = {d.subscriber.email: encode(d) for d in dry.digests}
+    stored = {email: item.content for email, item in _rows(site).items()}
+    assert stored == composed
+    assert FOR_YOU in [h for h, _, _ in decode(stored["p7@example.org"])]
