@@ -156,13 +156,13 @@ def test_the_buttons_work_without_javascript(
     paper_id = card.get_attribute("data-paper")
     assert paper_id
     hide = f"article.card[data-paper='{paper_id}'] form[action='/library/hide'] button"
-    page.locator(hide).click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="load"):
+        page.locator(hide).click()
     assert page.url == f"{base}/?date={DAY}"  # back where it was
     assert page.locator(hide).get_attribute("aria-pressed") == "true"
     assert community.store.library_entries(uid)[paper_id].is_hidden
-    page.locator(hide).click()  # undo
-    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="load"):
+        page.locator(hide).click()  # undo
     assert page.locator(hide).get_attribute("aria-pressed") == "false"
     assert paper_id not in community.store.library_entries(uid)
     context.close()

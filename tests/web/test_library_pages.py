@@ -44,7 +44,7 @@ def community(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Community]:
         store = open_store(f"sqlite:///{folder / 'paperwire.db'}")
         store.migrate()
         assert import_files(store, [sample_path()]).ok
-        made = make_community(store, folder)
+        made = make_community(store, folder, login_limit_per_ip=10_000)  # many readers
         update_index(store, made.settings, similar=False)
     yield made
     made.close()
@@ -610,8 +610,14 @@ def test_the_daily_page_ranked_for_the_reader(community: Community, reader: Test
 def test_top_recent_counts_readers(community: Community) -> None:
     store = community.store
     readers = [store.ensure_user(f"top{next(READERS)}@example.org", now=utcnow()).id for _ in "abc"]
-    # two papers of the sample no other test saves
-    everyone, just_one = [p.id for p in store.list_papers(limit=2, offset=1500)]
+    # two papers no other test saves
+    everyone, just_one = "2605.90001", "2605.90002"
+    store.upsert_papers(
+        [
+            Paper(id=pid, title=f"Saved {pid}", abstract="Text.", sources=["test"])
+            for pid in (everyone, just_one)
+        ]
+    )
     for uid in readers:
         library.save(store, uid, [everyone])
     library.save(store, readers[0], [just_one], list_name="Just mine")
