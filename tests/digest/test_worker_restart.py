@@ -48,7 +48,9 @@ def test_without_recorded_runs_nothing_runs_at_once_and_the_start_is_recorded(
         assert all(job.next_run_time > NOW for job in scheduler.get_jobs())
     finally:
         scheduler.shutdown(wait=False)
-    assert site.store.job_runs() == {name: NOW for name in ("fetch", "rank", "index", "digests")}
+    assert site.store.job_runs() == {
+        name: NOW for name in ("fetch", "rank", "index", "recommend", "digests")
+    }
 
 
 def test_jobs_named_to_run_now_are_due_at_once(site: Site) -> None:

@@ -263,12 +263,19 @@ def combine(meaning: Matrix, words: Matrix) -> Matrix:
 def shared_terms(profile: WordProfile, vector: TermVector, n: int = 4) -> list[str]:
     """The words a paper shares with the reader's profile, strongest first (a phrase
     hides the words it is made of)."""
-    both = []
-    for stem, (word, w) in vector.items():
-        mine = profile.weight_of(stem)
-        if mine > 0:
-            both.append((mine * w, word))
-    both.sort(reverse=True)
+    if not vector or not len(profile.buckets):
+        return []
+    items = list(vector.items())
+    keys = np.fromiter((bucket(stem) for stem, _ in items), dtype=np.int64, count=len(items))
+    at = np.minimum(np.searchsorted(profile.buckets, keys), len(profile.buckets) - 1)
+    found = profile.buckets[at] == keys
+    both = sorted(
+        (
+            (float(profile.weights[at[k]]) * items[k][1][1], items[k][1][0])
+            for k in np.flatnonzero(found)
+        ),
+        reverse=True,
+    )
     picked: list[str] = []
     for _, word in both:
         if any(word in other.split() or other in word.split() for other in picked):

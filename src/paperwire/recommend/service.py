@@ -40,6 +40,7 @@ AUTHOR_PAPERS = 20
 #: is on or after ``since`` (published a few days before it was listed).
 _EARLIER = 14
 _TERM_CACHE = 50_000
+_TIERS_FOR = 60.0
 
 
 @dataclass(frozen=True)
@@ -98,11 +99,16 @@ class Recommender:
         self._backgrounds: dict[str, tuple[int, Background]] = {}
         self._background_terms: list[TermVector] | None = None
         self._terms: dict[str, TermVector] = {}
+        self._tiers: tuple[float, list[str]] | None = None
 
     # -- shared state ------------------------------------------------------------------
 
     def tiers(self) -> list[str]:
-        return [t for t in TIERS if self.store.count_vectors(t) > 0]
+        """The tiers with vectors, best first (asked again after ``_TIERS_FOR`` seconds)."""
+        now = time.monotonic()
+        if self._tiers is None or now - self._tiers[0] > _TIERS_FOR:
+            self._tiers = (now, [t for t in TIERS if self.store.count_vectors(t) > 0])
+        return list(self._tiers[1])
 
     def background(self, tier: str) -> Background | None:
         count = self.store.count_vectors(tier)
