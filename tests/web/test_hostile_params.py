@@ -180,7 +180,7 @@ class Probe:
 DAY_PARAMS = {"date": "day", "week": "week", "month": "month"}
 LIMIT = {"limit": "limit"}
 PROBES = [
-    Probe("/", "page", DAY_PARAMS | {"category": "category", "page": "page"}),
+    Probe("/", "page", DAY_PARAMS | {"category": "category", "page": "page", "order": "choice"}),
     Probe("/trending", "page", {"window": "choice", "at": "day", "page": "page"}),
     Probe(
         "/search",
@@ -270,8 +270,33 @@ PROBES = [
     ),
     Probe("/api/papers/search", "hf", {"q": "query", "limit": "limit"}),
     Probe("/api/papers/{arxiv_id:path}", "hf", {}, url=f"/api/papers/{NORMAL_IDS[0]}"),
+    # A reader's pages: signed out, the values are checked before the sign-in redirect.
+    Probe("/top-recent", "page", {}),
+    Probe("/for-you", "page", {"since": "day"}),
+    Probe("/library", "page", {}),
+    Probe("/library/hidden", "page", {"page": "page"}),
+    Probe("/library/export", "page", {"format": "choice", "list": "page"}),
+    Probe("/library/{list_id}", "page", {"page": "page"}, url="/library/1"),
+    Probe("/lists/{list_id}", "page", {"page": "page"}, url="/lists/1"),
+    *[
+        Probe(f"/feeds/lists/{{list_id}}.{kind}", "feed", {}, url=f"/feeds/lists/1.{kind}")
+        for kind in ("atom", "rss")
+    ],
+    # The reader's API answers 401 before reading a value (tests/api/test_library_api.py
+    # checks its values signed in).
+    Probe("/library/interests", "v1", {}, url="/api/v1/library/interests"),
+    Probe("/library/lists/{list_id}", "v1", {}, url="/api/v1/library/lists/1"),
+    Probe(
+        "/library/lists/{list_id}/recommendations",
+        "v1",
+        {},
+        url="/api/v1/library/lists/1/recommendations",
+    ),
+    Probe("/library/papers/{paper_id:path}", "v1", {}, url="/api/v1/library/papers/2401.00001"),
+    Probe("/recommendations", "v1", {}, url="/api/v1/recommendations"),
 ]
-PAPER_ROUTES = [p for p in PROBES if "{" in p.path]
+PAPER_ROUTES = [p for p in PROBES if ("paper_id" in p.path or "arxiv_id" in p.path)]
+PAPER_ROUTES = [p for p in PAPER_ROUTES if not p.path.startswith("/library")]
 
 
 def get_routes(routes: list[BaseRoute]) -> Iterator[str]:

@@ -96,7 +96,7 @@ def test_page_structure(client: TestClient, url: str) -> None:
     assert text_of(soup.title).endswith("paperwire")
     assert len(soup.select("main h1")) == 1
     nav = [a["href"] for a in soup.select("header nav a")]
-    assert nav == ["/", "/trending", "/search", "/subscribe"]
+    assert nav == ["/", "/trending", "/top-recent", "/search", "/subscribe"]
     skip = soup.select_one("a.skip")
     assert skip is not None and skip["href"] == "#main" and soup.select_one("main#main")
 
