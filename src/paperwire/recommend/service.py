@@ -392,7 +392,8 @@ class Recommender:
         if m is None:
             return []
         start = since or (utcnow().date() - timedelta(days=30))
-        papers = [p for p in self.candidates(start) if p.id not in set(ids) | set(exclude)]
+        left_out = set(ids) | set(exclude)
+        papers = [p for p in self.candidates(start) if p.id not in left_out]
         row = self._scores([m], papers)[0]
         order = [int(j) for j in np.argsort(-row, kind="stable")[:limit]]
         return self._explain(m, [papers[j] for j in order], [float(row[j]) for j in order])
