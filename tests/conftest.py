@@ -11,6 +11,7 @@ import pytest
 from paperwire.config import Settings
 from paperwire.store import Store, open_store
 from tests.http_server import Handler, LoopbackServer
+from tests.pg import PostgresServer, running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -36,6 +37,20 @@ def shared_data() -> Path:
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'paperwire.db'}"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server (with pgvector) on loopback for the whole run (its data
+    directory in the system's temp folder, which the server's own user can reach)."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PostgresServer) -> str:
+    """The URL of a new, empty PostgreSQL database of its own for one test."""
+    return pg_server.database()
 
 
 @pytest.fixture
