@@ -62,15 +62,19 @@ def local_upvotes(store: Store, paper_id: str) -> int:
 def sign_in(page: Page, community: Community, base: str) -> None:
     page.goto(f"{base}/login")
     page.fill("#email", "ada@example.org")
-    page.click("form.login button")
-    page.wait_for_load_state("load")
+    before = len(community.mails())
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.login button")
     assert page.locator("main h1").inner_text() == "Check your email"
-    body = community.mails()[-1].get_body(("plain",))
+    mails = community.mails()
+    assert len(mails) == before + 1, "the sign-in link was not mailed"
+    body = mails[-1].get_body(("plain",))
     assert body is not None
     (link,) = LINK.findall(body.get_content())
     page.goto(link)
-    page.click("form.login-confirm button")
-    page.wait_for_url(f"{base}/me")
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.login-confirm button")
+    assert page.url == f"{base}/me"
 
 
 def test_sign_in_and_upvote_in_a_browser(running: tuple[Community, str], browser: Browser) -> None:
@@ -119,8 +123,8 @@ def test_upvote_without_javascript(running: tuple[Community, str], browser: Brow
     page = context.new_page()
     sign_in(page, community, base)
     page.goto(f"{base}/?date=2026-07-01")
-    page.locator("article.card[data-paper='2607.00002'] form.upvote button").click()
-    page.wait_for_load_state("load")
+    with page.expect_navigation(wait_until="load"):
+        page.locator("article.card[data-paper='2607.00002'] form.upvote button").click()
     assert page.url == f"{base}/?date=2026-07-01"
     card = page.locator("article.card[data-paper='2607.00002'] form.upvote button")
     assert card.get_attribute("aria-pressed") == "true"

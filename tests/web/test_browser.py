@@ -13,7 +13,15 @@ from pathlib import Path
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Locator,
+    Page,
+    Response,
+    sync_playwright,
+)
 
 from tests.web.conftest import HOSTILE_ABSTRACT, HOSTILE_ID, MATH_ID, Site
 
@@ -124,6 +132,16 @@ class Tab:
         self.page.wait_for_load_state("load")
         self.watch.check(self.page)
 
+    def follow(self, target: Locator | str, key: str | None = None) -> None:
+        """Click ``target`` (or press ``key`` in it) and wait for the page it opens."""
+        locator = self.page.locator(target) if isinstance(target, str) else target
+        with self.page.expect_navigation(wait_until="load"):
+            if key is None:
+                locator.click()
+            else:
+                locator.press(key)
+        self.settle()
+
     def path(self) -> str:
         return self.page.url.removeprefix(self.base)
 
@@ -161,8 +179,7 @@ def open_page_with(tab: Tab, path: str, paper_id: str) -> None:
     for _ in range(20):
         if card.count():
             return
-        tab.page.locator("nav.pager a[rel=next]").click()
-        tab.settle()
+        tab.follow(tab.page.locator("nav.pager a[rel=next]"))
     raise AssertionError(f"no card of {paper_id} on the pages of {path}")
 
 
@@ -177,17 +194,13 @@ def test_days_then_a_paper(tab: Tab, shots: Path) -> None:
         "/?date=2026-07-01&page=2"
     )
     tab.page.screenshot(path=shots / "desktop-home.png")
-    tab.page.locator("nav.daynav a[rel=prev]").click()
-    tab.settle()
+    tab.follow(tab.page.locator("nav.daynav a[rel=prev]"))
     assert tab.path() == "/?date=2026-06-30" and tab.h1() == "Tue, Jun 30, 2026"
-    tab.page.locator("nav.daynav a[rel=next]").click()
-    tab.settle()
+    tab.follow(tab.page.locator("nav.daynav a[rel=next]"))
     assert tab.path() == "/?date=2026-07-01" and tab.h1() == "Wed, Jul 1, 2026"
-    tab.page.locator("nav.views a", has_text="Week").click()
-    tab.settle()
+    tab.follow(tab.page.locator("nav.views a", has_text="Week"))
     assert tab.path() == "/?week=2026-W27"
-    tab.page.locator(f'main article[data-paper="{MATH_ID}"] .card-title a').first.click()
-    tab.settle()
+    tab.follow(tab.page.locator(f'main article[data-paper="{MATH_ID}"] .card-title a').first)
     assert tab.path() == f"/papers/{MATH_ID}"
     assert tab.page.locator("main h1 .katex").count() == 1
 
@@ -195,20 +208,17 @@ def test_days_then_a_paper(tab: Tab, shots: Path) -> None:
 def test_search_then_a_similar_paper(tab: Tab, shots: Path) -> None:
     tab.open("/")
     tab.page.fill("#site-q", "video question answering")
-    tab.page.press("#site-q", "Enter")
-    tab.settle()
+    tab.follow("#site-q", key="Enter")
     assert tab.path() == "/search?q=video+question+answering"
     results = tab.page.locator("main article.card")
     assert results.count() == 20
-    tab.page.locator('article[data-paper="2512.10359"] .card-title a').click()
-    tab.settle()
+    tab.follow(tab.page.locator('article[data-paper="2512.10359"] .card-title a'))
     assert tab.path() == "/papers/2512.10359"
     similar = tab.page.locator("section.similar li a")
     assert similar.count() >= 1
     title = similar.first.inner_text().strip()
     href = similar.first.get_attribute("href")
-    similar.first.click()
-    tab.settle()
+    tab.follow(similar.first)
     assert tab.path() == href and href != "/papers/2512.10359"
     assert " ".join(tab.h1().split()) == " ".join(title.split())
     tab.page.screenshot(path=shots / "desktop-paper.png", full_page=True)
@@ -289,17 +299,14 @@ def test_readable_without_javascript(browser: Browser, server: str) -> None:
     for tab in new_tab(browser, server, java_script_enabled=False):
         tab.open("/")
         assert tab.page.locator("main article.card").count() == 30
-        tab.page.locator("nav.pager a[rel=next]").click()  # pages work without script
-        tab.settle()
+        tab.follow(tab.page.locator("nav.pager a[rel=next]"))  # pages work without script
         assert tab.path() == "/?date=2026-07-01&page=2"
         assert tab.page.locator("main article.card").count() == 30
-        tab.page.locator("nav.layout a", has_text="Titles").click()  # the whole day
-        tab.settle()
+        tab.follow(tab.page.locator("nav.layout a", has_text="Titles"))  # the whole day
         assert tab.path() == "/?date=2026-07-01&view=compact"
         assert tab.page.locator("main ol.titles li").count() == 302
         tab.open("/")
         assert tab.page.locator(".filter button").is_visible()
         assert tab.page.locator(".katex").count() == 0
-        tab.page.locator("nav.daynav a[rel=prev]").click()
-        tab.settle()
+        tab.follow(tab.page.locator("nav.daynav a[rel=prev]"))
         assert tab.path() == "/?date=2026-06-30"

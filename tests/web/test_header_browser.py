@@ -55,14 +55,18 @@ def signed_in_state(browser: Browser, community: Community, base: str) -> Any:
     page = context.new_page()
     page.goto(f"{base}/login")
     page.fill("#email", "ada@example.org")
-    page.click("form.login button")
-    page.wait_for_load_state("load")
-    body = community.mails()[-1].get_body(("plain",))
+    before = len(community.mails())
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.login button")
+    mails = community.mails()
+    assert len(mails) == before + 1, "the sign-in link was not mailed"
+    body = mails[-1].get_body(("plain",))
     assert body is not None
     (link,) = LINK.findall(body.get_content())
     page.goto(link)
-    page.click("form.login-confirm button")
-    page.wait_for_url(f"{base}/me")
+    with page.expect_navigation(wait_until="load"):
+        page.click("form.login-confirm button")
+    assert page.url == f"{base}/me"
     state = context.storage_state()
     context.close()
     return state
@@ -197,13 +201,16 @@ def test_sign_in_from_an_upvote_comes_back_with_it_pressed(
         context.add_init_script(WATCH_CSP)
         page = context.new_page()
         page.goto(f"{base}/?date=2026-07-01")
-        page.click("article.card[data-paper='2607.00002'] a.upvote-signin")
-        page.wait_for_load_state("load")
+        with page.expect_navigation(wait_until="load"):
+            page.click("article.card[data-paper='2607.00002'] a.upvote-signin")
         assert "Sign in to upvote" in page.locator("main").inner_text()
         page.fill("#email", "ada@example.org")
-        page.click("form.login button")
-        page.wait_for_load_state("load")
-        body = community.mails()[-1].get_body(("plain",))
+        before = len(community.mails())
+        with page.expect_navigation(wait_until="load"):
+            page.click("form.login button")
+        mails = community.mails()
+        assert len(mails) == before + 1, "the sign-in link was not mailed"
+        body = mails[-1].get_body(("plain",))
         assert body is not None
         (link,) = LINK.findall(body.get_content())
         page.goto(link)

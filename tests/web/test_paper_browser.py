@@ -68,8 +68,7 @@ def test_the_id_is_selected_whole_and_authors_find_their_papers(
     assert tab.page.evaluate("window.getSelection().toString()") == MATH_ID
     link = tab.page.locator("dl.dates .ident a")
     assert link.get_attribute("href") == f"https://arxiv.org/abs/{MATH_ID}"
-    tab.page.locator("header p.authors a", has_text="Ada Lovelace").click()
-    tab.settle()
+    tab.follow(tab.page.locator("header p.authors a", has_text="Ada Lovelace"))
     assert tab.path().startswith("/search?q=%22Ada+Lovelace%22")
     first = tab.page.locator("main article.card").first
     assert first.get_attribute("data-paper") == MATH_ID

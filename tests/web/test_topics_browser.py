@@ -62,12 +62,10 @@ def test_compact_view_and_keyboard(tab: Tab, shots: Path) -> None:  # noqa: F811
         after = tab.page.locator("main nav.pager a[rel=next]")
         if not after.count():
             break
-        after.click()
-        tab.settle()
+        tab.follow(after)
     assert cards == count
     tab.open(f"/?date={DAY}")
-    tab.page.locator("nav.layout a", has_text="Titles").click()
-    tab.settle()
+    tab.follow(tab.page.locator("nav.layout a", has_text="Titles"))
     assert tab.path() == f"/?date={DAY}&view=compact"
     assert tab.page.locator("main nav.pager").count() == 0
     assert tab.page.locator("main ol.titles li").count() == count
@@ -102,7 +100,6 @@ def test_category_chips_keep_the_day(tab: Tab) -> None:  # noqa: F811
     tab.open("/?date=2026-06-25")
     chip = tab.page.locator("main article.card a.cat").first
     category = chip.inner_text().strip()
-    chip.click()
-    tab.settle()
+    tab.follow(chip)
     assert tab.path() == f"/?date=2026-06-25&category={category}"
     assert tab.h1() == "Thu, Jun 25, 2026"

@@ -24,6 +24,7 @@ import copy
 import os
 import smtplib
 import ssl
+import time
 import uuid
 from collections.abc import Callable
 from email import policy
@@ -180,7 +181,8 @@ class _Closing:
 
 
 class FileTransport(_Closing):
-    """Writes each message to ``DIR/<time>-<random>.eml``."""
+    """Writes each message to ``DIR/<time>-<random>.eml``: nanoseconds since the epoch,
+    zero-padded, so the names sort in the order the messages were written."""
 
     def __init__(self, directory: Path, url: str) -> None:
         self.directory = directory
@@ -199,7 +201,7 @@ class FileTransport(_Closing):
     def _write(self, data: bytes) -> None:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{uuid.uuid1().hex}"
+            name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:12]}"
             tmp = self.directory / f".{name}.tmp"
             with open(tmp, "wb") as f:
                 f.write(data)
