@@ -10,8 +10,10 @@ exactly what was kept. Single bad records are reported (``file:line``) and skipp
 When another writer holds the database, the import says so and waits for it (up to
 ``IMPORT_WAIT`` seconds) instead of failing.
 
-Network sources commit page by page together with their checkpoint, so an interrupted
-fetch resumes where it stopped.
+Network sources only fetch: each yields pages of records with the checkpoint to keep
+after them (``sources/base.py``), and ``write_pages`` here commits each page's records
+together with its checkpoint in one transaction, so an interrupted fetch resumes after
+the last committed page.
 """
 
 from __future__ import annotations
@@ -22,19 +24,22 @@ import importlib
 import tarfile
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from importlib.resources import files
 from pathlib import Path
-from typing import IO, Protocol, cast
+from typing import IO, Protocol, TypeVar, cast
 
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError, ParseError, StoreBusy
 from paperwire.models import IngestReport, Paper, Rejected, UpsertCounts
-from paperwire.sources.base import Record
+from paperwire.sources import github
+from paperwire.sources.base import Checkpoints, Page, PaperSource, Record
 from paperwire.sources.formats import FORMATS, get_parser, sniff_format
+from paperwire.sources.github import RepoCheck
 from paperwire.sources.http import PoliteClient
 from paperwire.store import Store
+from paperwire.store.base_rank import RepoState
 
 SAMPLE_DESCRIPTION = "3,294 real arXiv papers of 2026-06-16..07-01, offline"
 
@@ -270,20 +275,89 @@ def _unreadable(origin: str, exc: BaseException) -> str:
 
 # -- network sources ---------------------------------------------------------------------
 
-#: source name -> "module:function"; each fetcher takes (store, client, settings, report).
-FETCHERS: dict[str, str] = {
-    "arxiv": "paperwire.sources.arxiv_atom:fetch_arxiv",
-    "oai": "paperwire.sources.arxiv_oai:fetch_oai",
-    "rss": "paperwire.sources.arxiv_rss:fetch_rss",
-    "hf-daily": "paperwire.sources.hf_daily:fetch_hf_daily",
-    "github": "paperwire.sources.github:fetch_github",
+R = TypeVar("R")
+
+#: One network source: reads what it starts from, fetches, and commits page by page.
+Fetch = Callable[[Store, PoliteClient, Settings, IngestReport], None]
+#: Writes the records of one page (inside the page's transaction); returns the counts.
+Write = Callable[[Store, Sequence[R]], UpsertCounts]
+
+
+def write_pages(
+    store: Store, pages: Iterable[Page[R]], report: IngestReport, *, write: Write[R]
+) -> None:
+    """Commit each page's records together with its checkpoint, in one transaction.
+
+    The next page is fetched only once the last one is committed, so a fetch stopped
+    anywhere leaves every committed page with its checkpoint and nothing of the others.
+    """
+    for page in pages:
+        counts = UpsertCounts()
+        if page.records or page.checkpoint is not None:
+            with store.atomic():
+                counts = write(store, page.records)
+                if page.checkpoint is not None:
+                    store.set_checkpoint(page.checkpoint_name, page.checkpoint)
+        report.counts.add(counts)
+        report.rejected.extend(page.rejected)
+        report.errors.extend(page.errors)
+
+
+def _write_papers(store: Store, papers: Sequence[Paper]) -> UpsertCounts:
+    return store.upsert_papers(papers)
+
+
+def _write_repos(store: Store, checks: Sequence[RepoCheck]) -> UpsertCounts:
+    counts = UpsertCounts()
+    for check in checks:
+        state = RepoState(
+            check.repo,
+            check.etag,
+            check.stars,
+            check.status,
+            check.checked_at,
+            check.moved_to,
+            check.message,
+        )
+        store.record_repo(state, paper_ids=check.paper_ids, observed_at=check.observed_at)
+        counts.add(check.counts())
+    return counts
+
+
+def _checkpoints(store: Store, names: Iterable[str]) -> Checkpoints:
+    return {name: value for name in names if (value := store.get_checkpoint(name)) is not None}
+
+
+def _fetch_papers(module_name: str) -> Fetch:
+    """A paper source: its module loads on first use."""
+
+    def fetch(store: Store, client: PoliteClient, settings: Settings, report: IngestReport) -> None:
+        source = cast(PaperSource, importlib.import_module(module_name))
+        start = _checkpoints(store, source.checkpoint_names(settings))
+        write_pages(store, source.fetch_pages(client, settings, start), report, write=_write_papers)
+
+    return fetch
+
+
+def _fetch_github(
+    store: Store, client: PoliteClient, settings: Settings, report: IngestReport
+) -> None:
+    targets = store.github_targets()
+    names = {name for url, _ in targets if (name := github.repo_name(url)) is not None}
+    known = {name: state for name in names if (state := store.repo_state(name)) is not None}
+    start = _checkpoints(store, github.checkpoint_names(settings))
+    pages = github.fetch_pages(client, settings, start, targets=targets, known=known)
+    write_pages(store, pages, report, write=_write_repos)
+
+
+#: source name -> how it is fetched.
+FETCHERS: dict[str, Fetch] = {
+    "arxiv": _fetch_papers("paperwire.sources.arxiv_atom"),
+    "oai": _fetch_papers("paperwire.sources.arxiv_oai"),
+    "rss": _fetch_papers("paperwire.sources.arxiv_rss"),
+    "hf-daily": _fetch_papers("paperwire.sources.hf_daily"),
+    "github": _fetch_github,
 }
-
-
-class Fetcher(Protocol):
-    def __call__(
-        self, store: Store, client: PoliteClient, settings: Settings, report: IngestReport
-    ) -> None: ...
 
 
 def fetch_source(
@@ -292,15 +366,13 @@ def fetch_source(
     """Fetch what is new from one network source, committing page by page."""
     if source not in FETCHERS:
         raise ValueError(f"unknown source {source!r}; expected one of {', '.join(FETCHERS)}")
-    module_name, _, attr = FETCHERS[source].partition(":")
-    fetcher: Fetcher = getattr(importlib.import_module(module_name), attr)
     report = IngestReport()
     with ExitStack() as stack:
         if client is None:
             client = stack.enter_context(PoliteClient(settings))
         before = client.requests
         try:
-            fetcher(store, client, settings, report)
+            FETCHERS[source](store, client, settings, report)
         except PaperwireError as exc:
             report.errors.append(str(exc))
         report.requests = client.requests - before

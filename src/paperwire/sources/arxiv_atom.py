@@ -39,7 +39,7 @@ from defusedxml import ElementTree as SafeET
 from paperwire.config import Settings
 from paperwire.errors import ParseError, SourceAnswerError, SourceError
 from paperwire.gate import gate_record, shown
-from paperwire.models import Author, IngestReport, Paper, Rejected
+from paperwire.models import Author, Paper
 from paperwire.normalize import (
     clean_optional,
     clean_text,
@@ -48,9 +48,8 @@ from paperwire.normalize import (
     split_arxiv_id,
     utcnow,
 )
-from paperwire.sources.base import Record
+from paperwire.sources.base import Checkpoint, Checkpoints, Page, Record, paper_page
 from paperwire.sources.http import PoliteClient
-from paperwire.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -326,18 +325,18 @@ def _request_page(
     raise SourceError(f"{origin}: HTTP {response.status_code}: {excerpt}")
 
 
-def _fetch_category(
-    store: Store, client: PoliteClient, settings: Settings, report: IngestReport, category: str
-) -> None:
-    name = f"arxiv:{category}"
-    window = _next_window(store.get_checkpoint(name), settings)
+def _category_pages(
+    client: PoliteClient, settings: Settings, category: str, checkpoint: Checkpoint | None
+) -> Iterator[Page[Paper]]:
+    name = checkpoint_name(category)
+    window = _next_window(checkpoint, settings)
     if window is None:
         log.info("%s: nothing new since the last window", name)
         return
     start = window.start
     if start == 0:
         # Pin the window first, so an interruption before the first page resumes it.
-        store.set_checkpoint(name, window.checkpoint(0, None, complete=False))
+        yield Page(name, window.checkpoint(0, None, complete=False))
     while True:
         page = _request_page(client, settings, category, window, start)
         total = page.info.total
@@ -350,37 +349,42 @@ def _fetch_category(
             page = _request_page(client, settings, category, window, start)
             total = page.info.total if page.info.total is not None else total
         if not page.records and start < total:
-            report.errors.append(
-                f"{name}: arXiv answered an empty page at start={start} of {total} "
-                f"{EMPTY_PAGE_RETRIES + 1} times; the next run resumes there"
+            yield Page(
+                name,
+                errors=(
+                    f"{name}: arXiv answered an empty page at start={start} of {total} "
+                    f"{EMPTY_PAGE_RETRIES + 1} times; the next run resumes there",
+                ),
             )
             return
         next_start = start + len(page.records)
         complete = next_start >= total or not page.records
-        papers = [r for r in page.records if isinstance(r, Paper)]
-        rejected = [r for r in page.records if isinstance(r, Rejected)]
-        with store.atomic():
-            counts = store.upsert_papers(papers)
-            store.set_checkpoint(name, window.checkpoint(next_start, total, complete))
-        report.counts.add(counts)
-        report.rejected.extend(rejected)
+        yield paper_page(name, window.checkpoint(next_start, total, complete), page.records)
         if complete:
             return
         start = next_start
 
 
-def fetch_arxiv(
-    store: Store, client: PoliteClient, settings: Settings, report: IngestReport
-) -> None:
-    """Fetch the papers submitted since the last run, category by category.
+def checkpoint_name(category: str) -> str:
+    return f"arxiv:{category}"
 
-    Each page is committed together with its checkpoint ``arxiv:{category}`` (the
-    ``submittedDate`` window and the next ``start``), so an interrupted fetch resumes at
-    the next page. A category that fails is reported in ``report.errors`` and the fetch
-    goes on with the next one.
+
+def checkpoint_names(settings: Settings) -> list[str]:
+    return [checkpoint_name(category) for category in settings.categories]
+
+
+def fetch_pages(
+    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
+) -> Iterator[Page[Paper]]:
+    """The papers submitted since the last run, category by category, a page at a time.
+
+    Each page carries the checkpoint ``arxiv:{category}`` (the ``submittedDate`` window
+    and the next ``start``), so an interrupted fetch resumes at the next page. A category
+    that fails is reported in a page's ``errors`` and the fetch goes on with the next one.
     """
     for category in settings.categories:
+        name = checkpoint_name(category)
         try:
-            _fetch_category(store, client, settings, report, category)
+            yield from _category_pages(client, settings, category, checkpoints.get(name))
         except (SourceError, ParseError) as exc:
-            report.errors.append(f"arxiv:{category}: {exc}")
+            yield Page(name, errors=(f"{name}: {exc}",))

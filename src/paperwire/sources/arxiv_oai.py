@@ -12,10 +12,11 @@ separated, the primary first), ``comments, journal-ref, doi, license, abstract``
   (``badResumptionToken``, ``badArgument``, ...) fails the page.
 - Broken or truncated XML raises ``ParseError``: nothing of the page is kept.
 
-The harvester (``fetch_oai``) asks ``ListRecords`` per set (the archive of each configured
-category), follows ``resumptionToken`` and commits each page together with its checkpoint
-``oai:{set}``, so an interrupted harvest resumes with the stored token and the next run
-asks only for what changed since the day the last complete harvest started.
+The harvester (``fetch_pages``) asks ``ListRecords`` per set (the archive of each configured
+category), follows ``resumptionToken`` and yields each page with its checkpoint ``oai:{set}``
+(``paperwire.ingest`` commits the two together), so an interrupted harvest resumes with the
+stored token and the next run asks only for what changed since the day the last complete
+harvest started.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from defusedxml import DefusedXmlException
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError, ParseError, SourceAnswerError, SourceError
 from paperwire.gate import gate_record, shown
-from paperwire.models import Author, IngestReport, Paper, Rejected
+from paperwire.models import Author, Paper, Rejected
 from paperwire.normalize import (
     clean_optional,
     clean_text,
@@ -43,9 +44,8 @@ from paperwire.normalize import (
     split_arxiv_id,
     utcnow,
 )
-from paperwire.sources.base import Record
+from paperwire.sources.base import Checkpoint, Checkpoints, Page, Record, paper_page
 from paperwire.sources.http import PoliteClient
-from paperwire.store import Store
 
 SOURCE = "arxiv-oai"
 METADATA_PREFIX = "arXiv"
@@ -261,11 +261,11 @@ def _start_day(state: dict[str, Any], settings: Settings) -> str:
 
 
 def _harvest(
-    store: Store, client: PoliteClient, settings: Settings, report: IngestReport, set_spec: str
-) -> None:
+    client: PoliteClient, settings: Settings, set_spec: str, checkpoint: Checkpoint | None
+) -> Iterator[Page[Paper]]:
     name = f"{CHECKPOINT_PREFIX}{set_spec}"
     url = settings.arxiv_oai_url
-    state = store.get_checkpoint(name) or {}
+    state = checkpoint or {}
     token: str | None = state.get("resumption_token") or None
     from_day = _start_day(state, settings) if token is None else str(state.get("from") or "")
     started: str | None = state.get("started") if token else None
@@ -287,10 +287,7 @@ def _harvest(
         if failure is not None:
             if token is not None and BAD_TOKEN in page.errors:
                 # The token expired: forget it, so the next run starts this harvest again.
-                with store.atomic():
-                    store.set_checkpoint(
-                        name, {**state, "from": from_day, "resumption_token": None}
-                    )
+                yield Page(name, {**state, "from": from_day, "resumption_token": None})
             raise SourceAnswerError(f"{origin}: OAI error {failure}")
         if started is None:
             started = (page.response_date or utcnow()).date().isoformat()
@@ -306,28 +303,25 @@ def _harvest(
             "next_from": started if complete else None,
             "complete_list_size": page.complete_list_size,
         }
-        papers = [r for r in page.records if isinstance(r, Paper)]
-        with store.atomic():
-            counts = store.upsert_papers(papers)
-            store.set_checkpoint(name, state)
-        report.counts.add(counts)
-        report.rejected.extend(r for r in page.records if isinstance(r, Rejected))
+        yield paper_page(name, state, page.records)
         if complete:
             return
         token = next_token
 
 
-def fetch_oai(store: Store, client: PoliteClient, settings: Settings, report: IngestReport) -> None:
-    """Harvest every set of the configured categories; a failing set does not stop the others.
+def checkpoint_names(settings: Settings) -> list[str]:
+    return [f"{CHECKPOINT_PREFIX}{set_spec}" for set_spec in oai_sets(settings.categories)]
 
-    Raises the last failure (earlier ones go to ``report.errors``).
-    """
-    failures: list[PaperwireError] = []
+
+def fetch_pages(
+    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
+) -> Iterator[Page[Paper]]:
+    """Harvest every set of the configured categories, a response at a time, each page
+    with its checkpoint ``oai:{set}``. A set that fails is reported in a page's
+    ``errors`` and does not stop the others."""
     for set_spec in oai_sets(settings.categories):
+        name = f"{CHECKPOINT_PREFIX}{set_spec}"
         try:
-            _harvest(store, client, settings, report, set_spec)
+            yield from _harvest(client, settings, set_spec, checkpoints.get(name))
         except PaperwireError as exc:
-            failures.append(exc)
-    if failures:
-        report.errors.extend(str(exc) for exc in failures[:-1])
-        raise failures[-1]
+            yield Page(name, errors=(str(exc),))

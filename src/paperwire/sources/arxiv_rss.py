@@ -34,7 +34,7 @@ from xml.etree.ElementTree import Element
 from paperwire.config import Settings
 from paperwire.errors import ParseError, SourceError
 from paperwire.gate import gate_record
-from paperwire.models import Author, FeedDate, IngestReport, Paper, Rejected
+from paperwire.models import Author, FeedDate, Paper
 from paperwire.normalize import (
     clean_optional,
     clean_text,
@@ -42,9 +42,8 @@ from paperwire.normalize import (
     split_arxiv_id,
 )
 from paperwire.sources.arxiv_atom import ArxivAnswerError, parse_xml
-from paperwire.sources.base import Record
+from paperwire.sources.base import Checkpoint, Checkpoints, Page, Record, paper_page
 from paperwire.sources.http import PoliteClient
-from paperwire.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -260,9 +259,17 @@ def parse_arxiv_rss(stream: IO[bytes], *, origin: str) -> Iterator[Record]:
 # -- fetching ----------------------------------------------------------------------------
 
 
-def _fetch_category(
-    store: Store, client: PoliteClient, settings: Settings, report: IngestReport, category: str
-) -> None:
+def checkpoint_name(category: str) -> str:
+    return f"rss:{category}"
+
+
+def checkpoint_names(settings: Settings) -> list[str]:
+    return [checkpoint_name(category) for category in settings.categories]
+
+
+def _category_page(
+    client: PoliteClient, settings: Settings, category: str, checkpoint: Checkpoint | None
+) -> Page[Paper] | None:
     url = f"{settings.arxiv_rss_url.rstrip('/')}/{category}"
     response = client.get(url, ok=frozenset({200, 400}))
     if response.status_code != 200:
@@ -275,31 +282,29 @@ def _fetch_category(
         excerpt = " ".join(response.text[:200].split())
         raise SourceError(f"{url}: HTTP {response.status_code}: {excerpt}")
     feed = read_feed(response.content, origin=url)
-    name = f"rss:{category}"
-    checkpoint = store.get_checkpoint(name) or {}
-    last = checkpoint.get("day")
+    name = checkpoint_name(category)
+    last = (checkpoint or {}).get("day")
     if feed.day is not None and isinstance(last, str) and feed.day.isoformat() <= last:
         log.info("%s: the feed of %s was already imported", name, feed.day)
-        return
-    papers = [r for r in feed.records if isinstance(r, Paper)]
-    rejected = [r for r in feed.records if isinstance(r, Rejected)]
-    with store.atomic():
-        counts = store.upsert_papers(papers)
-        if feed.day is not None:
-            store.set_checkpoint(name, {"day": feed.day.isoformat()})
-    report.counts.add(counts)
-    report.rejected.extend(rejected)
+        return None
+    after = {"day": feed.day.isoformat()} if feed.day is not None else None
+    return paper_page(name, after, feed.records)
 
 
-def fetch_rss(store: Store, client: PoliteClient, settings: Settings, report: IngestReport) -> None:
-    """Import today's announcement feed of each category unless it was imported already.
+def fetch_pages(
+    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
+) -> Iterator[Page[Paper]]:
+    """Today's announcement feed of each category, unless it was imported already.
 
-    The checkpoint ``rss:{category}`` holds the day of the last imported feed; it is
-    written in the same transaction as the papers. A category that fails is reported in
-    ``report.errors`` and the fetch goes on with the next one.
+    The checkpoint ``rss:{category}`` holds the day of the last imported feed; each
+    category's feed is one page. A category that fails is reported in a page's
+    ``errors`` and the fetch goes on with the next one.
     """
     for category in settings.categories:
+        name = checkpoint_name(category)
         try:
-            _fetch_category(store, client, settings, report, category)
+            page = _category_page(client, settings, category, checkpoints.get(name))
         except (SourceError, ParseError) as exc:
-            report.errors.append(f"rss:{category}: {exc}")
+            page = Page(name, errors=(f"{name}: {exc}",))
+        if page is not None:
+            yield page

@@ -16,6 +16,10 @@ the last known count again, so the history says "unchanged at this time".
 - 404: reported by name (deleted, private or renamed without a redirect) and skipped.
 - Timeouts, connection errors and 5xx are retried (``max_retries``); when retries run
   out the run stops with its progress saved.
+
+``fetch_pages`` only fetches: it is handed its checkpoint, the repositories and what
+earlier runs learned of them, and yields one page per repository (a ``RepoCheck`` and
+the checkpoint naming it done) for ``paperwire.ingest`` to commit.
 """
 
 from __future__ import annotations
@@ -23,18 +27,19 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from paperwire.config import Settings
-from paperwire.models import IngestReport, Rejected
+from paperwire.models import Rejected, UpsertCounts
 from paperwire.normalize import utcnow
+from paperwire.sources.base import Checkpoints, Page
 from paperwire.sources.http import PoliteClient, parse_retry_after
-from paperwire.store import Store
-from paperwire.store.base_rank import RepoState
 
 log = logging.getLogger(__name__)
 
@@ -128,27 +133,84 @@ def _stars(response: httpx.Response) -> tuple[int, str]:
     return int(body["stargazers_count"]), str(full_name).lower() if full_name else ""
 
 
-def fetch_github(
-    store: Store, client: PoliteClient, settings: Settings, report: IngestReport
-) -> None:
-    state = store.get_checkpoint(CHECKPOINT) or {}
+class KnownRepo(Protocol):
+    """What an earlier run learned of a repository (the store's ``RepoState``)."""
+
+    @property
+    def etag(self) -> str | None: ...
+    @property
+    def stars(self) -> int | None: ...
+    @property
+    def status(self) -> int | None: ...
+    @property
+    def moved_to(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RepoCheck:
+    """What one answer said of a repository, to keep for the papers naming it; with
+    ``observed_at`` it is also a star observation."""
+
+    repo: str
+    paper_ids: tuple[str, ...]
+    etag: str | None
+    stars: int | None
+    status: int
+    checked_at: datetime
+    moved_to: str | None = None
+    message: str | None = None
+    observed_at: datetime | None = None
+
+    def counts(self) -> UpsertCounts:
+        """An observation counts as updated (200) or unchanged (304); a repository that
+        was skipped (404, another answer) as neither."""
+        if self.observed_at is None:
+            return UpsertCounts()
+        return UpsertCounts(updated=int(self.status == 200), unchanged=int(self.status == 304))
+
+
+def checkpoint_names(settings: Settings) -> list[str]:
+    return [CHECKPOINT]
+
+
+def fetch_pages(
+    client: PoliteClient,
+    settings: Settings,
+    checkpoints: Checkpoints,
+    *,
+    targets: Sequence[tuple[str, Sequence[str]]],
+    known: Mapping[str, KnownRepo],
+) -> Iterator[Page[RepoCheck]]:
+    """One page per repository, in name order, each with the checkpoint ``github`` that
+    names the last one done.
+
+    ``targets`` are the repositories the papers name with the papers' ids
+    (``Store.github_targets``); ``known`` is what earlier runs learned, by ``owner/name``.
+    """
+    state = checkpoints.get(CHECKPOINT, {})
     now = datetime.now(UTC)
     resume_at = datetime.fromisoformat(state["resume_at"]) if state.get("resume_at") else None
     if resume_at is not None and resume_at > now:
-        report.errors.append(
-            f"github: rate limited until {_shown(resume_at)}; "
-            f"run `paperwire fetch github` again after then"
+        yield Page(
+            CHECKPOINT,
+            errors=(
+                f"github: rate limited until {_shown(resume_at)}; "
+                f"run `paperwire fetch github` again after then",
+            ),
         )
         return
     after = state.get("after") if state.get("status") == "stopped" else None
 
     by_name: dict[str, list[str]] = {}
-    for url, paper_ids in store.github_targets():
+    not_repos: list[Rejected] = []
+    for url, paper_ids in targets:
         name = repo_name(url)
         if name is None:
-            report.rejected.append(Rejected(url, "not a GitHub repository (owner/name)"))
+            not_repos.append(Rejected(url, "not a GitHub repository (owner/name)"))
             continue
         by_name.setdefault(name, []).extend(paper_ids)
+    if not_repos:
+        yield Page(CHECKPOINT, rejected=tuple(not_repos))
     names = sorted(n for n in by_name if after is None or n > after)
     done = 0
     base = settings.github_api_url.rstrip("/")
@@ -156,69 +218,72 @@ def fetch_github(
         for number, name in enumerate(names):
             if number and settings.github_request_delay > 0:
                 time.sleep(settings.github_request_delay)
-            known = store.repo_state(name)
-            target = known.moved_to if known and known.moved_to else name
-            etag = known.etag if known and known.status in (200, 304) else None
+            last = known.get(name)
+            target = last.moved_to if last and last.moved_to else name
+            etag = last.etag if last and last.status in (200, 304) else None
             url = f"{base}/repos/{target}"
             try:
                 response = _get(http, client, settings, url, _headers(settings, etag))
             except _Transient as exc:
-                _stop(store, report, _name_before(names, number, after), None, str(exc), done)
+                yield _stop(_name_before(names, number, after), None, str(exc), done)
                 return
             stop = _rate_limit_stop(response)
             if stop is not None and response.status_code in (403, 429):
-                _stop(store, report, _name_before(names, number, after), stop, str(stop), done)
+                yield _stop(_name_before(names, number, after), stop, str(stop), done)
                 return
-            observed = datetime.now(UTC)
-            if response.status_code == 304 and known is not None and known.stars is not None:
-                record = RepoState(name, etag, known.stars, 304, observed, known.moved_to)
-                store.record_repo(record, paper_ids=by_name[name], observed_at=observed)
-                report.counts.unchanged += 1
-            elif response.status_code == 200:
-                try:
-                    stars, full_name = _stars(response)
-                except ValueError as exc:
-                    report.rejected.append(Rejected(name, f"{url}: {exc}"))
-                    continue
-                moved = full_name if full_name and full_name != name else None
-                if moved and (known is None or known.moved_to != moved):
-                    log.warning(
-                        "github: %s was renamed to %s (301); its stars are recorded and later "
-                        "runs ask for the new name",
-                        name,
-                        moved,
-                    )
-                record = RepoState(
-                    name,
-                    response.headers.get("ETag"),
-                    stars,
-                    200,
-                    observed,
-                    moved,
-                    f"renamed to {moved}" if moved else None,
-                )
-                store.record_repo(record, paper_ids=by_name[name], observed_at=observed)
-                report.counts.updated += 1
-            elif response.status_code == 404:
-                message = "not found on GitHub (404): deleted, private or renamed; skipped"
-                store.record_repo(
-                    RepoState(name, None, None, 404, observed, None, message),
-                    paper_ids=by_name[name],
-                )
-                report.rejected.append(Rejected(name, message))
-            else:
-                message = f"GitHub answered HTTP {response.status_code}; skipped"
-                store.record_repo(
-                    RepoState(name, None, None, response.status_code, observed, None, message),
-                    paper_ids=by_name[name],
-                )
-                report.rejected.append(Rejected(name, message))
+            page = _repo_page(name, tuple(by_name[name]), last, etag, url, response)
+            yield page
+            if not page.records:  # an answer without stars: asked again next time
+                continue
             done += 1
-            store.set_checkpoint(CHECKPOINT, {"status": "stopped", "after": name})
             if stop is not None:  # the limit is spent: the next request would fail
-                _stop(store, report, name, stop, str(stop), done)
+                yield _stop(name, stop, str(stop), done)
                 return
-    store.set_checkpoint(CHECKPOINT, {"status": "complete", "finished_at": utcnow().isoformat()})
+    yield Page(CHECKPOINT, {"status": "complete", "finished_at": utcnow().isoformat()})
+
+
+def _repo_page(
+    name: str,
+    paper_ids: tuple[str, ...],
+    last: KnownRepo | None,
+    etag: str | None,
+    url: str,
+    response: httpx.Response,
+) -> Page[RepoCheck]:
+    """What one answer says of ``name``, with the checkpoint that names it done."""
+    observed = datetime.now(UTC)
+    status = response.status_code
+    done = {"status": "stopped", "after": name}
+    if status == 304 and last is not None and last.stars is not None:
+        check = RepoCheck(
+            name, paper_ids, etag, last.stars, 304, observed, last.moved_to, observed_at=observed
+        )
+    elif status == 200:
+        try:
+            stars, full_name = _stars(response)
+        except ValueError as exc:
+            return Page(CHECKPOINT, rejected=(Rejected(name, f"{url}: {exc}"),))
+        moved = full_name if full_name and full_name != name else None
+        if moved and (last is None or last.moved_to != moved):
+            log.warning(
+                "github: %s was renamed to %s (301); its stars are recorded and later "
+                "runs ask for the new name",
+                name,
+                moved,
+            )
+        message = f"renamed to {moved}" if moved else None
+        etag = response.headers.get("ETag")
+        check = RepoCheck(
+            name, paper_ids, etag, stars, 200, observed, moved, message, observed_at=observed
+        )
+    else:
+        if status == 404:
+            message = "not found on GitHub (404): deleted, private or renamed; skipped"
+        else:
+            message = f"GitHub answered HTTP {status}; skipped"
+        check = RepoCheck(name, paper_ids, None, None, status, observed, message=message)
+        return Page(CHECKPOINT, done, (check,), (Rejected(name, message),))
+    return Page(CHECKPOINT, done, (check,))
 
 
 def _shown(when: datetime) -> str:
@@ -232,22 +297,16 @@ def _name_before(names: list[str], index: int, after: str | None) -> str | None:
     return names[index - 1] if index else after
 
 
-def _stop(
-    store: Store,
-    report: IngestReport,
-    after: str | None,
-    stop: RateLimited | None,
-    why: str,
-    done: int,
-) -> None:
-    """Save progress and say when to resume."""
+def _stop(after: str | None, stop: RateLimited | None, why: str, done: int) -> Page[RepoCheck]:
+    """The progress to save, and when to resume."""
     value: dict[str, Any] = {"status": "stopped", "after": after}
     if stop is not None:
         value["resume_at"] = stop.resume_at.isoformat()
         when = f"run `paperwire fetch github` again after {_shown(stop.resume_at)}"
     else:
         when = "run `paperwire fetch github` again to resume"
-    store.set_checkpoint(CHECKPOINT, value)
-    report.errors.append(
-        f"github: stopped after {done} repositories ({why}); progress saved; {when}"
+    return Page(
+        CHECKPOINT,
+        value,
+        errors=(f"github: stopped after {done} repositories ({why}); progress saved; {when}",),
     )

@@ -12,9 +12,9 @@ paper object) is read as a list of one.
   ``origin#itemN`` (N counts from 1); the others are kept.
 - A response that is not valid JSON as a whole raises ``ParseError``.
 
-The fetcher (``fetch_hf_daily``) asks for each day from the one after the checkpoint's
-last complete day through today (UTC), committing day by day. Today is never complete:
-the next run fetches it again.
+The fetcher (``fetch_pages``) asks for each day from the one after the checkpoint's
+last complete day through today (UTC), one page (and checkpoint) a day. Today is never
+complete: the next run fetches it again.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 from paperwire.config import Settings
 from paperwire.errors import ParseError
 from paperwire.gate import gate_record, kind_of, shown
-from paperwire.models import Author, FeedDate, IngestReport, Paper, Rejected
+from paperwire.models import Author, FeedDate, Paper, Rejected
 from paperwire.normalize import (
     clean_optional,
     clean_text,
@@ -41,9 +41,8 @@ from paperwire.normalize import (
     split_arxiv_id,
     utcnow,
 )
-from paperwire.sources.base import Record
+from paperwire.sources.base import Checkpoints, Page, Record, paper_page
 from paperwire.sources.http import PoliteClient
-from paperwire.store import Store
 
 SOURCE = "hf-daily"
 FEED = "hf-daily"
@@ -191,13 +190,17 @@ def _fetch_day(client: PoliteClient, url: str, day: date) -> list[Record]:
     return records
 
 
-def fetch_hf_daily(
-    store: Store, client: PoliteClient, settings: Settings, report: IngestReport
-) -> None:
+def checkpoint_names(settings: Settings) -> list[str]:
+    return [CHECKPOINT]
+
+
+def fetch_pages(
+    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
+) -> Iterator[Page[Paper]]:
+    """Each day from the one after the last complete day through today, a page a day."""
     url = f"{settings.hf_api_url.rstrip('/')}/daily_papers"
     today = utcnow().date()
-    state = store.get_checkpoint(CHECKPOINT) or {}
-    last = state.get("last_complete_day")
+    last = checkpoints.get(CHECKPOINT, {}).get("last_complete_day")
     if isinstance(last, str) and last:
         day = parse_day(last) + timedelta(days=1)
     else:
@@ -206,11 +209,6 @@ def fetch_hf_daily(
         records = _fetch_day(client, url, day)
         if day < today:
             last = day.isoformat()
-        with store.atomic():
-            counts = store.upsert_papers(r for r in records if isinstance(r, Paper))
-            store.set_checkpoint(
-                CHECKPOINT, {"last_complete_day": last, "last_fetched_day": day.isoformat()}
-            )
-        report.counts.add(counts)
-        report.rejected.extend(r for r in records if isinstance(r, Rejected))
+        after = {"last_complete_day": last, "last_fetched_day": day.isoformat()}
+        yield paper_page(CHECKPOINT, after, records)
         day += timedelta(days=1)
