@@ -13,19 +13,27 @@ Jobs, each on a crontab schedule from the settings (UTC):
   subscriber's daily digest from ``digest_hour`` in their own time zone, weekly ones
   from ``digest_weekday``), then send the outbox (retries included).
 
-Each run opens its own store and closes it; a job never runs twice at once; a long
-index run stops between two batches when the scheduler beside ``paperwire up`` is
-stopped (the next run goes on from there). Runs
-missed while the worker was down are run once, not once per miss: each run is recorded
-in the database (``job_runs``), and a worker that starts runs at once every job with a
-scheduled time between its last run and now. A job the database has no run of yet
-counts as run when the worker first starts.
+Each run opens its own store and closes it; a long index run stops between two batches
+when the scheduler beside ``paperwire up`` is stopped (the next run goes on from there).
+Runs missed while the worker was down are run once, not once per miss: each run is
+recorded in the database (``job_runs``), and a worker that starts runs at once every job
+with a scheduled time between its last run and now. A job the database has no run of
+yet counts as run when the worker first starts.
+
+Any number of workers may share one database. A run first claims its job in the
+database (``job_leases``): a job never runs in two places at once, and a scheduled time
+is run once, by the first worker to claim it (the others find it already run since that
+time and skip it). The claim is a lease of ``LEASE``, renewed while the job runs; a
+worker that dies frees its jobs when the lease runs out.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -51,6 +59,12 @@ log = logging.getLogger("paperwire.worker")
 
 #: Set when the scheduler beside the server stops: long jobs end at their next batch.
 _STOPPING = threading.Event()
+
+#: How long a claim on a job holds unless renewed: a running job renews it every third
+#: of that, so the job of a worker that died is free again within this time.
+LEASE = timedelta(minutes=5)
+#: Who claims jobs in this process (host, pid and a random part, as the outbox's senders).
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class Stopped(Exception):
@@ -122,20 +136,110 @@ def digest_job(settings: Settings) -> str:
     return _with_store(settings, work)
 
 
-def _safely(name: str, job: Callable[[Settings], str], settings: Settings) -> Callable[[], None]:
-    def run() -> None:
-        started = utcnow()
-        try:
-            job(settings)
-        except Stopped as stop:
-            log.info("%s: %s", job.__name__, stop)
-        except Exception:  # one failing run must not stop the schedule
-            log.exception("%s failed", job.__name__)
-        finally:  # a failed run counts too: it is not run again at the next start
-            _record_runs(settings, {name: started})
+def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
+    """The latest time ``trigger`` fired at or before ``now`` (looking back up to a year)."""
+    for back in (timedelta(hours=1), timedelta(days=1), timedelta(days=32), timedelta(days=366)):
+        latest: datetime | None = None
+        at: datetime | None = trigger.get_next_fire_time(None, now - back)
+        while at is not None and at <= now:
+            latest = at
+            at = trigger.get_next_fire_time(at, at + timedelta(seconds=1))
+        if latest is not None:
+            return latest
+    return None
 
-    run.__name__ = job.__name__
-    return run
+
+class _Renewal:
+    """Renews the claim on a running job every third of ``LEASE`` until stopped."""
+
+    def __init__(self, settings: Settings, name: str) -> None:
+        self.settings, self.name = settings, name
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._done.wait(LEASE.total_seconds() / 3):
+            try:
+                store = open_store(self.settings.database_url)
+                try:
+                    held = store.renew_job(self.name, HOLDER, until=utcnow() + LEASE)
+                finally:
+                    store.close()
+            except PaperwireError as exc:
+                log.warning("%s: cannot renew the claim on the job (%s)", self.name, exc)
+                continue
+            if not held:
+                log.warning(
+                    "%s: the claim on the job ran out and another worker took it", self.name
+                )
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+class _Run:
+    """One scheduled job: claims it, runs it, records the run and lets the claim go.
+
+    A run skips the scheduled time another worker already ran (or is running); with
+    ``force_next`` set (a run asked for at once: ``run_now``, or recommend after an index
+    run) it runs unless the job is running somewhere at that moment."""
+
+    def __init__(
+        self, name: str, job: Callable[[Settings], str], trigger: CronTrigger, settings: Settings
+    ) -> None:
+        self.name, self.job, self.trigger, self.settings = name, job, trigger, settings
+        self.force_next = False
+        self.__name__ = job.__name__
+
+    def __call__(self) -> None:
+        started = utcnow()
+        force, self.force_next = self.force_next, False
+        since = None if force else last_fire_time(self.trigger, started)
+        if not self._claim(started, since):
+            return
+        renewal = _Renewal(self.settings, self.name)
+        try:
+            self.job(self.settings)
+        except Stopped as stop:
+            log.info("%s: %s", self.__name__, stop)
+        except Exception:  # one failing run must not stop the schedule
+            log.exception("%s failed", self.__name__)
+        finally:  # a failed run counts too: it is not run again at the next start
+            renewal.stop()
+            self._finish(started)
+
+    def at_once(self) -> None:
+        """Run now, as a run asked for at once (unless it is running elsewhere)."""
+        self.force_next = True
+        self()
+
+    def _claim(self, now: datetime, since: datetime | None) -> bool:
+        try:
+            store = open_store(self.settings.database_url)
+            try:
+                claimed = store.claim_job(
+                    self.name, HOLDER, now=now, until=now + LEASE, ran_since=since
+                )
+            finally:
+                store.close()
+        except PaperwireError as exc:
+            log.warning("%s: cannot claim the job, not run (%s)", self.name, exc)
+            return False
+        if not claimed:
+            log.info("%s: running in another worker or already run since %s", self.name, since)
+        return claimed
+
+    def _finish(self, started: datetime) -> None:
+        try:
+            store = open_store(self.settings.database_url)
+            try:
+                store.finish_job(self.name, HOLDER, started=started)
+            finally:
+                store.close()
+        except Exception:  # the schedule goes on; the claim runs out by itself
+            log.exception("cannot record the run of %s", self.name)
 
 
 def _record_runs(settings: Settings, runs: dict[str, datetime]) -> None:
@@ -201,8 +305,10 @@ def add_jobs(
         elif missed(trigger, last, now):
             options["next_run_time"] = now  # once, however many times were missed
             log.info("%s: missed since %s, runs now", name, last.isoformat())
+        run = _Run(name, job, trigger, settings)
+        run.force_next = name in run_now
         scheduler.add_job(
-            _safely(name, job, settings),
+            run,
             trigger,
             id=name,
             name=name,
@@ -223,6 +329,11 @@ def _after_index(scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], None
     def listener(event: JobExecutionEvent) -> None:
         if event.job_id != "index" or _STOPPING.is_set():
             return
+        job = scheduler.get_job("recommend")
+        if job is None:
+            return
+        if isinstance(job.func, _Run):
+            job.func.force_next = True
         try:
             scheduler.modify_job("recommend", next_run_time=utcnow())
         except (JobLookupError, SchedulerNotRunningError):  # not scheduled, or stopping

@@ -156,3 +156,21 @@ class DigestStore(Protocol):
     def record_job_run(self, name: str, *, at: datetime) -> None:
         """Remember that the job ``name`` ran at ``at`` (a later time only moves forward)."""
         ...
+
+    def claim_job(
+        self, name: str, holder: str, *, now: datetime, until: datetime, ran_since: datetime | None
+    ) -> bool:
+        """Claim the job ``name`` for ``holder`` until ``until``: false when another claim
+        on it holds at ``now``, or (with ``ran_since``) when it ran at or after
+        ``ran_since`` (another worker ran that scheduled time). Several workers may race;
+        one wins."""
+        ...
+
+    def renew_job(self, name: str, holder: str, *, until: datetime) -> bool:
+        """Extend ``holder``'s claim on ``name``; false when it holds it no longer."""
+        ...
+
+    def finish_job(self, name: str, holder: str, *, started: datetime) -> None:
+        """Record the run of ``name`` that started at ``started`` and let ``holder``'s
+        claim go, in one transaction."""
+        ...

@@ -11,6 +11,7 @@ from paperwire.store import (
     migrations_accounts,
     migrations_days,
     migrations_digests,
+    migrations_jobs,
     migrations_library,
     migrations_lookup,
     migrations_rank,
@@ -125,4 +126,5 @@ SQLITE += migrations_days.SQLITE
 SQLITE += migrations_lookup.SQLITE
 SQLITE += migrations_topics.SQLITE
 SQLITE += migrations_library.SQLITE
+SQLITE += migrations_jobs.SQLITE
 SQLITE.sort(key=lambda migration: migration[0])

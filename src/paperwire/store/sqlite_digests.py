@@ -374,8 +374,58 @@ class DigestSupport(SQLiteParts):
     def record_job_run(self, name: str, *, at: datetime) -> None:
         self._require_schema()
         with self.atomic():
+            self._record_run(name, at)
+
+    def _record_run(self, name: str, at: datetime) -> None:
+        self._conn.execute(
+            "INSERT INTO job_runs (name, last_run_at) VALUES (?, ?) ON CONFLICT (name)"
+            " DO UPDATE SET last_run_at = excluded.last_run_at"
+            " WHERE excluded.last_run_at > job_runs.last_run_at",
+            (name, _iso(at)),
+        )
+
+    def claim_job(
+        self, name: str, holder: str, *, now: datetime, until: datetime, ran_since: datetime | None
+    ) -> bool:
+        self._require_schema()
+        with self.atomic():
+            # The claim first: it waits for (and then sees) a claim being let go, so the
+            # run recorded with that is read below.
+            won = self._conn.execute(
+                "INSERT INTO job_leases (name, holder, claimed_at, expires_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+                " holder = excluded.holder, claimed_at = excluded.claimed_at,"
+                " expires_at = excluded.expires_at WHERE job_leases.expires_at <= ?"
+                " RETURNING holder",
+                (name, holder, _iso(now), _iso(until), _iso(now)),
+            ).fetchone()
+            if won is None:
+                return False
+            if ran_since is None:
+                return True
+            row = self._conn.execute(
+                "SELECT last_run_at FROM job_runs WHERE name = ?", (name,)
+            ).fetchone()
+            if row is None or row[0] < _iso(ran_since):
+                return True
             self._conn.execute(
-                "INSERT INTO job_runs (name, last_run_at) VALUES (?, ?) ON CONFLICT (name)"
-                " DO UPDATE SET last_run_at = max(last_run_at, excluded.last_run_at)",
-                (name, _iso(at)),
+                "DELETE FROM job_leases WHERE name = ? AND holder = ?", (name, holder)
+            )
+            return False
+
+    def renew_job(self, name: str, holder: str, *, until: datetime) -> bool:
+        self._require_schema()
+        with self.atomic():
+            changed = self._conn.execute(
+                "UPDATE job_leases SET expires_at = ? WHERE name = ? AND holder = ?",
+                (_iso(until), name, holder),
+            ).rowcount
+        return changed == 1
+
+    def finish_job(self, name: str, holder: str, *, started: datetime) -> None:
+        self._require_schema()
+        with self.atomic():
+            self._record_run(name, started)
+            self._conn.execute(
+                "DELETE FROM job_leases WHERE name = ? AND holder = ?", (name, holder)
             )
