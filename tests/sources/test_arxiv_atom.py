@@ -615,6 +615,32 @@ def test_interrupted_fetch_resumes_at_the_next_page(
     assert (checkpoint["start"], checkpoint["complete"]) == (30, True)
 
 
+def test_a_500_on_page_3_keeps_pages_1_and_2_with_their_checkpoint_and_nothing_of_page_3(
+    store: Store, shared_data: Path, serve: Serve, fast_settings: MakeSettings
+) -> None:
+    pages = {start: search_page(shared_data, start, total=50) for start in (0, 10, 20, 30, 40)}
+    ids = {start: {p.id for p in papers_of(parse(body))} for start, body in pages.items()}
+
+    def third_fails(request: Request) -> Reply:
+        start = int(request.query["start"])
+        return Reply(500, "Internal Server Error") if start == 20 else atom(pages[start])
+
+    down = serve(third_fails)
+    report = fetch_source(store, api_settings(fast_settings, down, max_retries=1), "arxiv")
+    assert len(report.errors) == 1 and "HTTP 500" in report.errors[0]
+    assert report.counts.new == 20
+    stored = {i for page in ids.values() for i in page if store.get_paper(i) is not None}
+    assert stored == ids[0] | ids[10]  # nothing of page 3 (nor after it)
+    assert store.count_papers() == 20
+    checkpoint = store.get_checkpoint("arxiv:cs.SE")
+    assert checkpoint is not None
+    assert (checkpoint["start"], checkpoint["total"], checkpoint["complete"]) == (20, 50, False)
+
+    healthy = serve(lambda request: atom(pages[int(request.query["start"])]))
+    report = fetch_source(store, api_settings(fast_settings, healthy), "arxiv")
+    assert (report.errors, starts(healthy), report.counts.new) == ([], [20, 30, 40], 30)
+
+
 def test_empty_page_is_asked_again(
     store: Store, shared_data: Path, serve: Serve, fast_settings: MakeSettings
 ) -> None:

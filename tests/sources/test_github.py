@@ -187,3 +187,34 @@ def test_missing_and_renamed_repositories(
     asked = [r for r in server.requests[seen:] if "name" in r.path]
     assert [r.path for r in asked] == ["/repos/new/name"]
     assert asked[0].headers.get("If-None-Match") == 'W/"new/name-42"'
+
+
+def test_a_500_on_the_third_repository_keeps_the_first_two_with_their_checkpoint(
+    store: Store, serve: Serve, fast_settings: Callable[..., Settings]
+) -> None:
+    github = FakeGitHub({"a/one": 1, "b/two": 2, "c/three": 3, "d/four": 4})
+    is_down = [True]
+
+    def third_fails(request: Request) -> Reply:
+        if is_down[0] and request.path == "/repos/c/three":
+            return Reply(500, "Internal Server Error")
+        return github(request)
+
+    server = serve(third_fails)
+    _papers(store, ["a/one", "b/two", "c/three", "d/four"])
+    settings = _settings(fast_settings, server.url, max_retries=1)
+
+    report = fetch_source(store, settings, "github")
+    assert len(report.errors) == 1 and "stopped after 2 repositories" in report.errors[0]
+    assert "HTTP 500" in report.errors[0]
+    assert report.counts.updated == 2
+    assert store.get_checkpoint(CHECKPOINT) == {"status": "stopped", "after": "b/two"}
+    assert [_observations(store, f"2606.0000{n}") for n in (1, 2, 3, 4)] == [[1], [2], [], []]
+    assert store.repo_state("c/three") is None
+
+    is_down[0] = False
+    seen = len(server.requests)
+    report = fetch_source(store, settings, "github")
+    assert report.ok, report.errors
+    assert [r.path for r in server.requests[seen:]] == ["/repos/c/three", "/repos/d/four"]
+    assert [_observations(store, f"2606.0000{n}") for n in (3, 4)] == [[3], [4]]
