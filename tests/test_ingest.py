@@ -1,13 +1,21 @@
-"""import_files: whole-file atomicity, format sniffing, compressed and archived input."""
+"""import_files: whole-file atomicity, format sniffing, compressed and archived input;
+write_pages: each page of a network source committed with its checkpoint."""
 
 import gzip
 import io
 import shutil
 import sqlite3
 import tarfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from paperwire.ingest import import_files
+import pytest
+
+from paperwire.errors import StoreError
+from paperwire.ingest import import_files, write_pages
+from paperwire.models import IngestReport, Paper, Rejected, UpsertCounts
+from paperwire.sources.base import Page
+from paperwire.store import Store
 
 
 def snapshot(db_path: Path) -> list[tuple]:
@@ -150,3 +158,66 @@ def test_a_file_is_written_in_several_short_transactions(shared_data, store, tmp
     import_files(store, [sample], progress=progress)
     assert store.count_papers() == 3000
     assert len([n for n in seen if 0 < n < 3000]) >= 2
+
+
+# -- pages of network sources ------------------------------------------------------------
+
+
+def paper(n: int) -> Paper:
+    return Paper(id=f"2607.{n:05d}", title=f"Paper {n}")
+
+
+def upsert(store: Store, papers: Sequence[Paper]) -> UpsertCounts:
+    return store.upsert_papers(papers)
+
+
+def stored(store: Store, last: int) -> list[int]:
+    return [n for n in range(1, last + 1) if store.get_paper(paper(n).id) is not None]
+
+
+def test_each_page_is_committed_with_its_checkpoint_before_the_next_is_fetched(
+    store: Store,
+) -> None:
+    seen: list[tuple[list[int], object]] = []
+
+    def pages() -> Iterator[Page[Paper]]:
+        yield Page("src", {"page": 1}, (paper(1), paper(2)))
+        seen.append((stored(store, 3), store.get_checkpoint("src")))
+        yield Page("src", {"page": 2}, (paper(3),), (Rejected("src#4", "missing title"),))
+        seen.append((stored(store, 3), store.get_checkpoint("src")))
+        yield Page("src", errors=("src: HTTP 500 after 3 retries",))
+
+    report = IngestReport()
+    write_pages(store, pages(), report, write=upsert)
+    assert seen == [([1, 2], {"page": 1}), ([1, 2, 3], {"page": 2})]
+    assert report.counts.new == 3
+    assert [str(r) for r in report.rejected] == ["src#4: missing title"]
+    assert report.errors == ["src: HTTP 500 after 3 retries"]
+    assert store.get_checkpoint("src") == {"page": 2}  # a page without one keeps it
+
+
+def test_a_checkpoint_that_cannot_be_kept_keeps_nothing_of_its_page(store: Store) -> None:
+    pages = [
+        Page("src", {"page": 1}, (paper(1),)),
+        Page("src", {"page": 2, "at": object()}, (paper(2), paper(3))),  # not JSON
+    ]
+    with pytest.raises(TypeError):
+        write_pages(store, pages, IngestReport(), write=upsert)
+    assert stored(store, 3) == [1]
+    assert store.get_checkpoint("src") == {"page": 1}
+
+
+def test_records_that_cannot_be_written_leave_the_checkpoint_as_it_was(store: Store) -> None:
+    def fails_after_writing(store: Store, papers: Sequence[Paper]) -> UpsertCounts:
+        counts = store.upsert_papers(papers)
+        if papers[0].id == paper(2).id:
+            raise StoreError("the disk is full")
+        return counts
+
+    pages = [Page("src", {"page": 1}, (paper(1),)), Page("src", {"page": 2}, (paper(2),))]
+    report = IngestReport()
+    with pytest.raises(StoreError):
+        write_pages(store, pages, report, write=fails_after_writing)
+    assert stored(store, 2) == [1]
+    assert store.get_checkpoint("src") == {"page": 1}
+    assert report.counts.new == 1
