@@ -281,52 +281,80 @@ def test_an_older_backup_is_brought_up_to_date_when_restored(tmp_path):
     conn.close()
 
 
-def test_a_backup_taken_while_papers_arrive_shows_one_moment(tmp_path):
-    url = f"sqlite:///{tmp_path / 'live.db'}"
-    store = open_store(url)
-    store.migrate()
-    batch = 50
-    stop = threading.Event()
-    written = [0]
+class Arrivals:
+    """Papers written into ``url`` from a thread, ``batch`` a transaction, each with two
+    categories, until stopped."""
 
-    def write() -> None:
+    batch = 50
+
+    def __init__(self, url: str) -> None:
+        self.store = open_store(url)
+        self.store.migrate()
+        self.stop = threading.Event()
+        self.written = 0
+        self.thread = threading.Thread(target=self.write)
+
+    def write(self) -> None:
         n = 0
-        while not stop.is_set() and n < 400:
-            papers = [
+        while not self.stop.is_set() and n < 400:
+            first = n * self.batch
+            self.store.upsert_papers(
                 Paper(
-                    id=f"2607.{n * batch + i:05d}",
-                    title=f"Paper {n * batch + i}",
+                    id=f"2607.{first + i:05d}",
+                    title=f"Paper {first + i}",
                     abstract="An abstract " * 20,
                     authors=[Author("A. Writer")],
                     categories=["cs.LG", "cs.CL"],
                     published_at=NOW,
                 )
-                for i in range(batch)
-            ]
-            store.upsert_papers(papers)
+                for i in range(self.batch)
+            )
             n += 1
-            written[0] = n
+            self.written = n
 
-    writer = threading.Thread(target=write)
-    writer.start()
+    def __enter__(self) -> Arrivals:
+        self.thread.start()
+        while self.written < 3:
+            self.stop.wait(0.01)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.store.close()
+
+
+def assert_one_moment(path: Path) -> None:
+    """Whole write transactions only: each batch of papers with both its categories,
+    and the revision counter of the last one."""
+    conn = sqlite3.connect(path)
     try:
-        while written[0] < 3:
-            stop.wait(0.01)
-        backups = [backup_database(url, tmp_path / f"backup{i}.db") for i in range(3)]
-    finally:
-        stop.set()
-        writer.join()
-    store.close()
-    for taken in backups:
-        conn = sqlite3.connect(taken.path)
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         papers = conn.execute("SELECT count(*) FROM papers").fetchone()[0]
-        # whole write transactions only: each batch of papers with both its categories
-        assert papers % batch == 0 and papers >= 3 * batch
+        assert papers % Arrivals.batch == 0 and papers >= 3 * Arrivals.batch
         assert conn.execute("SELECT count(*) FROM paper_categories").fetchone()[0] == 2 * papers
         revision = conn.execute("SELECT value FROM counters WHERE name = 'revision'").fetchone()
         assert revision[0] == conn.execute("SELECT max(revision) FROM papers").fetchone()[0]
+    finally:
         conn.close()
+
+
+def test_a_backup_taken_while_papers_arrive_shows_one_moment(tmp_path):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    with Arrivals(url) as arrivals:
+        backups = [backup_database(url, tmp_path / f"backup{i}.db") for i in range(3)]
+        assert arrivals.thread.is_alive()  # the writes went on meanwhile
+    for taken in backups:
+        assert_one_moment(taken.path)
+
+
+def test_a_copy_taken_while_papers_arrive_shows_one_moment(tmp_path):
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    with Arrivals(url) as arrivals:
+        copied = copy_database(url, f"sqlite:///{tmp_path / 'copy.db'}", batch_size=20)
+        assert arrivals.thread.is_alive()
+    assert_equal_copy(copied)
+    assert_one_moment(tmp_path / "copy.db")
 
 
 # -- PostgreSQL ----------------------------------------------------------------------------

@@ -258,10 +258,11 @@ def restore_database(
 
 
 def _pg_restore(path: Path, url: str, *, replace: bool) -> tuple[dict[str, int], str]:
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise StoreError(f"{path} is a pg_dump file: it restores into PostgreSQL only")
     target = open_side(url)
     try:
-        if not isinstance(target, PostgresSide):
-            raise StoreError(f"{path} is a pg_dump file: it restores into PostgreSQL only")
+        assert isinstance(target, PostgresSide)
         exe = shutil.which("pg_restore")
         if exe is None:
             raise StoreError(
