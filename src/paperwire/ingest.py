@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import gc
 import gzip
-import importlib
 import tarfile
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from importlib.resources import files
 from pathlib import Path
 from typing import IO, Protocol, TypeVar, cast
@@ -33,7 +32,7 @@ from typing import IO, Protocol, TypeVar, cast
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError, ParseError, StoreBusy
 from paperwire.models import IngestReport, Paper, Rejected, UpsertCounts
-from paperwire.sources import github
+from paperwire.sources import arxiv_atom, arxiv_oai, arxiv_rss, github, hf_daily
 from paperwire.sources.base import Checkpoints, Page, PaperSource, Record
 from paperwire.sources.formats import FORMATS, get_parser, sniff_format
 from paperwire.sources.github import RepoCheck
@@ -328,13 +327,12 @@ def _checkpoints(store: Store, names: Iterable[str]) -> Checkpoints:
     return {name: value for name in names if (value := store.get_checkpoint(name)) is not None}
 
 
-def _fetch_papers(module_name: str) -> Fetch:
-    """A paper source: its module loads on first use."""
-
+def _fetch_papers(source: PaperSource) -> Fetch:
     def fetch(store: Store, client: PoliteClient, settings: Settings, report: IngestReport) -> None:
-        source = cast(PaperSource, importlib.import_module(module_name))
         start = _checkpoints(store, source.checkpoint_names(settings))
-        write_pages(store, source.fetch_pages(client, settings, start), report, write=_write_papers)
+        pages = source.fetch_pages(client, settings, start)
+        with closing(pages):
+            write_pages(store, pages, report, write=_write_papers)
 
     return fetch
 
@@ -347,15 +345,16 @@ def _fetch_github(
     known = {name: state for name in names if (state := store.repo_state(name)) is not None}
     start = _checkpoints(store, github.checkpoint_names(settings))
     pages = github.fetch_pages(client, settings, start, targets=targets, known=known)
-    write_pages(store, pages, report, write=_write_repos)
+    with closing(pages):
+        write_pages(store, pages, report, write=_write_repos)
 
 
 #: source name -> how it is fetched.
 FETCHERS: dict[str, Fetch] = {
-    "arxiv": _fetch_papers("paperwire.sources.arxiv_atom"),
-    "oai": _fetch_papers("paperwire.sources.arxiv_oai"),
-    "rss": _fetch_papers("paperwire.sources.arxiv_rss"),
-    "hf-daily": _fetch_papers("paperwire.sources.hf_daily"),
+    "arxiv": _fetch_papers(arxiv_atom),
+    "oai": _fetch_papers(arxiv_oai),
+    "rss": _fetch_papers(arxiv_rss),
+    "hf-daily": _fetch_papers(hf_daily),
     "github": _fetch_github,
 }
 

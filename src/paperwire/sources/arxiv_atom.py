@@ -48,7 +48,7 @@ from paperwire.normalize import (
     split_arxiv_id,
     utcnow,
 )
-from paperwire.sources.base import Checkpoint, Checkpoints, Page, Record, paper_page
+from paperwire.sources.base import Checkpoint, Checkpoints, Page, Pages, Record, paper_page
 from paperwire.sources.http import PoliteClient
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,7 @@ def _request_page(
 
 def _category_pages(
     client: PoliteClient, settings: Settings, category: str, checkpoint: Checkpoint | None
-) -> Iterator[Page[Paper]]:
+) -> Pages[Paper]:
     name = checkpoint_name(category)
     window = _next_window(checkpoint, settings)
     if window is None:
@@ -373,9 +373,7 @@ def checkpoint_names(settings: Settings) -> list[str]:
     return [checkpoint_name(category) for category in settings.categories]
 
 
-def fetch_pages(
-    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
-) -> Iterator[Page[Paper]]:
+def fetch_pages(client: PoliteClient, settings: Settings, checkpoints: Checkpoints) -> Pages[Paper]:
     """The papers submitted since the last run, category by category, a page at a time.
 
     Each page carries the checkpoint ``arxiv:{category}`` (the ``submittedDate`` window

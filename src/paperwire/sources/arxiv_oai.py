@@ -44,7 +44,7 @@ from paperwire.normalize import (
     split_arxiv_id,
     utcnow,
 )
-from paperwire.sources.base import Checkpoint, Checkpoints, Page, Record, paper_page
+from paperwire.sources.base import Checkpoint, Checkpoints, Page, Pages, Record, paper_page
 from paperwire.sources.http import PoliteClient
 
 SOURCE = "arxiv-oai"
@@ -262,7 +262,7 @@ def _start_day(state: dict[str, Any], settings: Settings) -> str:
 
 def _harvest(
     client: PoliteClient, settings: Settings, set_spec: str, checkpoint: Checkpoint | None
-) -> Iterator[Page[Paper]]:
+) -> Pages[Paper]:
     name = f"{CHECKPOINT_PREFIX}{set_spec}"
     url = settings.arxiv_oai_url
     state = checkpoint or {}
@@ -313,9 +313,7 @@ def checkpoint_names(settings: Settings) -> list[str]:
     return [f"{CHECKPOINT_PREFIX}{set_spec}" for set_spec in oai_sets(settings.categories)]
 
 
-def fetch_pages(
-    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
-) -> Iterator[Page[Paper]]:
+def fetch_pages(client: PoliteClient, settings: Settings, checkpoints: Checkpoints) -> Pages[Paper]:
     """Harvest every set of the configured categories, a response at a time, each page
     with its checkpoint ``oai:{set}``. A set that fails is reported in a page's
     ``errors`` and does not stop the others."""

@@ -42,7 +42,7 @@ from paperwire.normalize import (
     split_arxiv_id,
 )
 from paperwire.sources.arxiv_atom import ArxivAnswerError, parse_xml
-from paperwire.sources.base import Checkpoint, Checkpoints, Page, Record, paper_page
+from paperwire.sources.base import Checkpoint, Checkpoints, Page, Pages, Record, paper_page
 from paperwire.sources.http import PoliteClient
 
 log = logging.getLogger(__name__)
@@ -291,9 +291,7 @@ def _category_page(
     return paper_page(name, after, feed.records)
 
 
-def fetch_pages(
-    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
-) -> Iterator[Page[Paper]]:
+def fetch_pages(client: PoliteClient, settings: Settings, checkpoints: Checkpoints) -> Pages[Paper]:
     """Today's announcement feed of each category, unless it was imported already.
 
     The checkpoint ``rss:{category}`` holds the day of the last imported feed; each

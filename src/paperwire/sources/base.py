@@ -13,7 +13,7 @@ stopped between two pages resumes after the last committed one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any, Generic, Protocol, TypeVar
 
@@ -49,6 +49,10 @@ class Page(Generic[R]):
     errors: tuple[str, ...] = ()
 
 
+#: What a network source's ``fetch_pages`` returns (a generator, so ingest can close it).
+Pages = Generator[Page[R], None, None]
+
+
 def paper_page(
     checkpoint_name: str, checkpoint: Checkpoint | None, records: Iterable[Record]
 ) -> Page[Paper]:
@@ -72,4 +76,4 @@ class PaperSource(Protocol):
 
     def fetch_pages(
         self, client: PoliteClient, settings: Settings, checkpoints: Checkpoints
-    ) -> Iterator[Page[Paper]]: ...
+    ) -> Pages[Paper]: ...

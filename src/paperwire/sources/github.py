@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -38,7 +38,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from paperwire.config import Settings
 from paperwire.models import Rejected, UpsertCounts
 from paperwire.normalize import utcnow
-from paperwire.sources.base import Checkpoints, Page
+from paperwire.sources.base import Checkpoints, Page, Pages
 from paperwire.sources.http import PoliteClient, parse_retry_after
 
 log = logging.getLogger(__name__)
@@ -180,7 +180,7 @@ def fetch_pages(
     *,
     targets: Sequence[tuple[str, Sequence[str]]],
     known: Mapping[str, KnownRepo],
-) -> Iterator[Page[RepoCheck]]:
+) -> Pages[RepoCheck]:
     """One page per repository, in name order, each with the checkpoint ``github`` that
     names the last one done.
 

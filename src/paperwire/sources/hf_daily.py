@@ -41,7 +41,7 @@ from paperwire.normalize import (
     split_arxiv_id,
     utcnow,
 )
-from paperwire.sources.base import Checkpoints, Page, Record, paper_page
+from paperwire.sources.base import Checkpoints, Pages, Record, paper_page
 from paperwire.sources.http import PoliteClient
 
 SOURCE = "hf-daily"
@@ -194,9 +194,7 @@ def checkpoint_names(settings: Settings) -> list[str]:
     return [CHECKPOINT]
 
 
-def fetch_pages(
-    client: PoliteClient, settings: Settings, checkpoints: Checkpoints
-) -> Iterator[Page[Paper]]:
+def fetch_pages(client: PoliteClient, settings: Settings, checkpoints: Checkpoints) -> Pages[Paper]:
     """Each day from the one after the last complete day through today, a page a day."""
     url = f"{settings.hf_api_url.rstrip('/')}/daily_papers"
     today = utcnow().date()
