@@ -278,6 +278,14 @@ class Settings(BaseSettings):
         description="How often the scheduler composes the digests that are due and sends the "
         "outbox (crontab, UTC).",
     )
+    worker_lease_seconds: float = Field(
+        300.0,
+        ge=1,
+        le=86_400,
+        description="How long a worker's claim on a running job holds unless renewed (it "
+        "renews it every third of that): the job of a worker that died is taken up by "
+        "another within this time.",
+    )
     up_fetch: bool = Field(
         False,
         description="Whether the scheduler started by `paperwire up` fetches from the network "

@@ -23,8 +23,8 @@ yet counts as run when the worker first starts.
 Any number of workers may share one database. A run first claims its job in the
 database (``job_leases``): a job never runs in two places at once, and a scheduled time
 is run once, by the first worker to claim it (the others find it already run since that
-time and skip it). The claim is a lease of ``LEASE``, renewed while the job runs; a
-worker that dies frees its jobs when the lease runs out.
+time and skip it). The claim is a lease of ``worker_lease_seconds``, renewed while the
+job runs; a worker that dies frees its jobs when the lease runs out.
 """
 
 from __future__ import annotations
@@ -60,9 +60,6 @@ log = logging.getLogger("paperwire.worker")
 #: Set when the scheduler beside the server stops: long jobs end at their next batch.
 _STOPPING = threading.Event()
 
-#: How long a claim on a job holds unless renewed: a running job renews it every third
-#: of that, so the job of a worker that died is free again within this time.
-LEASE = timedelta(minutes=5)
 #: Who claims jobs in this process (host, pid and a random part, as the outbox's senders).
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
@@ -150,20 +147,21 @@ def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
 
 
 class _Renewal:
-    """Renews the claim on a running job every third of ``LEASE`` until stopped."""
+    """Renews the claim on a running job every third of its lease until stopped."""
 
     def __init__(self, settings: Settings, name: str) -> None:
         self.settings, self.name = settings, name
+        self.lease = timedelta(seconds=settings.worker_lease_seconds)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lease-{name}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._done.wait(LEASE.total_seconds() / 3):
+        while not self._done.wait(self.lease.total_seconds() / 3):
             try:
                 store = open_store(self.settings.database_url)
                 try:
-                    held = store.renew_job(self.name, HOLDER, until=utcnow() + LEASE)
+                    held = store.renew_job(self.name, HOLDER, until=utcnow() + self.lease)
                 finally:
                     store.close()
             except PaperwireError as exc:
@@ -219,8 +217,9 @@ class _Run:
         try:
             store = open_store(self.settings.database_url)
             try:
+                lease = timedelta(seconds=self.settings.worker_lease_seconds)
                 claimed = store.claim_job(
-                    self.name, HOLDER, now=now, until=now + LEASE, ran_since=since
+                    self.name, HOLDER, now=now, until=now + lease, ran_since=since
                 )
             finally:
                 store.close()

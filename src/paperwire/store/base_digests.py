@@ -166,6 +166,10 @@ class DigestStore(Protocol):
         one wins."""
         ...
 
+    def job_leases(self) -> dict[str, str]:
+        """Who holds a claim on each job (expired claims included), by job name."""
+        ...
+
     def renew_job(self, name: str, holder: str, *, until: datetime) -> bool:
         """Extend ``holder``'s claim on ``name``; false when it holds it no longer."""
         ...

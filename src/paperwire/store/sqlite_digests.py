@@ -413,6 +413,11 @@ class DigestSupport(SQLiteParts):
             )
             return False
 
+    def job_leases(self) -> dict[str, str]:
+        self._require_schema()
+        rows = self._db().execute("SELECT name, holder FROM job_leases")
+        return {name: holder for name, holder in rows}
+
     def renew_job(self, name: str, holder: str, *, until: datetime) -> bool:
         self._require_schema()
         with self.atomic():
