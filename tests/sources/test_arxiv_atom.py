@@ -584,61 +584,45 @@ def test_fetch_400_without_feed_is_an_error(
     assert "HTTP 400: Bad Request: malformed query" in report.errors[0]
 
 
+@pytest.mark.parametrize("failing", [10, 20], ids=["page 2", "page 3"])
 def test_interrupted_fetch_resumes_at_the_next_page(
-    store: Store, shared_data: Path, serve: Serve, fast_settings: MakeSettings
+    failing: int, store: Store, shared_data: Path, serve: Serve, fast_settings: MakeSettings
 ) -> None:
-    pages = {start: search_page(shared_data, start, total=30) for start in (0, 10, 20)}
+    """A 500 on one page keeps every page before it with its checkpoint, and nothing of
+    that page or after it; the next run resumes at that page."""
+    pages = {start: search_page(shared_data, start, total=50) for start in range(0, 50, 10)}
+    ids = {start: {p.id for p in papers_of(parse(body))} for start, body in pages.items()}
 
     def broken(request: Request) -> Reply:
         start = int(request.query["start"])
-        return atom(pages[start]) if start == 0 else Reply(500, "Internal Server Error")
+        return Reply(500, "Internal Server Error") if start == failing else atom(pages[start])
 
     down = serve(broken)
     report = fetch_source(store, api_settings(fast_settings, down, max_retries=1), "arxiv")
     assert len(report.errors) == 1 and "HTTP 500" in report.errors[0]
-    assert report.counts.new == 10
-    assert starts(down) == [0, 10, 10]
-    assert store.count_papers() == 10
+    assert report.counts.new == failing
+    assert starts(down) == [*range(0, failing, 10), failing, failing]
+    stored = {i for page in ids.values() for i in page if store.get_paper(i) is not None}
+    assert stored == set().union(*(ids[start] for start in range(0, failing, 10)))
+    assert store.count_papers() == failing
     checkpoint = store.get_checkpoint("arxiv:cs.SE")
     assert checkpoint is not None
-    assert (checkpoint["start"], checkpoint["total"], checkpoint["complete"]) == (10, 30, False)
+    assert (checkpoint["start"], checkpoint["total"], checkpoint["complete"]) == (
+        failing,
+        50,
+        False,
+    )
 
     healthy = serve(lambda request: atom(pages[int(request.query["start"])]))
     report = fetch_source(store, api_settings(fast_settings, healthy), "arxiv")
     assert report.errors == []
-    assert starts(healthy) == [10, 20]
+    assert starts(healthy) == list(range(failing, 50, 10))
     assert healthy.requests[0].query["search_query"] == down.requests[0].query["search_query"]
-    assert report.counts.new == 20
-    assert store.count_papers() == 30
+    assert report.counts.new == 50 - failing
+    assert store.count_papers() == 50
     checkpoint = store.get_checkpoint("arxiv:cs.SE")
     assert checkpoint is not None
-    assert (checkpoint["start"], checkpoint["complete"]) == (30, True)
-
-
-def test_a_500_on_page_3_keeps_pages_1_and_2_with_their_checkpoint_and_nothing_of_page_3(
-    store: Store, shared_data: Path, serve: Serve, fast_settings: MakeSettings
-) -> None:
-    pages = {start: search_page(shared_data, start, total=50) for start in (0, 10, 20, 30, 40)}
-    ids = {start: {p.id for p in papers_of(parse(body))} for start, body in pages.items()}
-
-    def third_fails(request: Request) -> Reply:
-        start = int(request.query["start"])
-        return Reply(500, "Internal Server Error") if start == 20 else atom(pages[start])
-
-    down = serve(third_fails)
-    report = fetch_source(store, api_settings(fast_settings, down, max_retries=1), "arxiv")
-    assert len(report.errors) == 1 and "HTTP 500" in report.errors[0]
-    assert report.counts.new == 20
-    stored = {i for page in ids.values() for i in page if store.get_paper(i) is not None}
-    assert stored == ids[0] | ids[10]  # nothing of page 3 (nor after it)
-    assert store.count_papers() == 20
-    checkpoint = store.get_checkpoint("arxiv:cs.SE")
-    assert checkpoint is not None
-    assert (checkpoint["start"], checkpoint["total"], checkpoint["complete"]) == (20, 50, False)
-
-    healthy = serve(lambda request: atom(pages[int(request.query["start"])]))
-    report = fetch_source(store, api_settings(fast_settings, healthy), "arxiv")
-    assert (report.errors, starts(healthy), report.counts.new) == ([], [20, 30, 40], 30)
+    assert (checkpoint["start"], checkpoint["complete"]) == (50, True)
 
 
 def test_empty_page_is_asked_again(
