@@ -1,10 +1,12 @@
-"""Import the daily arXiv corpus into a fresh SQLite file and compare with the floor.
+"""Import the daily arXiv corpus into a fresh database and compare with the floor.
 
-    python benchmarks/import_corpus.py [PATH] [--runs N]
+    python benchmarks/import_corpus.py [PATH] [--runs N] [--backends sqlite postgresql]
 
-Prints papers/s for ``paperwire.ingest.import_files`` and, in the same run, the floor:
-the same lines decoded with ``json.loads`` and written with one bare ``executemany``
-into a plain table (no keys, no indexes), timed with and without the decoding.
+Prints papers/s for ``paperwire.ingest.import_files`` into a new database of each
+backend (SQLite: a file; PostgreSQL: a server on loopback, see ``benchmarks/backends.py``)
+and, in the same run, the floor: the same lines decoded with ``json.loads`` and written
+with one bare ``executemany`` into a plain SQLite table (no keys, no indexes), timed with
+and without the decoding.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from backends import NAMES, Backends
+
 from paperwire.ingest import import_files
 from paperwire.store import open_store
 
@@ -27,8 +31,8 @@ DEFAULT = (
 FIELDS = ("id", "title", "authors", "categories", "summary", "comment", "abs", "pdf", "feed_dates")
 
 
-def run_import(path: Path, folder: Path) -> tuple[float, int]:
-    store = open_store(f"sqlite:///{folder / 'paperwire.db'}")
+def run_import(path: Path, url: str) -> tuple[float, int]:
+    store = open_store(url)
     store.migrate()
     start = time.perf_counter()
     report = import_files(store, [path])
@@ -68,26 +72,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--backends", nargs="+", default=["sqlite"], choices=NAMES)
+    parser.add_argument("--postgres-url", help="an existing server (default: one on loopback)")
     args = parser.parse_args()
-    imports, floors, inserts = [], [], []
+    imports: dict[str, list[float]] = {name: [] for name in args.backends}
+    floors, inserts = [], []
     count = 0
-    for _ in range(args.runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            elapsed, count = run_import(args.path, Path(tmp))
-            imports.append(elapsed)
-        with tempfile.TemporaryDirectory() as tmp:
-            floor, insert = run_floor(args.path, Path(tmp))
-            floors.append(floor)
-            inserts.append(insert)
-    t_import = statistics.median(imports)
+    with Backends(args.backends, args.postgres_url) as backends:
+        for _ in range(args.runs):
+            for name in args.backends:
+                with tempfile.TemporaryDirectory() as tmp:
+                    elapsed, count = run_import(args.path, backends.url(name, Path(tmp)))
+                    imports[name].append(elapsed)
+            with tempfile.TemporaryDirectory() as tmp:
+                floor, insert = run_floor(args.path, Path(tmp))
+                floors.append(floor)
+                inserts.append(insert)
     t_floor = statistics.median(floors)
     t_insert = statistics.median(inserts)
     print(f"papers imported:         {count}")
-    print(f"paperwire import:        {t_import:.2f} s  ({count / t_import:,.0f} papers/s)")
+    for name in args.backends:
+        t_import = statistics.median(imports[name])
+        print(f"import into {name:<12} {t_import:.2f} s  ({count / t_import:,.0f} papers/s)")
     print(f"floor (decode + insert): {t_floor:.2f} s  ({count / t_floor:,.0f} rows/s)")
     print(f"floor (insert only):     {t_insert:.2f} s  ({count / t_insert:,.0f} rows/s)")
-    ratio, ratio_insert = t_import / t_floor, t_import / t_insert
-    print(f"import / floor:          {ratio:.2f}x  (insert only: {ratio_insert:.1f}x)")
+    for name in args.backends:
+        t_import = statistics.median(imports[name])
+        print(f"{name} import / floor:  {t_import / t_floor:.2f}x")
+    if len(args.backends) == 2:
+        a, b = (statistics.median(imports[n]) for n in args.backends)
+        print(f"{args.backends[1]} / {args.backends[0]} import time: {b / a:.2f}x")
     print(f"median of {args.runs} runs")
 
 
