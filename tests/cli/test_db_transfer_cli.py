@@ -151,9 +151,11 @@ def test_restore_into_a_database_with_papers_refuses_unless_forced_and_confirmed
     )
     assert unconfirmed.exit_code == 1
     assert counts(target)["papers"] == 1
+    (tmp_path / "live.index").mkdir()  # the search indexes of the papers replaced
     forced = run("--database-url", url, "db", "restore", "--force", "--yes", str(backup), "--json")
     assert forced.exit_code == 0, forced.output
     assert json.loads(forced.stdout)["tables"]["papers"] == 3294
+    assert f"the search indexes in {tmp_path / 'live.index'} describe the database" in forced.stderr
     assert counts(target) == counts(source)
 
 

@@ -26,7 +26,8 @@ NOW = datetime(2026, 7, 1, 12, 30, tzinfo=UTC)
 
 
 def vector(seed: int, dim: int = 8) -> bytes:
-    return struct.pack(f"<{dim}f", *(((seed * 7 + i) % 13) / 13 - 0.5 for i in range(dim)))
+    """Little-endian float16, as the store keeps vectors."""
+    return struct.pack(f"<{dim}e", *(((seed * 7 + i) % 13) / 13 - 0.5 for i in range(dim)))
 
 
 def populate(store: Store) -> list[str]:
@@ -59,7 +60,8 @@ def populate(store: Store) -> list[str]:
     store.set_marks(reader.id, ids[25:27], hidden=True, now=NOW)
     store.set_note(reader.id, ids[10], "Read § 3 first — “good”", now=NOW)
     store.add_interest(reader.id, "author", "Ada Lovelace", now=NOW)
-    store.save_models([StoredModel(reader.id, "fast", 1, vector(1), '{"terms": ["a"]}', NOW)])
+    weights = struct.pack("<3f", 0.5, -1.25, 2.0)  # float32, as models are kept
+    store.save_models([StoredModel(reader.id, "fast", 1, weights, '{"terms": ["a"]}', NOW)])
     store.save_vectors("fast", [(pid, f"h{pid}", vector(i)) for i, pid in enumerate(ids)])
     store.save_trending(
         window="day",

@@ -6,6 +6,7 @@ from pathlib import Path
 import click
 
 from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
+from paperwire.config import index_directory
 from paperwire.errors import PaperwireError
 from paperwire.store import open_store
 from paperwire.store.transfer import BATCH, CopyResult, Progress, copy_database
@@ -172,6 +173,12 @@ def restore(ctx: Context, path: Path, force: bool, yes: bool, as_json: bool) -> 
         fail(str(exc))
     if result.copy is not None and not result.is_equal:
         _report_copy(result.copy, as_json=as_json, done="restored")
+    if (folder := index_directory(ctx.settings)).exists():
+        click.echo(
+            f"note: the search indexes in {folder} describe the database as it was before: "
+            "remove that folder and run `paperwire index`",
+            err=True,
+        )
     if as_json:
         print_json(result.as_json())
         return

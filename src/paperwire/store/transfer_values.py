@@ -6,8 +6,8 @@ A column has a kind, from its declared type: ``int``, ``float``, ``numeric``, ``
 kinds of a column on both ends come how a value is written into the target
 (``to_postgres``, ``to_sqlite``) and its normal form for the checksum (``canon``):
 ints, floats, text, bytes or NULL, the same whichever database it was read from
-(booleans as 0/1, JSON with sorted keys, timestamps in UTC ISO 8601, vectors as the
-little-endian float32 bytes SQLite keeps).
+(booleans as 0/1, JSON with sorted keys, timestamps in UTC ISO 8601, pgvector vectors as
+the little-endian float16 bytes SQLite keeps).
 """
 
 from __future__ import annotations
@@ -82,18 +82,24 @@ def _timestamp_text(value: Any) -> Any:
     return value
 
 
+#: How SQLite keeps a vector: little-endian float16 (``paperwire.index.semantic``);
+#: pgvector's float32 holds each such number exactly.
+VECTOR_ITEM = "e"
+
+
 def _vector_bytes(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("["):
         value = [float(x) for x in value.strip("[]").split(",") if x]
     if isinstance(value, list | tuple):
-        return struct.pack(f"<{len(value)}f", *value)
+        return struct.pack(f"<{len(value)}{VECTOR_ITEM}", *value)
     return value
 
 
 def _vector_text(value: Any) -> Any:
     if isinstance(value, bytes | memoryview):
-        floats = struct.unpack(f"<{len(value) // 4}f", bytes(value))
-        return "[" + ",".join(repr(x) for x in floats) + "]"
+        size = struct.calcsize(VECTOR_ITEM)
+        numbers = struct.unpack(f"<{len(value) // size}{VECTOR_ITEM}", bytes(value))
+        return "[" + ",".join(repr(x) for x in numbers) + "]"
     return value
 
 
