@@ -264,9 +264,22 @@ class Settings(BaseSettings):
         "45 * * * *", description="When the scheduler computes trending scores (crontab, UTC)."
     )
     worker_index_cron: str = Field(
-        "50 * * * *",
-        description="When the scheduler updates the index and fills quality vectors "
-        "(crontab, UTC).",
+        "* * * * *",
+        description="When the scheduler brings the keyword index, fast vectors, similar papers "
+        "and days' topics up to date with new and changed papers (crontab, UTC); it also "
+        "runs after each fetch. A run with nothing new takes about a second.",
+    )
+    worker_quality_cron: str = Field(
+        "*/10 * * * *",
+        description="When the scheduler fills missing quality vectors, newest papers first "
+        "(crontab, UTC); it runs beside the index job, never holding it up.",
+    )
+    worker_quality_minutes: float = Field(
+        9.0,
+        gt=0,
+        le=1440,
+        description="The longest one quality run works before it stops (between two "
+        "batches); the next run goes on from there.",
     )
     worker_recommend_cron: str = Field(
         "*/10 * * * *",

@@ -4,7 +4,11 @@ Jobs, each on a crontab schedule from the settings (UTC):
 
 - ``fetch`` (``worker_fetch_cron``): each of ``worker_fetch_sources`` (arXiv, HF daily);
 - ``rank`` (``worker_rank_cron``): trending scores (``paperwire.rank.jobs.run_rank``);
-- ``index`` (``worker_index_cron``): the search index, then the quality vectors;
+- ``index`` (``worker_index_cron``, every minute, and at once after each fetch): the
+  keyword index, fast vectors, similar papers and days' topics of new and changed papers;
+- ``quality`` (``worker_quality_cron``): missing quality vectors, newest papers first,
+  for at most ``worker_quality_minutes`` a run (a long backfill goes on over many runs),
+  beside the index job: new papers never wait for it;
 - ``recommend`` (``worker_recommend_cron``, and at once after each index run): train
   and store the models of readers whose signals changed since their model was trained
   (``paperwire.recommend.refresh_models``), so digests and ``recommend --batch`` find
@@ -59,6 +63,10 @@ log = logging.getLogger("paperwire.worker")
 
 #: Set when the scheduler beside the server stops: long jobs end at their next batch.
 _STOPPING = threading.Event()
+#: Set by a fetch that stored new or changed papers (the index job follows at once), and
+#: by an index run that indexed some (the recommend job follows at once).
+_FETCHED = threading.Event()
+_INDEXED = threading.Event()
 
 #: Who claims jobs in this process (host, pid and a random part, as the outbox's senders).
 HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -92,6 +100,8 @@ def fetch_job(settings: Settings) -> str:
         for source in settings.worker_fetch_sources:
             report = fetch_source(store, settings, source)
             lines.append(f"fetch {source}: {report.summary()}")
+            if report.counts.new or report.counts.updated:
+                _FETCHED.set()
         return "; ".join(lines) or "fetch: no sources configured"
 
     return _with_store(settings, work)
@@ -107,8 +117,25 @@ def index_job(settings: Settings) -> str:
     from paperwire.index.jobs import update_index
 
     def work(store: Store) -> str:
-        report = update_index(store, settings, quality=True, progress=_stop_point)
+        report = update_index(store, settings, progress=_stop_point)
+        if report.keyword:
+            _INDEXED.set()
         return f"index: {report.summary()}"
+
+    return _with_store(settings, work)
+
+
+def quality_job(settings: Settings) -> str:
+    from paperwire.index.jobs import fill_quality_slice
+
+    def work(store: Store) -> str:
+        filled, left = fill_quality_slice(
+            store,
+            settings,
+            seconds=settings.worker_quality_minutes * 60,
+            should_stop=_STOPPING.is_set,
+        )
+        return f"quality: {filled} vectors, {left} to go"
 
     return _with_store(settings, work)
 
@@ -285,6 +312,7 @@ def add_jobs(
     jobs: list[tuple[str, Callable[[Settings], str], str]] = [
         ("rank", rank_job, settings.worker_rank_cron),
         ("index", index_job, settings.worker_index_cron),
+        ("quality", quality_job, settings.worker_quality_cron),
         ("recommend", recommend_job, settings.worker_recommend_cron),
         ("digests", digest_job, settings.worker_digest_cron),
     ]
@@ -316,29 +344,37 @@ def add_jobs(
         )
     if first_seen:
         _record_runs(settings, first_seen)
-    scheduler.add_listener(_after_index(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    scheduler.add_listener(_follow_up(scheduler), EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     return [name for name, _, _ in jobs]
 
 
-def _after_index(scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], None]:
-    """A listener that makes the recommend job due at once when an index run ends (new
-    papers have vectors now). A recommend run still going on is not run twice: the
-    scheduler skips the extra run, and signals changed meanwhile wait for the next."""
+def _follow_up(scheduler: BaseScheduler) -> Callable[[JobExecutionEvent], None]:
+    """A listener that makes a job due at once when the one before it brought something
+    new: the index job after a fetch that stored papers (they are searchable within the
+    minute), the recommend job after an index run that indexed papers (they have vectors
+    now). A run still going on is not run twice: the scheduler skips the extra run."""
 
     def listener(event: JobExecutionEvent) -> None:
-        if event.job_id != "index" or _STOPPING.is_set():
+        if _STOPPING.is_set():
             return
-        job = scheduler.get_job("recommend")
-        if job is None:
-            return
-        if isinstance(job.func, _Run):
-            job.func.force_next = True
-        try:
-            scheduler.modify_job("recommend", next_run_time=utcnow())
-        except (JobLookupError, SchedulerNotRunningError):  # not scheduled, or stopping
-            pass
+        for after, flag, then in (("fetch", _FETCHED, "index"), ("index", _INDEXED, "recommend")):
+            if event.job_id == after and flag.is_set():
+                flag.clear()
+                _run_at_once(scheduler, then)
 
     return listener
+
+
+def _run_at_once(scheduler: BaseScheduler, name: str) -> None:
+    job = scheduler.get_job(name)
+    if job is None:
+        return
+    if isinstance(job.func, _Run):
+        job.func.force_next = True
+    try:
+        scheduler.modify_job(name, next_run_time=utcnow())
+    except (JobLookupError, SchedulerNotRunningError):  # not scheduled, or stopping
+        pass
 
 
 _DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -12,8 +14,12 @@ from apscheduler.schedulers.background import BackgroundScheduler  # type: ignor
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
 from paperwire import worker
+from paperwire.config import index_directory
+from paperwire.index.jobs import QUALITY_BATCH, fill_quality_slice
+from paperwire.index.keyword import KeywordIndex
+from paperwire.ingest import import_files
 from paperwire.normalize import utcnow
-from paperwire.store import Store
+from paperwire.store import Store, open_store
 from paperwire.store.base_digests import Preferences
 from paperwire.store.base_library import StoredModel
 from paperwire.worker import (
@@ -30,14 +36,9 @@ from tests.digest.conftest import Site
 def test_jobs_follow_the_settings(site: Site) -> None:
     settings = site.make_settings(worker_digest_cron="5 * * * *", worker_fetch_sources="arxiv")
     scheduler = BackgroundScheduler(timezone="UTC")
-    assert add_jobs(scheduler, settings, fetch=False) == ["rank", "index", "recommend", "digests"]
-    assert add_jobs(scheduler, settings, fetch=True) == [
-        "fetch",
-        "rank",
-        "index",
-        "recommend",
-        "digests",
-    ]
+    jobs = ["rank", "index", "quality", "recommend", "digests"]
+    assert add_jobs(scheduler, settings, fetch=False) == jobs
+    assert add_jobs(scheduler, settings, fetch=True) == ["fetch", *jobs]
     job = scheduler.get_job("digests")
     start = datetime(2026, 7, 1, 10, 7, tzinfo=UTC)
     assert job.trigger.get_next_fire_time(None, start) == datetime(2026, 7, 1, 11, 5, tzinfo=UTC)
@@ -148,18 +149,24 @@ def test_the_recommend_job_trains_the_readers_whose_signals_changed(site: Site) 
 
 def test_an_index_run_makes_the_recommend_job_due(tmp_path: Path) -> None:
     """The index job gives new papers their vectors; readers' models are refreshed right
-    after it (a real scheduler on an empty database, where both jobs are quick)."""
+    after it (a real scheduler on a database of 40 papers, where both jobs are quick)."""
     from paperwire.config import Settings
+    from paperwire.ingest import import_files, sample_path
     from paperwire.store import open_store
 
     url = f"sqlite:///{tmp_path / 'paperwire.db'}"
+    few = tmp_path / "few.jsonl"
+    with gzip.open(sample_path(), "rt") as lines:
+        few.write_text("".join(line for _, line in zip(range(40), lines, strict=False)))
     store = open_store(url)
     store.migrate()
+    assert import_files(store, [few]).counts.new == 40
     store.close()
-    far = "0 0 1 1 *"  # neither job would run on its own schedule during the test
+    far = "0 0 1 1 *"  # no job would run on its own schedule during the test
     settings = Settings(
         database_url=url,
         worker_index_cron=far,
+        worker_quality_cron=far,
         worker_recommend_cron=far,
         worker_rank_cron=far,
         worker_digest_cron=far,
@@ -188,3 +195,58 @@ def test_an_index_run_makes_the_recommend_job_due(tmp_path: Path) -> None:
         assert {"index", "recommend"} <= set(store.job_runs())
     finally:
         store.close()
+
+
+def test_the_quality_job_fills_in_slices_and_new_papers_do_not_wait_for_it(
+    site: Site, tmp_path: Path
+) -> None:
+    """A quality run stops between two batches when told (its time is up); while one is in
+    the middle of a batch, an index run makes a new paper searchable."""
+    store = site.store
+    settings = site.make_settings()
+    before = store.count_vectors("quality")
+    batches = iter([False, False, True])
+    filled, left = fill_quality_slice(
+        store, settings, seconds=3600, should_stop=lambda: next(batches)
+    )
+    assert filled == 2 * QUALITY_BATCH
+    assert store.count_vectors("quality") == before + filled
+    assert left == store.count_papers() - store.count_vectors("quality") > 0
+
+    # a backfill in the middle of a batch (held there) while a new paper arrives
+    inside, release = threading.Event(), threading.Event()
+
+    def held() -> bool:
+        inside.set()
+        assert release.wait(60)
+        return True
+
+    own = open_store(settings.database_url)  # the backfill's, as in another job
+    backfill = threading.Thread(
+        target=fill_quality_slice,
+        args=(own, settings),
+        kwargs={"seconds": 3600, "should_stop": held},
+    )
+    backfill.start()
+    try:
+        assert inside.wait(60)
+        record = {
+            "id": "2607.99999",
+            "title": "Zebrafish Locomotion Graphs for Unsupervised Behaviour Discovery",
+            "authors": ["Ada Lovelace"],
+            "categories": ["cs.LG"],
+            "summary": "We study zebrafish swimming as graphs of poses.",
+            "feed_dates": ["2026-07-01"],
+        }
+        fresh = tmp_path / "fresh.jsonl"
+        fresh.write_text(json.dumps(record) + "\n")
+        assert import_files(store, [fresh]).counts.new == 1
+        assert "indexed 1 papers" in index_job(settings)
+        with KeywordIndex(index_directory(settings) / "keyword") as keyword:
+            found = keyword.search("zebrafish locomotion", limit=3)
+        assert [hit.paper_id for hit in found][:1] == ["2607.99999"]
+        assert backfill.is_alive()  # the backfill is still where it was
+    finally:
+        release.set()
+        backfill.join(60)
+        own.close()

@@ -11,8 +11,8 @@ from paperwire.store import open_store
 from paperwire.worker import add_jobs
 from tests.digest.conftest import Site
 
-#: Rank runs at :45 each hour, index at :50, digests every 15 minutes, fetch at 00:30,
-#: 06:30, 12:30 and 18:30 (the defaults).
+#: Rank runs at :45 each hour, index every minute, digests every 15 minutes, fetch at
+#: 00:30, 06:30, 12:30 and 18:30 (the defaults).
 NOW = datetime(2026, 7, 1, 12, 20, tzinfo=UTC)
 
 
@@ -28,7 +28,7 @@ def test_a_restart_runs_at_once_what_it_missed(site: Site) -> None:
     store = site.store
     store.record_job_run("fetch", at=NOW - timedelta(hours=6, minutes=5))  # missed 06:30
     store.record_job_run("rank", at=NOW - timedelta(hours=3))  # missed three, runs once
-    store.record_job_run("index", at=NOW - timedelta(minutes=25))  # 11:55: next is 12:50
+    store.record_job_run("index", at=NOW)  # 12:20: next is 12:21
     store.record_job_run("digests", at=NOW - timedelta(minutes=4))  # 12:16: next is 12:30
     scheduler = scheduled(site)
     try:
@@ -49,7 +49,7 @@ def test_without_recorded_runs_nothing_runs_at_once_and_the_start_is_recorded(
     finally:
         scheduler.shutdown(wait=False)
     assert site.store.job_runs() == {
-        name: NOW for name in ("fetch", "rank", "index", "recommend", "digests")
+        name: NOW for name in ("fetch", "rank", "index", "quality", "recommend", "digests")
     }
 
 

@@ -20,16 +20,23 @@ revision it is current (``state.json``). One pass:
    graph up to date. Lists of papers that gained a quality vector are computed again
    by the next run.
 
+The scheduler runs steps 1-5 (``update_index``) and the quality tier
+(``fill_quality_slice``: a bounded time, then it stops) as two jobs that may run at
+once, so new papers are searchable within a minute even during a long backfill. Graph
+files are written under a lock file per tier, so two processes never write one at once.
+
 A crash anywhere loses at most the batch in progress: the next run redoes it, and
 redoing is harmless (upserts by id, vectors replaced by paper).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
@@ -107,6 +114,49 @@ def _fast_vectors(store: Store, papers: list[Paper]) -> int:
             ],
         )
     return len(todo)
+
+
+@contextmanager
+def graph_lock(directory: Path, tier: str) -> Iterator[None]:
+    """Hold the lock of ``tier``'s graph files in ``directory`` (other threads and
+    processes wait for it)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f".{tier}.graph.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def sync_graph(store: Store, settings: Settings, tier: str) -> int:
+    """Bring ``tier``'s HNSW graph up to date with its stored vectors (under its lock);
+    returns how many vectors it gained."""
+    directory = index_directory(settings)
+    with graph_lock(directory, tier):
+        graph = VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold)
+        return graph.sync()
+
+
+def fill_quality_slice(
+    store: Store,
+    settings: Settings,
+    *,
+    seconds: float,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> tuple[int, int]:
+    """Fill quality vectors for at most ``seconds`` (stopping between two batches), then
+    bring the quality graph up to date. Returns (vectors filled, vectors left to fill)."""
+    deadline = time.monotonic() + seconds
+    filled = fill_quality(
+        store,
+        progress=progress,
+        should_stop=lambda: should_stop() or time.monotonic() >= deadline,
+    )
+    if filled:
+        sync_graph(store, settings, QUALITY)
+    return filled, store.count_papers() - store.count_vectors(QUALITY)
 
 
 def fill_quality(
@@ -192,8 +242,7 @@ def update_index(
 
     def sync_graphs() -> None:
         for tier in TIERS:
-            graph = VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold)
-            added = graph.sync()
+            added = sync_graph(store, settings, tier)
             if added:
                 report.graph[tier] = report.graph.get(tier, 0) + added
 
