@@ -94,6 +94,15 @@ def rows_of(url: str, table: str) -> int:
         conn.close()
 
 
+def indexes(url: str) -> list[tuple[str, str]]:
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    try:
+        query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        return conn.execute(query).fetchall()
+    finally:
+        conn.close()
+
+
 def assert_equal_copy(result: CopyResult) -> None:
     assert result.is_finished
     unequal = [t.name for t in result.tables if not t.is_equal]
@@ -106,6 +115,7 @@ def test_a_copy_of_a_populated_instance_has_the_same_counts_and_checksums(instan
     target = f"sqlite:///{tmp_path / 'copy.db'}"
     result = copy_database(source, target, batch_size=500)
     assert_equal_copy(result)
+    assert indexes(target) == indexes(source)
     by_name = {t.name: t for t in result.tables}
     assert by_name["papers"].rows == 3294  # the sample
     for name in ("users", "upvotes", "subscribers", "digest_outbox", "list_papers", "paper_marks"):
@@ -162,6 +172,7 @@ def test_an_interrupted_copy_resumes_and_ends_equal(instance, tmp_path):
     done = copy_database(source, target, batch_size=300, resume=True)
     assert_equal_copy(done)
     assert {t.name: t.copied for t in done.tables}["papers"] == 0
+    assert indexes(target) == indexes(source)  # those left out while loading are back
 
 
 def test_resume_refuses_a_target_that_is_not_a_copy_of_the_source(instance, tmp_path):

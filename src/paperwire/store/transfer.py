@@ -281,6 +281,7 @@ def run_copy(
             "or add --resume to continue an interrupted copy of this source"
         )
     result = CopyResult(source.where, target.where)
+    target.make_indexes()  # those an interrupted copy had left out
     source.begin_snapshot()
     batches = 0
     for pair in plan:
@@ -309,6 +310,8 @@ def run_copy(
                 result.seconds = time.perf_counter() - started
                 return result
             checksum.add(rows)
+            if not copied:
+                target.defer_indexes(pair.target)
             try:
                 target.write(pair.target, pair.target_columns, pair.converted(rows))
             except (sqlite3.Error, psycopg.Error) as exc:
@@ -320,6 +323,8 @@ def run_copy(
             copied += len(rows)
             if progress:
                 progress(Progress(pair.name, done, total, False))
+        if copied:
+            target.make_indexes(pair.target)
         seconds = time.perf_counter() - began
         result.tables.append(
             TableResult(pair.name, total, copied, seconds, source_checksum=checksum.hex())

@@ -19,6 +19,7 @@ import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -28,6 +29,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from paperwire.errors import StoreError
+from paperwire.store.migrations import SQLITE as MIGRATIONS
 from paperwire.store.transfer_values import (
     PG_KINDS,
     Convert,
@@ -36,6 +38,8 @@ from paperwire.store.transfer_values import (
     to_sqlite,
 )
 
+#: The page cache of a SQLite end, in KiB.
+CACHE_KIB = 256 * 1024
 #: The migrations bookkeeping table: never copied (the target has its own).
 MIGRATIONS_TABLE = "schema_migrations"
 Row = tuple[Any, ...]
@@ -120,6 +124,12 @@ class Side:
         ``floor``, the source's last value)."""
         raise NotImplementedError
 
+    def defer_indexes(self, table: Table) -> None:
+        """Before ``table`` is loaded: leave out what is cheaper made once at the end."""
+
+    def make_indexes(self, table: Table | None = None) -> None:
+        """After ``table`` is loaded (None: before a copy resumes): make what was left out."""
+
     def finish(self) -> None:
         """After loading: what makes the target ready to serve (statistics)."""
 
@@ -201,6 +211,10 @@ class SQLiteSide(Side):
             self.conn.execute("PRAGMA busy_timeout = 10000")
             self.conn.execute("PRAGMA foreign_keys = OFF")  # rows arrive as they are
             self.conn.execute("PRAGMA synchronous = NORMAL")
+            # Batches land in many tables' indexes at once: a big page cache, and the WAL
+            # checkpointed every 64 MiB, not every 4 MiB (as the store does).
+            self.conn.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
+            self.conn.execute("PRAGMA wal_autocheckpoint = 16384")
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open {path}: {exc}") from exc
 
@@ -274,6 +288,26 @@ class SQLiteSide(Side):
             self.conn.execute(f"DELETE FROM {quote(name)}")
         self.conn.execute("COMMIT")
 
+    def defer_indexes(self, table: Table) -> None:
+        # A secondary index takes its rows in random order: one commit a batch rewrites
+        # pages all over it (1.5 million similar papers: 44 s with the index, 4 s without
+        # and 2.6 s to make it after).
+        found = self._execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+            "AND sql IS NOT NULL",
+            (table.name,),
+        )
+        for (name,) in found:
+            self.conn.execute(f"DROP INDEX {quote(name)}")
+
+    def make_indexes(self, table: Table | None = None) -> None:
+        """The indexes the migrations define (of ``table``, or of every table) that the
+        database lacks: those left out for a load, also when it was interrupted."""
+        have = {r[0] for r in self._execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        for name, owner, statement in schema_indexes():
+            if name not in have and (table is None or owner == table.name):
+                self.conn.execute(statement)
+
     def _autoincrement(self) -> dict[str, int]:
         """Tables declared AUTOINCREMENT: the last number each handed out."""
         if not self._execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"):
@@ -321,6 +355,22 @@ class SQLiteSide(Side):
 
     def close(self) -> None:
         self.conn.close()
+
+
+@cache
+def schema_indexes() -> list[tuple[str, str, str]]:
+    """(name, table, CREATE INDEX statement) of every index the SQLite migrations make."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for _, statements in MIGRATIONS:
+            for statement in statements:
+                conn.execute(statement)
+        return conn.execute(
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND sql IS NOT NULL ORDER BY name"
+        ).fetchall()
+    finally:
+        conn.close()
 
 
 def _pg_where(url: str) -> str:
