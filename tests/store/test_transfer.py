@@ -3,12 +3,17 @@ tmp dirs, PostgreSQL on loopback), resuming it, and backups taken while papers a
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 import sqlite3
 import struct
+import subprocess
 import threading
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from paperwire.errors import StoreError
@@ -21,6 +26,7 @@ from paperwire.store.base_rank import TrendingRow
 from paperwire.store.migrations import SQLITE as MIGRATIONS
 from paperwire.store.transfer import CopyResult, copy_database
 from paperwire.store.transfer_backup import backup_database, restore_database
+from tests.pg import server_bin
 
 NOW = datetime(2026, 7, 1, 12, 30, tzinfo=UTC)
 
@@ -414,10 +420,18 @@ def test_sqlite_to_postgresql_and_back_keeps_every_row(instance, pg_target, tmp_
         original.close()
 
 
+def pg_rows(url: str, table: str) -> int:
+    with psycopg.connect(url) as conn:
+        found = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+    assert found is not None
+    return int(found[0])
+
+
 def test_an_interrupted_copy_into_postgresql_resumes(instance, pg_target):
     source, _ = instance
     stopped = copy_database(source, pg_target, batch_size=400, max_batches=3)
     assert not stopped.is_finished
+    assert pg_rows(pg_target, "papers") == 1200  # each batch committed on its own
     assert_equal_copy(copy_database(source, pg_target, batch_size=400, resume=True))
 
 
@@ -431,3 +445,43 @@ def test_a_postgresql_backup_restores(instance, pg_target, pg_server, tmp_path):
     assert restored.is_equal and restored.tables["papers"] == 3294
     with pytest.raises(StoreError, match="not empty"):
         restore_database(tmp_path / "portable.db", again)
+
+
+def test_a_pg_dump_backup_when_a_pg_dump_of_the_servers_version_is_on_path(
+    instance, pg_target, pg_server, tmp_path, monkeypatch
+):
+    source, _ = instance
+    assert_equal_copy(copy_database(source, pg_target))
+    monkeypatch.setenv("PATH", f"{server_bin()}{os.pathsep}{os.environ['PATH']}")
+    dumped = backup_database(pg_target, tmp_path / "paperwire.pgdump")
+    assert dumped.format == "pg_dump" and dumped.note == ""
+    again = pg_server.database()
+    restored = restore_database(tmp_path / "paperwire.pgdump", again)
+    assert restored.format == "pg_dump" and restored.tables["papers"] == 3294
+    assert restored.tables["upvotes"] == rows_of(source, "upvotes")
+    with pytest.raises(StoreError, match="restores into PostgreSQL only"):
+        restore_database(tmp_path / "paperwire.pgdump", f"sqlite:///{tmp_path / 'x.db'}")
+
+
+def test_an_older_pg_dump_falls_back_to_a_portable_backup(pg_target, tmp_path, monkeypatch):
+    found = shutil.which("pg_dump")
+    if found is None:
+        pytest.skip("no pg_dump on PATH")
+    shown = subprocess.run([found, "--version"], capture_output=True, text=True, check=True)
+    major = int(re.search(r"(\d+)\.", shown.stdout).group(1))  # type: ignore[union-attr]
+    with psycopg.connect(pg_target) as conn:
+        server = int(conn.execute("SHOW server_version_num").fetchone()[0]) // 10000  # type: ignore[index]
+    if major >= server:
+        pytest.skip(f"the pg_dump on PATH ({major}) can dump this server ({server})")
+    taken = backup_database(pg_target, tmp_path / "backup.db")
+    assert taken.format == "sqlite"
+    assert taken.note == f"pg_dump {major} cannot dump a PostgreSQL {server} server"
+    with pytest.raises(StoreError, match=f"pg_dump {major} cannot dump"):
+        backup_database(pg_target, tmp_path / "again.db", kind="pg_dump")
+
+
+def test_a_postgresql_backup_taken_while_papers_arrive_shows_one_moment(pg_target, tmp_path):
+    with Arrivals(pg_target) as arrivals:
+        taken = backup_database(pg_target, tmp_path / "backup.db", kind="sqlite")
+        assert arrivals.thread.is_alive()
+    assert_one_moment(taken.path)

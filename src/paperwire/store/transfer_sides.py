@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -391,7 +392,9 @@ class PostgresSide(Side):
         self.url = url
         self.where = _pg_where(url)
         try:
-            self.conn = psycopg.connect(url, connect_timeout=10)
+            # Autocommit: each write says where its transaction ends (one a batch); the
+            # source's snapshot is the one transaction that stays open.
+            self.conn = psycopg.connect(url, connect_timeout=10, autocommit=True)
         except psycopg.Error as exc:
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             password = conninfo_to_dict(url).get("password")
@@ -399,7 +402,6 @@ class PostgresSide(Side):
                 reason = reason.replace(str(password), "***")
             raise StoreError(f"cannot connect to PostgreSQL at {self.where}: {reason}") from exc
         self.conn.execute("SET TIME ZONE 'UTC'")
-        self.conn.commit()
         self._cursors = 0
 
     def _execute(self, query: str, params: Sequence[Any] = ()) -> list[Row]:
@@ -407,7 +409,10 @@ class PostgresSide(Side):
 
     def _stream(self, query: str, params: Sequence[Any], batch: int) -> Iterator[list[Row]]:
         self._cursors += 1
-        with self.conn.cursor(name=f"paperwire_copy_{self._cursors}") as cursor:
+        with ExitStack() as stack:
+            if self.conn.autocommit:  # a server-side cursor lives in a transaction
+                stack.enter_context(self.conn.transaction())
+            cursor = stack.enter_context(self.conn.cursor(name=f"paperwire_copy_{self._cursors}"))
             cursor.itersize = batch
             cursor.execute(query.encode(), tuple(params))
             while rows := cursor.fetchmany(batch):
@@ -461,8 +466,9 @@ class PostgresSide(Side):
         return {r[0] for r in self._execute(f"SELECT name FROM {MIGRATIONS_TABLE}")}
 
     def begin_snapshot(self) -> None:
-        self.conn.commit()
-        self.conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        self.conn.autocommit = False
+        self.conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        self.conn.read_only = True
         self.conn.execute("SELECT 1").fetchone()  # the snapshot is taken at the first query
 
     def write(self, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
@@ -520,10 +526,7 @@ class PostgresSide(Side):
         return make_conninfo(**info), env
 
     def finish(self) -> None:
-        self.conn.commit()
-        self.conn.autocommit = True
         self.conn.execute("ANALYZE")
-        self.conn.autocommit = False
 
     def close(self) -> None:
         self.conn.close()
