@@ -145,6 +145,20 @@ def test_a_copy_of_a_populated_instance_has_the_same_counts_and_checksums(instan
         original.close()
 
 
+def test_an_index_of_the_targets_own_is_there_after_the_copy(instance, tmp_path):
+    source, _ = instance
+    target = tmp_path / "copy.db"
+    open_store(f"sqlite:///{target}").migrate()
+    conn = sqlite3.connect(target)
+    conn.execute("CREATE INDEX papers_by_title ON papers (title)")
+    conn.commit()
+    conn.close()
+    assert_equal_copy(copy_database(source, f"sqlite:///{target}"))
+    assert ("papers_by_title", "CREATE INDEX papers_by_title ON papers (title)") in indexes(
+        f"sqlite:///{target}"
+    )
+
+
 def test_the_checksum_sees_a_changed_value(instance, tmp_path):
     source, ids = instance
     target = f"sqlite:///{tmp_path / 'copy.db'}"

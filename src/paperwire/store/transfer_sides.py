@@ -205,6 +205,7 @@ class SQLiteSide(Side):
         if not create and not path.is_file():
             raise StoreError(f"no database at {path}")
         mode = "rwc" if create else "rw"
+        self._deferred: list[tuple[str, str, str]] = []  # indexes dropped for a load
         try:
             self.conn = sqlite3.connect(
                 f"{path.resolve().as_uri()}?mode={mode}", uri=True, isolation_level=None
@@ -294,20 +295,23 @@ class SQLiteSide(Side):
         # pages all over it (1.5 million similar papers: 44 s with the index, 4 s without
         # and 2.6 s to make it after).
         found = self._execute(
-            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL",
+            "SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = ? AND sql IS NOT NULL",
             (table.name,),
         )
-        for (name,) in found:
+        for name, owner, statement in found:
+            self._deferred.append((name, owner, statement))
             self.conn.execute(f"DROP INDEX {quote(name)}")
 
     def make_indexes(self, table: Table | None = None) -> None:
-        """The indexes the migrations define (of ``table``, or of every table) that the
-        database lacks: those left out for a load, also when it was interrupted."""
+        """The indexes left out for a load (of ``table``, or of every table) that the
+        database lacks; after an interruption, those the migrations define."""
         have = {r[0] for r in self._execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-        for name, owner, statement in schema_indexes():
+        for name, owner, statement in [*self._deferred, *schema_indexes()]:
             if name not in have and (table is None or owner == table.name):
                 self.conn.execute(statement)
+                have.add(name)
+        self._deferred = [d for d in self._deferred if d[0] not in have]
 
     def _autoincrement(self) -> dict[str, int]:
         """Tables declared AUTOINCREMENT: the last number each handed out."""
