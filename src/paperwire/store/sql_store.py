@@ -13,6 +13,7 @@ placeholders. Lists (authors, categories, sources, feed dates) are JSON text col
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -317,10 +318,7 @@ class SQLStore(
         }
         return Stats(
             papers=self.count_papers(),
-            by_source=grouped(
-                "SELECT j.value, count(*) FROM papers, json_each(papers.sources) AS j "
-                "GROUP BY j.value ORDER BY count(*) DESC"
-            ),
+            by_source=self._source_counts(),
             by_category=grouped(
                 "SELECT category, count(*) FROM paper_categories "
                 "GROUP BY category ORDER BY count(*) DESC, category"
@@ -332,6 +330,14 @@ class SQLStore(
             checkpoints=checkpoints,
             vectors=grouped("SELECT tier, count(*) FROM paper_vectors GROUP BY tier ORDER BY tier"),
         )
+
+    def _source_counts(self) -> dict[str, int]:
+        """Papers by source, most first (the JSON lists are read here, not in SQL, which
+        the two backends spell differently)."""
+        counts: Counter[str] = Counter()
+        for (sources,) in self._db().execute("SELECT sources FROM papers"):
+            counts.update(json.loads(sources))
+        return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
     # -- checkpoints -------------------------------------------------------------------
 

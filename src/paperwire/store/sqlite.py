@@ -36,7 +36,8 @@ class SQLiteStore(SQLStore):
         self.url = f"sqlite:///{path}"
         if not create and path != ":memory:" and not Path(path).exists():
             raise StoreError(f"no database at {path}: run `paperwire db migrate` first")
-        self._conn = self._connect()
+        self._raw = self._connect()
+        self._conn = self._raw
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: big imports stay in memory
         # Writes come in many short transactions (an import's batches): checkpoint the
@@ -46,7 +47,7 @@ class SQLiteStore(SQLStore):
         self._conn.execute(f"PRAGMA journal_size_limit = {WAL_CHECKPOINT_PAGES * 4096}")
         # The writer never sleeps inside SQLite: the gate polls (see sqlite_writer).
         self._conn.execute("PRAGMA busy_timeout = 0")
-        self._gate = WriteGate(self._conn, path, wait=write_wait)
+        self._gate = WriteGate(self._raw, path, wait=write_wait)
         self._depth = 0
         self._writer: int | None = None  # the thread inside atomic()
         self._local = threading.local()
@@ -71,7 +72,7 @@ class SQLiteStore(SQLStore):
         (so it sees its own writes), else one connection per thread (WAL readers do
         not block each other or the writer)."""
         if self._depth and self._writer == threading.get_ident():
-            return self._conn
+            return self._raw
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
@@ -164,5 +165,5 @@ class SQLiteStore(SQLStore):
         for conn in self._readers:
             conn.close()
         self._readers.clear()
-        self._conn.close()
+        self._raw.close()
         self._gate.close()

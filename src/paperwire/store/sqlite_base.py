@@ -1,19 +1,42 @@
-"""What the parts of the SQLite store may use of each other: the connections, the write
-transaction and the schema check that ``SQLiteStore`` provides."""
+"""What the parts of the store's SQL may use of each other: the connections, the write
+transaction and the schema check that a backend (``SQLiteStore``, ``PostgresStore``)
+provides. A connection is what ``sqlite3.Connection`` offers of itself; the PostgreSQL
+backend gives the same (``postgres.py``)."""
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+#: ``LIMIT ?`` with no limit, in SQL both backends run (SQLite's -1 is an error in PostgreSQL).
+NO_LIMIT = 1 << 62
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, parameters: Any, /) -> Cursor: ...
 
 
 class SQLiteParts:
-    _conn: sqlite3.Connection
+    _conn: Connection
 
     def _require_schema(self) -> None:
         raise NotImplementedError
 
-    def _db(self) -> sqlite3.Connection:
+    def _db(self) -> Connection:
         raise NotImplementedError
 
     def atomic(self, *, bulk: bool = False) -> AbstractContextManager[None]:

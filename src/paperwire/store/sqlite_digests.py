@@ -172,13 +172,15 @@ class DigestSupport(SQLiteParts):
             for email, p in rows
         ]
         with self.atomic():
-            before = self._conn.total_changes
-            self._conn.executemany(
-                "INSERT OR IGNORE INTO subscribers (email, status, frequency, categories, topics,"
-                " timezone, created_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                values,
-            )
-            return self._conn.total_changes - before
+            added = 0
+            for row in values:  # one by one: how many were new is the sum of row counts
+                added += self._conn.execute(
+                    "INSERT INTO subscribers (email, status, frequency, categories, topics,"
+                    " timezone, created_at, confirmed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT DO NOTHING",
+                    row,
+                ).rowcount
+            return added
 
     # -- the outbox -----------------------------------------------------------------------
 

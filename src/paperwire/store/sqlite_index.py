@@ -11,7 +11,7 @@ from typing import Any
 from paperwire.models import Filters, Paper, Scored
 from paperwire.normalize import utcnow
 from paperwire.store.base import SimilarList, VectorRow
-from paperwire.store.sqlite_base import SQLiteParts
+from paperwire.store.sqlite_base import NO_LIMIT, SQLiteParts
 from paperwire.store.sqlite_rows import SELECT_PAPERS, SELECT_PAPERS_P, paper_from_row
 
 _CHUNK = 500
@@ -152,7 +152,11 @@ class IndexSupport(SQLiteParts):
         and the new one gets a higher ``seq``, so index caches can catch up."""
         params = [(tier, pid, digest, vector, pid) for pid, digest, vector in rows]
         self._conn.executemany(
-            "INSERT OR REPLACE INTO paper_vectors (tier, paper_id, text_hash, vector, paper_key) "
+            "DELETE FROM paper_vectors WHERE tier = ? AND paper_id = ?",
+            [(tier, pid) for tier, pid, *_ in params],
+        )
+        self._conn.executemany(
+            "INSERT INTO paper_vectors (tier, paper_id, text_hash, vector, paper_key) "
             "SELECT ?, ?, ?, ?, rowid FROM papers WHERE id = ?",
             params,
         )
@@ -253,8 +257,10 @@ class IndexSupport(SQLiteParts):
                 ],
             )
             self._conn.execute(
-                "INSERT OR REPLACE INTO similar_lists (paper_id, text_hash, basis, computed_at) "
-                "VALUES (?, ?, ?, ?)",
+                "INSERT INTO similar_lists (paper_id, text_hash, basis, computed_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (paper_id) DO UPDATE SET "
+                "text_hash = excluded.text_hash, basis = excluded.basis, "
+                "computed_at = excluded.computed_at",
                 (item.paper_id, item.text_hash, item.basis, now),
             )
             saved += 1
@@ -312,7 +318,7 @@ class IndexSupport(SQLiteParts):
             "WHERE v.tier = 'quality' AND v.paper_id = p.id)) "
             "ORDER BY p.sort_at DESC LIMIT ?"
         )
-        return [str(r[0]) for r in self._db().execute(sql, (-1 if limit is None else limit,))]
+        return [str(r[0]) for r in self._db().execute(sql, (NO_LIMIT if limit is None else limit,))]
 
     def papers_listing(self, ids: Sequence[str]) -> set[str]:
         """The papers whose stored lists name any of ``ids``."""

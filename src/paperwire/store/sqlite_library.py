@@ -22,7 +22,7 @@ from paperwire.store.base_library import (
     Signals,
     StoredModel,
 )
-from paperwire.store.sqlite_base import SQLiteParts
+from paperwire.store.sqlite_base import NO_LIMIT, SQLiteParts
 
 _CHUNK = 500
 _LIST = (
@@ -210,7 +210,8 @@ class LibrarySupport(SQLiteParts):
             "SELECT paper_id FROM list_papers WHERE list_id = ? "
             "ORDER BY added_at DESC, paper_id LIMIT ? OFFSET ?"
         )
-        rows = self._db().execute(sql, (list_id, -1 if limit is None else limit, max(offset, 0)))
+        count = NO_LIMIT if limit is None else limit
+        rows = self._db().execute(sql, (list_id, count, max(offset, 0)))
         return [str(r[0]) for r in rows]
 
     def lists_with_paper(self, user_id: int, paper_id: str) -> list[str]:
@@ -443,7 +444,7 @@ class LibrarySupport(SQLiteParts):
             "LEFT JOIN reader_models m ON m.user_id = s.user_id AND m.tier = ? "
             "WHERE m.revision IS NULL OR m.revision < s.revision "
             "ORDER BY s.changed_at, s.user_id LIMIT ?",
-            (tier, -1 if limit is None else limit),
+            (tier, NO_LIMIT if limit is None else limit),
         )
         return [int(r[0]) for r in rows]
 
