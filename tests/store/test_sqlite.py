@@ -238,7 +238,10 @@ def test_listing_entry_merges_into_the_arxiv_record_of_the_same_title(store):
     assert store.get_paper("2601.00009").sources == ["arxiv-api", "listing", "listing2"]
 
 
-def test_a_write_that_cannot_start_in_time_raises_store_busy_and_writes_nothing(store, tmp_path):
+def test_a_write_that_cannot_start_in_time_raises_store_busy_and_writes_nothing(
+    sqlite_store, tmp_path
+):
+    store = sqlite_store
     store.write_wait = 0.1
     holder = sqlite3.connect(tmp_path / "paperwire.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another process writing
@@ -255,7 +258,8 @@ def test_a_write_that_cannot_start_in_time_raises_store_busy_and_writes_nothing(
     assert store.count_papers() == 1
 
 
-def test_a_bulk_write_gives_way_while_another_writer_waits(store, tmp_path):
+def test_a_bulk_write_gives_way_while_another_writer_waits(sqlite_store, tmp_path):
+    store = sqlite_store
     """A writer that waits holds a shared lock on ``<db>-waiting``; batches of many papers
     (imports) do not start while it does, single writes do."""
     store.write_wait = 0.1

@@ -408,19 +408,17 @@ def pg_target(pg_url: str) -> str:
     return pg_url
 
 
-def test_sqlite_to_postgresql_and_back_keeps_every_row(instance, pg_target, tmp_path):
+def test_sqlite_to_postgresql_and_back_keeps_every_row(instance, pg_target, pg_server, tmp_path):
     source, ids = instance
     there = copy_database(source, pg_target, batch_size=700)
     assert_equal_copy(there)
     back = f"sqlite:///{tmp_path / 'back.db'}"
     assert_equal_copy(copy_database(pg_target, back))
+    # Row by row as they were (SQLite's row numbers of tables other than papers mean
+    # nothing and are not carried: compared as PostgreSQL holds them, without).
     assert {
-        t.name: t.source_checksum
-        for t in copy_database(back, f"sqlite:///{tmp_path / 'c.db'}").tables
-    } == {
-        t.name: t.source_checksum
-        for t in copy_database(source, f"sqlite:///{tmp_path / 'd.db'}").tables
-    }
+        t.name: t.source_checksum for t in copy_database(back, pg_server.database()).tables
+    } == {t.name: t.source_checksum for t in copy_database(source, pg_server.database()).tables}
     pg = open_store(pg_target, create=False)
     original = open_store(source, create=False)
     try:

@@ -47,7 +47,7 @@ class SQLiteParts:
         cache keys on it, with the papers' revision (``cache_version``)."""
         self._conn.execute(
             "INSERT INTO counters (name, value) VALUES ('results', 1) "
-            "ON CONFLICT (name) DO UPDATE SET value = value + 1"
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + 1"
         )
 
     def _bump_signals(self, user_id: int, now: str) -> None:
@@ -56,7 +56,7 @@ class SQLiteParts:
         older than this revision."""
         self._conn.execute(
             "INSERT INTO reader_signals (user_id, revision, changed_at) VALUES (?, 1, ?) "
-            "ON CONFLICT (user_id) DO UPDATE SET revision = revision + 1, "
+            "ON CONFLICT (user_id) DO UPDATE SET revision = reader_signals.revision + 1, "
             "changed_at = excluded.changed_at",
             (user_id, now),
         )
