@@ -65,6 +65,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+from backends import NAMES, Backends
 
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
@@ -72,6 +73,7 @@ from paperwire.ingest import import_files
 from paperwire.models import Paper
 from paperwire.rank.jobs import run_rank
 from paperwire.store import open_store
+from paperwire.store.transfer import copy_database
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "arxiv_daily_cs_2025_2026.jsonl.gz"
@@ -235,6 +237,7 @@ def server(
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env["PAPERWIRE_DATABASE_URL"] = db_url
+    env["PAPERWIRE_INDEX_DIR"] = str(folder / "paperwire.index")  # both backends: one index
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     log = (folder / "server.log").open("w")
@@ -422,6 +425,7 @@ def importer(db_url: str, corpus: Path, folder: Path, pythonpath: str | None) ->
     waits for it (after wrk) and says how it went."""
     env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env["PAPERWIRE_DATABASE_URL"] = db_url
+    env["PAPERWIRE_INDEX_DIR"] = str(folder / "paperwire.index")
     if pythonpath:
         env["PYTHONPATH"] = pythonpath
     log = (folder / "import.log").open("w")
@@ -447,6 +451,29 @@ def importer(db_url: str, corpus: Path, folder: Path, pythonpath: str | None) ->
     return finish
 
 
+def serve_and_measure(
+    args: argparse.Namespace, db_url: str, folder: Path, paths: dict[str, list[str]]
+) -> list[Row]:
+    """Start the server on ``db_url`` and run the chosen scenarios against it."""
+    rows: list[Row] = []
+    with server(db_url, folder, args.workers, args.pythonpath) as (url, startup):
+        print(f"server: answered /healthz {startup:.1f} s after it was started")
+        run = functools.partial(
+            measure, url, folder=folder, threads=args.threads, duration=args.duration
+        )
+        for scenario in args.scenarios:
+            if scenario == "routes":
+                for route in args.routes:
+                    rows.append(run(f"route-{route}", paths[route], connections=args.connections))
+                continue
+            kind = {"papers": "papers", "search": "queries"}.get(scenario, "mixed")
+            beside = None
+            if scenario == "mixed-import":
+                beside = functools.partial(importer, db_url, args.corpus, folder, args.pythonpath)
+            rows.append(run(scenario, paths[kind], connections=CLIENTS[scenario], beside=beside))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
@@ -463,6 +490,15 @@ def main() -> None:
         action="store_true",
         help="use the indexes of --database as they are (no catch-up run)",
     )
+    parser.add_argument(
+        "--backends",
+        nargs="+",
+        choices=NAMES,
+        default=["sqlite"],
+        help="postgresql: the prepared instance copied (db copy) into PostgreSQL, served "
+        "with the same index folder; both measured in one run",
+    )
+    parser.add_argument("--postgres-url", help="an existing server (default: one on loopback)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -470,37 +506,30 @@ def main() -> None:
     temporary = args.database is None
     folder = Path(tempfile.mkdtemp(prefix="paperwire-load-")) if temporary else args.database
     try:
-        db_url = prepare(folder, args.corpus, index=not args.no_index)
-        paths = sample_paths(db_url)
+        sqlite_url = prepare(folder, args.corpus, index=not args.no_index)
+        paths = sample_paths(sqlite_url)
         workers = args.workers or "default"
         print(f"server: paperwire serve (workers: {workers}), {os.cpu_count()} cores")
-        print(f"load average before: {load_average()}")
-        rows: list[Row] = []
-        with server(db_url, folder, args.workers, args.pythonpath) as (url, startup):
-            print(f"server: answered /healthz {startup:.1f} s after it was started")
-            run = functools.partial(
-                measure, url, folder=folder, threads=args.threads, duration=args.duration
-            )
-            for scenario in args.scenarios:
-                if scenario == "routes":
-                    for route in args.routes:
-                        rows.append(
-                            run(f"route-{route}", paths[route], connections=args.connections)
-                        )
-                    continue
-                kind = {"papers": "papers", "search": "queries"}.get(scenario, "mixed")
-                beside = None
-                if scenario == "mixed-import":
-                    beside = functools.partial(
-                        importer, db_url, args.corpus, folder, args.pythonpath
+        rows: list[tuple[str, Row]] = []
+        with Backends(args.backends, args.postgres_url) as backends:
+            for backend in args.backends:
+                db_url = sqlite_url
+                if backend == "postgresql":
+                    db_url = backends.url(backend, folder)
+                    started = time.perf_counter()
+                    copied = copy_database(sqlite_url, db_url)
+                    print(
+                        f"postgresql: the instance copied in {time.perf_counter() - started:.0f} s"
+                        f" ({copied.rows:,} rows), the same index folder"
                     )
-                rows.append(
-                    run(scenario, paths[kind], connections=CLIENTS[scenario], beside=beside)
-                )
-        print("\nscenario        paths clients    req/s    p50 ms    p99 ms  errors  target")
-        for row in rows:
+                print(f"{backend}: load average before: {load_average()}")
+                for row in serve_and_measure(args, db_url, folder, paths):
+                    rows.append((backend, row))
+        header = "scenario        paths clients    req/s    p50 ms    p99 ms  errors  target"
+        print(f"\nbackend     {header}")
+        for backend, row in rows:
             print(
-                f"{row.name:<14} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
+                f"{backend:<11} {row.name:<14} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
                 f"{row.p50_ms:9.2f} {row.p99_ms:9.2f} {row.errors:7d}  {row.target()}"
             )
     finally:

@@ -25,6 +25,8 @@ from paperwire.store import Store
 from paperwire.web.app import create_app
 from tests.fresh import fresh_store
 
+pytestmark = pytest.mark.both_backends
+
 FRIDAY = "2026-06-26"
 REPEATS = ["2026-06-20", "2026-06-21", "2026-06-22", "2026-06-27", "2026-06-28"]
 DAYS = ["2026-06-19", *REPEATS, "2026-06-23", "2026-06-24", "2026-06-25", FRIDAY, "2026-06-29"]

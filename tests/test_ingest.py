@@ -17,6 +17,8 @@ from paperwire.models import IngestReport, Paper, Rejected, UpsertCounts
 from paperwire.sources.base import Page
 from paperwire.store import Store
 
+pytestmark = pytest.mark.both_backends
+
 
 def snapshot(db_path: Path) -> list[tuple]:
     conn = sqlite3.connect(db_path)
@@ -35,6 +37,7 @@ def daily_sample(shared_data: Path, tmp_path: Path, n: int) -> Path:
     return path
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_truncated_gzip_leaves_the_database_exactly_as_it_was(shared_data, store, tmp_path):
     import_files(store, [daily_sample(shared_data, tmp_path, 100)])
     before = snapshot(tmp_path / "paperwire.db")
@@ -145,6 +148,7 @@ def test_a_truncated_archive_keeps_the_members_read_before_the_cut(shared_data, 
     assert "cannot read" in report.errors[0]
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_a_file_is_written_in_several_short_transactions(shared_data, store, tmp_path):
     """Another connection sees the papers arrive batch by batch, not all at the end."""
     sample = daily_sample(shared_data, tmp_path, 3000)

@@ -18,6 +18,8 @@ from paperwire.library import (
 )
 from paperwire.models import Paper
 
+pytestmark = pytest.mark.both_backends
+
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 IDS = [f"2601.0000{n}" for n in range(1, 8)]
 
@@ -254,6 +256,7 @@ def test_an_unreadable_file_writes_nothing(store, reader, data, message):
     assert _snapshot(store, reader) == before
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_an_import_failing_half_way_leaves_the_library_as_it_was(store, reader, tmp_path):
     """The database refuses the import's last write (its interests, after lists, marks
     and notes): everything the import wrote before is rolled back."""

@@ -7,11 +7,14 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped]
 
 from paperwire.errors import StoreBusy
 from paperwire.store import Store, open_store
 from paperwire.worker import last_fire_time
+
+pytestmark = pytest.mark.both_backends
 
 T0 = datetime(2026, 7, 1, 10, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)

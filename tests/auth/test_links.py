@@ -27,6 +27,8 @@ from paperwire.config import Settings
 from paperwire.signing import serializer, token_hash
 from paperwire.store import Store
 
+pytestmark = pytest.mark.both_backends
+
 KEY = "k" * 48
 NOW = datetime(2026, 7, 2, 12, tzinfo=UTC)
 

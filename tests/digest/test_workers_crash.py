@@ -1,7 +1,7 @@
-"""Three `paperwire worker` processes share one database and one outbox; the one sending
-is killed (SIGKILL) part way. Every subscriber still receives exactly one digest: the
-others take the job up when the dead worker's claim runs out, release the message it
-had in hand, and send the rest."""
+"""Three `paperwire worker` processes share one database (SQLite, then PostgreSQL) and
+one outbox; the one sending is killed (SIGKILL) part way. Every subscriber still
+receives exactly one digest: the others take the job up when the dead worker's claim
+runs out, release the message it had in hand, and send the rest."""
 
 from __future__ import annotations
 
@@ -14,11 +14,14 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+import pytest
+
 from paperwire.digest.compose import daily_period
 from paperwire.digest.outbox import compose_outbox
 from paperwire.normalize import utcnow
-from paperwire.store import Store
+from paperwire.store import Store, open_store
 from paperwire.store.base_digests import Preferences
+from paperwire.store.transfer import copy_database
 from tests.digest.conftest import Site
 from tests.digest.test_compose import LATEST
 from tests.mail.smtp_server import SMTPServer
@@ -40,7 +43,10 @@ def wait_for(what: str, done: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.05)
 
 
-def test_three_workers_one_killed_every_digest_once(site: Site, smtp_server: SMTPServer) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_three_workers_one_killed_every_digest_once(
+    site: Site, smtp_server: SMTPServer, backend: str, request: pytest.FixtureRequest
+) -> None:
     emails = [f"reader{n:04d}@example.org" for n in range(SUBSCRIBERS)]
     store = site.store
     store.add_subscribers(
@@ -55,11 +61,17 @@ def test_three_workers_one_killed_every_digest_once(site: Site, smtp_server: SMT
     # wants to run it at once. The other jobs ran just now.
     long_ago = datetime(2026, 1, 1, tzinfo=UTC)
     store.record_job_run("digests", at=long_ago)
-    for job in ("rank", "index", "recommend"):
+    for job in ("rank", "index", "quality", "recommend"):
         store.record_job_run(job, at=utcnow())
+    database_url = settings.database_url
+    if backend == "postgresql":  # the same instance, moved into PostgreSQL
+        database_url = request.getfixturevalue("pg_url")
+        assert copy_database(settings.database_url, database_url).is_finished
+        store = open_store(database_url)
+        request.addfinalizer(store.close)
     env = {
         **os.environ,
-        "PAPERWIRE_DATABASE_URL": settings.database_url,
+        "PAPERWIRE_DATABASE_URL": database_url,
         "PAPERWIRE_SMTP_URL": smtp_server.url,
         "PAPERWIRE_SECRET_KEY": settings.secret_key,
         "PAPERWIRE_BASE_URL": settings.base_url,
@@ -69,6 +81,7 @@ def test_three_workers_one_killed_every_digest_once(site: Site, smtp_server: SMT
         "PAPERWIRE_WORKER_RANK_CRON": NEVER,
         "PAPERWIRE_WORKER_INDEX_CRON": NEVER,
         "PAPERWIRE_WORKER_RECOMMEND_CRON": NEVER,
+        "PAPERWIRE_WORKER_QUALITY_CRON": NEVER,
         "PAPERWIRE_WORKER_LEASE_SECONDS": "3",
     }
     logs = [site.folder / f"worker{n}.log" for n in range(3)]

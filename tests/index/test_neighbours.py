@@ -21,6 +21,8 @@ from paperwire.search import Searcher
 from paperwire.sources.arxiv_jsonl import parse_arxiv_jsonl
 from paperwire.store import Store, open_store
 
+pytestmark = pytest.mark.both_backends
+
 PAPERS = 160
 
 

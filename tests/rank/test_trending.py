@@ -17,6 +17,8 @@ from paperwire.rank.trending import is_ranked, trending_scores
 from paperwire.store import Store
 from paperwire.store.base_rank import RepoState
 
+pytestmark = pytest.mark.both_backends
+
 AT = date(2026, 6, 12)
 
 
@@ -131,6 +133,7 @@ def test_windows_and_reasons(store: Store) -> None:
         trending_scores(store, window="year")
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_at_counts_only_what_was_known(store: Store) -> None:
     store.upsert_papers(
         [
@@ -164,6 +167,7 @@ def test_stars_and_upvotes_order_by_their_weights(store: Store) -> None:
     assert _ids(store, window="day", at=AT, settings=by_stars) == ["2606.00002", "2606.00001"]
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_curation_pinned_first_hidden_never(store: Store) -> None:
     store.upsert_papers(
         [
@@ -184,6 +188,7 @@ def test_curation_pinned_first_hidden_never(store: Store) -> None:
     assert ranked[2][1].score > ranked[3][1].score
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_works_without_the_accounts_tables(store: Store) -> None:
     store.upsert_papers([_paper("2606.00001", AT, upvotes=3)])
     with _sql(store) as conn:
@@ -193,6 +198,7 @@ def test_works_without_the_accounts_tables(store: Store) -> None:
     assert run_rank(store, Settings(), at=AT).startswith("ranked papers as of 2026-06-12")
 
 
+@pytest.mark.sqlite_only  # reads the SQLite file itself
 def test_job_stores_rankings_that_readers_use(store: Store) -> None:
     store.upsert_papers([_paper("2606.00001", AT, upvotes=2), _paper("2606.00002", AT, upvotes=1)])
     summary = run_rank(store, Settings())

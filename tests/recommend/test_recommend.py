@@ -13,6 +13,8 @@ from paperwire.normalize import utcnow
 from paperwire.recommend import Recommender, model, refresh_models
 from paperwire.store import Store
 
+pytestmark = pytest.mark.both_backends
+
 SPLIT = date(2026, 6, 24)
 
 

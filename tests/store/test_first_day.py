@@ -20,6 +20,8 @@ from paperwire.store import Store, open_store
 from paperwire.store.migrations import SQLITE as MIGRATIONS
 from paperwire.store.sqlite_rows import WRITTEN, paper_row
 
+pytestmark = pytest.mark.both_backends
+
 FRI, SAT, SUN, MON = (date(2026, 6, 26) + timedelta(days=n) for n in range(4))
 WEEKEND = (FRI, SAT, SUN)
 

@@ -7,6 +7,8 @@ import pytest
 from paperwire.models import Paper
 from paperwire.store.base_library import DEFAULT_LIST, ListNameTaken, StoredModel
 
+pytestmark = pytest.mark.both_backends
+
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 
 

@@ -66,6 +66,7 @@ def test_unsupported_url():
         open_store("mysql://localhost/x")
 
 
+@pytest.mark.both_backends
 def test_upsert_counts_new_updated_unchanged_and_round_trips_every_field(store):
     full = paper(
         "2601.00001",
@@ -103,6 +104,7 @@ def test_upsert_counts_new_updated_unchanged_and_round_trips_every_field(store):
     assert store.count_papers() == 2
 
 
+@pytest.mark.both_backends
 def test_the_same_paper_twice_in_one_batch_is_one_row(store):
     counts = store.upsert_papers(
         [paper("2601.00001", sources=["a"]), paper("2601.00001", sources=["b"], upvotes=5)]
@@ -113,6 +115,7 @@ def test_the_same_paper_twice_in_one_batch_is_one_row(store):
     assert stored.upvotes == 5
 
 
+@pytest.mark.both_backends
 def test_atomic_rolls_back_everything_inside(store):
     store.upsert_papers([paper("2601.00001")])
     with pytest.raises(RuntimeError), store.atomic():
@@ -124,6 +127,7 @@ def test_atomic_rolls_back_everything_inside(store):
     assert store.get_checkpoint("arxiv:cs.CV") is None
 
 
+@pytest.mark.both_backends
 def test_list_papers_newest_first_with_day_and_category_filters(store):
     store.upsert_papers(
         [
@@ -154,6 +158,7 @@ def test_list_papers_newest_first_with_day_and_category_filters(store):
     assert [p.id for p in store.list_papers(category="math.AG")] == ["2601.00001"]
 
 
+@pytest.mark.both_backends
 def test_stats_and_checkpoints(store):
     store.upsert_papers(
         [
@@ -176,6 +181,7 @@ def test_stats_and_checkpoints(store):
     assert store.get_checkpoint("oai:cs") == {"from": "2026-01-01"}
 
 
+@pytest.mark.both_backends
 def test_star_observations_are_kept_as_history(store):
     repo = "https://github.com/a/b"
     store.upsert_papers(
@@ -213,6 +219,7 @@ def test_star_observations_are_kept_as_history(store):
     assert store.get_paper("2601.00001").github_stars == 25
 
 
+@pytest.mark.both_backends
 def test_listing_entry_merges_into_the_arxiv_record_of_the_same_title(store):
     listing = Paper(
         id="listing:abc",

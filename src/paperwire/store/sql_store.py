@@ -204,7 +204,8 @@ class SQLStore(
         new one, so indexes can catch up with ``changed_papers(after=...)``."""
         row = self._conn.execute(
             "INSERT INTO counters (name, value) VALUES ('revision', ?) "
-            "ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value RETURNING value",
+            "ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value "
+            "RETURNING value",
             (n,),
         ).fetchone()
         return int(row[0]) - n + 1

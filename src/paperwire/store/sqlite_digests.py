@@ -251,19 +251,28 @@ class DigestSupport(SQLiteParts):
         with self.atomic():
             if sent is not None:
                 self._mark_sent(sent, now)
-            row = self._conn.execute(
-                "SELECT id, subscriber_id, period, recipient, message_id, content, attempts,"
-                " created_at FROM digest_outbox WHERE status = ? AND next_attempt_at <= ?"
-                " ORDER BY next_attempt_at, id LIMIT 1",
-                (QUEUED, _iso(now)),
-            ).fetchone()
-            if row is None:
-                return None
-            self._conn.execute(
-                "UPDATE digest_outbox SET status = ?, claimed_by = ?, claimed_at = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
-                (SENDING, claimed_by, _iso(now), row[0]),
-            )
+            skipped: list[int] = []
+            while True:
+                # The row is claimed only if it is still queued when the update runs: a
+                # sender in another process (PostgreSQL) may have claimed it since the
+                # select, and then this one takes the next.
+                passed = f" AND id NOT IN ({','.join('?' * len(skipped))})" if skipped else ""
+                row = self._conn.execute(
+                    "SELECT id, subscriber_id, period, recipient, message_id, content, attempts,"
+                    " created_at FROM digest_outbox WHERE status = ? AND next_attempt_at <= ?"
+                    f"{passed} ORDER BY next_attempt_at, id LIMIT 1",
+                    (QUEUED, _iso(now), *skipped),
+                ).fetchone()
+                if row is None:
+                    return None
+                claimed = self._conn.execute(
+                    "UPDATE digest_outbox SET status = ?, claimed_by = ?, claimed_at = ?,"
+                    " attempts = attempts + 1 WHERE id = ? AND status = ?",
+                    (SENDING, claimed_by, _iso(now), row[0], QUEUED),
+                ).rowcount
+                if claimed:
+                    break
+                skipped.append(row[0])
         return OutboxItem(
             row[0],
             row[1],
