@@ -38,7 +38,8 @@ _BY_HAND: dict[str, str] = {
     "FROM json_each(papers.feed_dates) AS f), date(published_at), date(first_seen_at) )": (
         "UPDATE papers SET first_day = coalesce("
         " (SELECT min(f.value ->> 0) FROM jsonb_array_elements(papers.feed_dates::jsonb) AS f),"
-        " substr(published_at, 1, 10), substr(first_seen_at, 1, 10))"
+        " to_char(CAST(published_at AS timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD'),"
+        " to_char(CAST(first_seen_at AS timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD'))"
     ),
 }
 

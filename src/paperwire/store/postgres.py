@@ -11,7 +11,8 @@ leaves nothing written.
 The shared SQL is SQLite's dialect where the two differ only in spelling: ``?``
 placeholders become ``%s``, ``INSERT OR IGNORE`` becomes ``ON CONFLICT DO NOTHING``,
 ``LIKE`` is ``ILIKE`` (SQLite's ``LIKE`` ignores ASCII case), ``x = ? COLLATE NOCASE``
-compares ``lower()``s, ``window`` is quoted (a reserved word here). ``_translate`` does
+compares ``lower()``s, ``window`` is quoted (a reserved word here), ``date(column)`` is
+the UTC day of the time as text. ``_translate`` does
 it once per statement text. Booleans are sent as 0 and 1 and dates as ISO text, as
 SQLite stores them; sums come back as ``int`` or ``float``, not ``Decimal``.
 
@@ -55,6 +56,9 @@ _RETURNING = re.compile(r"\sRETURNING\s", re.IGNORECASE)
 _NOCASE = re.compile(r"(\w+) = \? COLLATE NOCASE")
 _LIKE = re.compile(r"\bLIKE\b")
 _WINDOW = re.compile(r"\bwindow\b")
+_DATE = re.compile(r"\bdate\((\w+)\)")
+#: SQLite's date(): the UTC day of an ISO time, as text.
+_UTC_DAY = r"to_char(CAST(\1 AS timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 _BY_HAND = {
     "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?": (
         "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()"
@@ -79,6 +83,7 @@ def _translate(sql: str) -> str:
     text = _NOCASE.sub(r"lower(\1) = lower(?)", text)
     text = _LIKE.sub("ILIKE", text)
     text = _WINDOW.sub('"window"', text)
+    text = _DATE.sub(_UTC_DAY, text)
     return _PLACEHOLDER.sub("%s", text)
 
 

@@ -253,7 +253,7 @@ class SQLStore(
             # Papers a curator pinned come first on the daily feed.
             sql += (
                 " ORDER BY EXISTS (SELECT 1 FROM submissions s WHERE s.paper_id = papers.id"
-                " AND s.pinned AND NOT s.hidden) DESC,"
+                " AND s.pinned = 1 AND s.hidden = 0) DESC,"
                 " coalesce(upvotes, 0) + local_upvotes DESC, sort_at DESC, id DESC"
             )
         else:

@@ -111,7 +111,7 @@ class TopicsSupport(SQLiteParts):
             " UNION SELECT date(published_at) FROM papers"
             " WHERE revision > ? AND feed_dates = '[]' AND published_at IS NOT NULL"
             " UNION SELECT date(first_seen_at) FROM papers WHERE revision > ? AND feed_dates = '[]'"
-            ") WHERE d IS NOT NULL ORDER BY d DESC",
+            ") AS days WHERE d IS NOT NULL ORDER BY d DESC",
             (revision, revision, revision),
         )
         return [day for (key,) in rows if (day := _day(key)) is not None]
