@@ -1,7 +1,8 @@
 from datetime import UTC, date, datetime
 
-from paperwire.merge import merge_papers
+from paperwire.merge import absorb_retired, fold_batch, merge_papers, pair_listings
 from paperwire.models import Author, FeedDate, Paper
+from paperwire.normalize import title_key
 
 
 def at(day: int) -> datetime:
@@ -79,3 +80,40 @@ def test_upvotes_never_go_down_and_stars_follow_the_latest_report():
     merged = merge_papers(old, new)
     assert merged.upvotes == 40
     assert merged.github_stars == 120
+
+
+def listed(pid: str, title: str, day: int) -> Paper:
+    return Paper(
+        id=pid,
+        title=title,
+        sources=["listing"],
+        feed_dates=[FeedDate(date(2026, 1, day), "new")],
+        first_seen_at=at(day),
+    )
+
+
+def test_a_listing_entry_and_the_record_of_its_title_are_one_paper_in_a_batch():
+    record = Paper(id="2601.00007", title="Sparse  Attention, Revisited", abstract="A.")
+    folded = fold_batch([listed("listing:abc", "sparse attention revisited", 3), record])
+    assert list(folded) == ["2601.00007"]
+    assert folded["2601.00007"].feed_dates == [FeedDate(date(2026, 1, 3), "new")]
+    assert folded["2601.00007"].abstract == "A."
+
+
+def test_listing_entries_join_stored_records_and_records_retire_stored_entries():
+    entry = listed("listing:new", "Graph Priors", 4)
+    record = Paper(id="2601.00009", title="Tiny Models", abstract="B.")
+    incoming = {entry.id: entry, record.id: record}
+    matches = {
+        title_key("Graph Priors"): ["2601.00008"],
+        title_key("Tiny Models"): ["listing:old", "2601.00009"],
+    }
+    pairing = pair_listings(incoming, [entry, record], matches)
+    assert pairing.targets == {"2601.00008"}
+    assert sorted(incoming) == ["2601.00008", "2601.00009"]
+    assert incoming["2601.00008"].feed_dates == [FeedDate(date(2026, 1, 4), "new")]
+    assert pairing.retired == [("listing:old", "2601.00009")]
+    absorb_retired(incoming, pairing.retired, {"listing:old": listed("listing:old", "x", 2)})
+    assert incoming["2601.00009"].id == "2601.00009"
+    assert incoming["2601.00009"].feed_dates == [FeedDate(date(2026, 1, 2), "new")]
+    assert incoming["2601.00009"].abstract == "B."

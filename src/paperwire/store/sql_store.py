@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence, Sized
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from paperwire.merge import merge_papers
+from paperwire.merge import absorb_retired, fold_batch, merge_papers, pair_listings
 from paperwire.models import Paper, Stats, UpsertCounts
 from paperwire.normalize import title_key, utcnow
 from paperwire.store.sqlite_accounts import AccountsSupport
@@ -31,7 +30,6 @@ from paperwire.store.sqlite_rows import INSERT_PAPER, SELECT_PAPERS, paper_from_
 from paperwire.store.sqlite_topics import TopicsSupport
 
 _BATCH = 500
-_LISTING_PREFIX = "listing:"
 #: More papers than this in one upsert are a bulk write (an import's or a fetch's batch),
 #: which gives way to single writes (a reader's submission).
 _FEW = 10
@@ -83,54 +81,18 @@ class SQLStore(
 
     def _upsert_batch(self, batch: list[Paper]) -> UpsertCounts:
         now = utcnow()
-        incoming: dict[str, Paper] = {}
-        for paper in batch:
-            # The caller's reports are not changed: a missing first_seen_at becomes
-            # ``now`` when the row is written.
-            seen = incoming.get(paper.id)
-            incoming[paper.id] = merge_papers(seen, paper) if seen else paper
-        # A listing entry and a record of the same title in this batch are one paper.
-        by_title = {
-            title_key(p.title): p.id
-            for p in incoming.values()
-            if not p.id.startswith(_LISTING_PREFIX)
-        }
-        for listing_id in [i for i in incoming if i.startswith(_LISTING_PREFIX)]:
-            target = by_title.get(title_key(incoming[listing_id].title))
-            if target is not None:
-                incoming[target] = merge_papers(incoming[target], incoming.pop(listing_id))
+        # The caller's reports are not changed: a missing first_seen_at becomes ``now``
+        # when the row is written. Which reports are one paper is merge.py's to say.
+        incoming = fold_batch(batch)
         stored = self._fetch(list(incoming))
-
-        # Listing entries carry only a content id: pair them with a record of the same title.
         unknown = [p for p in incoming.values() if p.id not in stored]
-        keys = {title_key(p.title): p for p in unknown}
-        retired: list[tuple[str, str]] = []  # (listing id, arXiv id)
-        targets: set[str] = set()  # stored ids that listing entries were redirected to
-        for key, ids in self._title_matches(list(keys)).items():
-            paper = keys[key]
-            others = [i for i in ids if i != paper.id]
-            if not others:
-                continue
-            if paper.id.startswith(_LISTING_PREFIX):
-                target = next((i for i in others if not i.startswith(_LISTING_PREFIX)), None)
-                if target is None:
-                    continue
-                del incoming[paper.id]
-                paper = replace(paper, id=target)
-                targets.add(target)
-                seen = incoming.get(target)
-                incoming[target] = merge_papers(seen, paper) if seen else paper
-            else:
-                retired.extend((i, paper.id) for i in others if i.startswith(_LISTING_PREFIX))
+        matches = self._title_matches(list({title_key(p.title) for p in unknown}))
+        pairing = pair_listings(incoming, unknown, matches)
+        retired = pairing.retired
         if retired:
-            old = self._fetch([listing_id for listing_id, _ in retired])
-            for listing_id, target in retired:
-                if listing_id in old:
-                    merged = merge_papers(incoming[target], old[listing_id])
-                    merged.id = target
-                    incoming[target] = merged
-        if targets:
-            stored.update(self._fetch([i for i in targets if i not in stored]))
+            absorb_retired(incoming, retired, self._fetch([i for i, _ in retired]))
+        if pairing.targets:
+            stored.update(self._fetch([i for i in pairing.targets if i not in stored]))
 
         counts = UpsertCounts()
         changed: list[Paper] = []
