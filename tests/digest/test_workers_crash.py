@@ -1,5 +1,5 @@
-"""Three `paperwire worker` processes share one database (SQLite, then PostgreSQL) and
-one outbox; the one sending is killed (SIGKILL) part way. Every subscriber still
+"""Three `paperwire worker` processes share one PostgreSQL database and one outbox; the
+one sending is killed (SIGKILL) part way. Every subscriber still
 receives exactly one digest: the others take the job up when the dead worker's claim
 runs out, release the message it had in hand, and send the rest."""
 
@@ -43,9 +43,8 @@ def wait_for(what: str, done: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.05)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_three_workers_one_killed_every_digest_once(
-    site: Site, smtp_server: SMTPServer, backend: str, request: pytest.FixtureRequest
+    site: Site, smtp_server: SMTPServer, request: pytest.FixtureRequest
 ) -> None:
     emails = [f"reader{n:04d}@example.org" for n in range(SUBSCRIBERS)]
     store = site.store
@@ -63,12 +62,11 @@ def test_three_workers_one_killed_every_digest_once(
     store.record_job_run("digests", at=long_ago)
     for job in ("rank", "index", "quality", "recommend"):
         store.record_job_run(job, at=utcnow())
-    database_url = settings.database_url
-    if backend == "postgresql":  # the same instance, moved into PostgreSQL
-        database_url = request.getfixturevalue("pg_url")
-        assert copy_database(settings.database_url, database_url).is_finished
-        store = open_store(database_url)
-        request.addfinalizer(store.close)
+    # the same instance, moved into PostgreSQL
+    database_url = request.getfixturevalue("pg_url")
+    assert copy_database(settings.database_url, database_url).is_finished
+    store = open_store(database_url)
+    request.addfinalizer(store.close)
     env = {
         **os.environ,
         "PAPERWIRE_DATABASE_URL": database_url,
