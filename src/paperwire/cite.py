@@ -30,6 +30,13 @@ def abs_url(paper: Paper) -> str | None:
     return f"https://arxiv.org/abs/{paper.id}" if is_arxiv_id(paper.id) else None
 
 
+def pdf_url(paper: Paper) -> str | None:
+    """The paper's PDF: its stored link when safe to show, else arXiv's."""
+    if safe_url(paper.pdf_url):
+        return paper.pdf_url
+    return f"https://arxiv.org/pdf/{paper.id}" if is_arxiv_id(paper.id) else None
+
+
 def _day(paper: Paper) -> date | None:
     """The day a citation dates the paper: published (v1), else first announced."""
     return paper.published_at.date() if paper.published_at else paper.first_day

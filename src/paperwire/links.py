@@ -1,4 +1,6 @@
-"""``safe_url``: the one check every stored link passes before a page, feed or mail shows it.
+"""Links: ``paper_url``, the page of a paper on this server (pages, the API's redirects,
+digests), and ``safe_url``, the one check every stored link passes before a page, feed or
+mail shows it.
 
 Links come from records (``abs_url``, ``pdf_url``, ``github_repo``, ``project_page``). Only
 absolute ``http(s)`` addresses with a host are shown; anything else (``javascript:``,
@@ -9,7 +11,9 @@ out, so a bad record that got into the store cannot put a script behind a link.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+from paperwire.models import Paper
 
 SCHEMES = frozenset({"http", "https"})
 #: Whitespace and control characters: browsers drop some of them inside a scheme
@@ -29,3 +33,9 @@ def safe_url(url: str | None) -> str | None:
     if parts.scheme.lower() not in SCHEMES or not parts.hostname:
         return None
     return url
+
+
+def paper_url(paper: Paper | str) -> str:
+    """The page of a paper, relative to the server (old-style ids keep their slash)."""
+    paper_id = paper if isinstance(paper, str) else paper.id
+    return "/papers/" + quote(paper_id, safe="/:")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from paperwire.cite import pdf_url
 from paperwire.digest.render import environment
 from paperwire.models import Paper
-from paperwire.web.templates import pdf_url
 
 
 def card(paper: Paper) -> str:

@@ -41,9 +41,10 @@ import css_inline
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import escape
 
+from paperwire.cite import pdf_url
 from paperwire.config import Settings
 from paperwire.digest.subscriptions import Links, list_id, mail_domain
-from paperwire.links import safe_url
+from paperwire.links import paper_url, safe_url
 from paperwire.mail import address_header
 from paperwire.models import Paper
 from paperwire.normalize import utcnow
@@ -227,8 +228,6 @@ class Renderer:
         self._titles: dict[str, str] = {}
 
     def paper_url(self, paper: Paper) -> str:
-        from paperwire.web.templates import paper_url
-
         return self.base_url + paper_url(paper)
 
     def _card(self, item: Item) -> tuple[bytes, str, bytes]:
@@ -237,8 +236,6 @@ class Renderer:
         key = (item.paper.id, item.reason)
         card = self._cards.get(key)
         if card is None:
-            from paperwire.web.templates import pdf_url
-
             context = {
                 "paper": item.paper,
                 "url": self.paper_url(item.paper),

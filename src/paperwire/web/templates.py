@@ -6,14 +6,14 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from paperwire.cite import abs_url, bibtex, is_arxiv_id
+from paperwire.cite import abs_url, bibtex, is_arxiv_id, pdf_url
 from paperwire.config import Settings
-from paperwire.links import safe_url
+from paperwire.links import paper_url, safe_url
 from paperwire.models import Paper
 from paperwire.text import plain_text
 from paperwire.web.csrf import csrf_input
@@ -33,19 +33,6 @@ def short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return value.strftime("%b %d, %Y").replace(" 0", " ")
-
-
-def paper_url(paper: Paper | str) -> str:
-    """The page of a paper (old-style ids keep their slash)."""
-    paper_id = paper if isinstance(paper, str) else paper.id
-    return "/papers/" + quote(paper_id, safe="/:")
-
-
-def pdf_url(paper: Paper) -> str | None:
-    """The paper's PDF: its stored link when safe to show, else arXiv's."""
-    if safe_url(paper.pdf_url):
-        return paper.pdf_url
-    return f"https://arxiv.org/pdf/{paper.id}" if is_arxiv_id(paper.id) else None
 
 
 def repo_name(url: str | None) -> str:

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from paperwire import library
 from paperwire.auth.models import User
 from paperwire.library import LibraryError, NoSuchList
+from paperwire.links import paper_url
 from paperwire.models import Paper
 from paperwire.store import Store
 from paperwire.store.base_library import DEFAULT_LIST
@@ -36,7 +37,6 @@ from paperwire.web.pages.reading import (
 from paperwire.web.pages.submit import same_site_path, sign_in_first
 from paperwire.web.params import BadParam
 from paperwire.web.redirects import safe_next
-from paperwire.web.templates import paper_url
 
 router = APIRouter(include_in_schema=False)
 

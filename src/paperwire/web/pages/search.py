@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.errors import PaperwireError
+from paperwire.links import paper_url
 from paperwire.lookup import find_named
 from paperwire.models import Filters
 from paperwire.search import MODES, Mode
@@ -28,7 +29,6 @@ from paperwire.web.pages.common import (
     scored_papers,
 )
 from paperwire.web.params import parse_query, shown
-from paperwire.web.templates import paper_url
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.auth.submissions import SubmissionError, submit_paper
+from paperwire.links import paper_url
 from paperwire.web.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import error_page, render
 from paperwire.web.redirects import with_return
-from paperwire.web.templates import paper_url
 
 router = APIRouter(include_in_schema=False)
 UPVOTE_WINDOW = 60.0
