@@ -13,7 +13,7 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
 
-from paperwire.auth.models import User
+from paperwire.accounts import User
 from paperwire.auth.sessions import new_api_token
 from paperwire.rank.jobs import run_rank
 from paperwire.store import Store, open_store

@@ -20,9 +20,9 @@ from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 
+from paperwire.accounts import Submission, User
 from paperwire.api.routes import ApiRoute, get_paper_or_404, paper_id_of
 from paperwire.api.schemas import ErrorOut, PaperOut
-from paperwire.auth.models import Submission, User
 from paperwire.auth.submissions import SubmissionError, submit_paper
 from paperwire.config import Settings
 from paperwire.models import Paper

@@ -37,6 +37,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from fastapi.concurrency import run_in_threadpool
 
 from paperwire import library
+from paperwire.accounts import User
 from paperwire.api.common import ApiRoute, Responses, error, get_paper_or_404, next_url
 from paperwire.api.schemas import (
     MAX_LIST_ID,
@@ -59,7 +60,6 @@ from paperwire.api.schemas import (
     SavedOut,
     SaveIn,
 )
-from paperwire.auth.models import User
 from paperwire.errors import LibraryFormatError
 from paperwire.library_formats import MAX_INTEREST
 from paperwire.normalize import strip_control

@@ -25,6 +25,7 @@ from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
+from paperwire.accounts import User
 from paperwire.api.common import ApiRoute, BadParameter, Responses, error, parse_day
 from paperwire.api.library import ListPath, limit_rate
 from paperwire.api.schemas import (
@@ -33,7 +34,6 @@ from paperwire.api.schemas import (
     RecommendationsOut,
     RecommendedPaperOut,
 )
-from paperwire.auth.models import User
 from paperwire.recommend import Recommendation, Recommender
 from paperwire.store import Store
 from paperwire.web.deps import NowDep, ReaderDep, SettingsDep, StoreDep

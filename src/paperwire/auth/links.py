@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 from itsdangerous import BadSignature
 
-from paperwire.auth.models import User
+from paperwire.accounts import User
 from paperwire.config import Settings
 from paperwire.mail import open_transport
 from paperwire.normalize import email_address, utcnow

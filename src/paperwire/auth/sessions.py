@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature
 
-from paperwire.auth.models import User
+from paperwire.accounts import User
 from paperwire.config import Settings
 from paperwire.normalize import utcnow
 from paperwire.signing import new_token, serializer, token_hash

@@ -19,7 +19,7 @@ import re
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from paperwire.auth.models import (
+from paperwire.accounts import (
     SUBMITTED_FEED,
     DuplicateSubmission,
     Submission,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
+from paperwire.accounts import ROLES, User
 from paperwire.auth.links import BadEmail, normalize_email
-from paperwire.auth.models import ROLES, User
 from paperwire.auth.sessions import new_api_token
 from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
 from paperwire.normalize import utcnow

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 
-from paperwire.auth.models import Submission, User
+from paperwire.accounts import Submission, User
 from paperwire.models import Paper
 
 

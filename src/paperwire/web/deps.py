@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
-from paperwire.auth.models import User
+from paperwire.accounts import User
 from paperwire.auth.sessions import SESSION_COOKIE, bearer_user, session_user
 from paperwire.config import Settings
 from paperwire.search import Searcher

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
-from paperwire.auth.models import User
+from paperwire.accounts import User
 from paperwire.index.topics import LISTING_LIMIT, TopicGroup, group_by_topic
 from paperwire.models import Paper
 from paperwire.store import Store

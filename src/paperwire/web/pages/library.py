@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from paperwire import library
-from paperwire.auth.models import User
+from paperwire.accounts import User
 from paperwire.library import LibraryError, ListNameTaken, NoSuchList
 from paperwire.recommend import Recommendation
 from paperwire.store import Store

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from paperwire import library
-from paperwire.auth.models import User
+from paperwire.accounts import User
 from paperwire.library import LibraryError, NoSuchList
 from paperwire.links import paper_url
 from paperwire.models import Paper
