@@ -26,8 +26,8 @@ import numpy as np
 
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
+from paperwire.index.search import MODES, Searcher
 from paperwire.models import Paper
-from paperwire.search import MODES, Searcher
 from paperwire.sources.arxiv_jsonl import parse_record
 from paperwire.store import open_store
 

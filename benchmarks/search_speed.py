@@ -47,9 +47,9 @@ from pathlib import Path
 from paperwire.config import Settings, index_directory
 from paperwire.index.embed import load_embedder, paper_text
 from paperwire.index.jobs import FAST, update_index
+from paperwire.index.search import MODES, Searcher
 from paperwire.index.semantic import VectorSearch
 from paperwire.models import Paper
-from paperwire.search import MODES, Searcher
 from paperwire.sources.arxiv_jsonl import parse_record
 from paperwire.store import open_store
 

@@ -16,8 +16,8 @@ import tempfile
 
 from paperwire.config import Settings
 from paperwire.index.jobs import FAST, QUALITY, load_sample_vectors, update_index
+from paperwire.index.search import Searcher, _meaning, _words, fuse
 from paperwire.ingest import import_files, sample_path, sample_vectors_path
-from paperwire.search import Searcher, _meaning, _words, fuse
 from paperwire.store import open_store
 
 

@@ -21,8 +21,8 @@ from click.testing import CliRunner
 from paperwire.cli import cli
 from paperwire.cli.serve import load_papers, network_problem
 from paperwire.config import Settings
+from paperwire.index.search import Searcher
 from paperwire.rank.trending import default_day, trending_scores
-from paperwire.search import Searcher
 from paperwire.store import Store, open_store
 from tests.http_server import LoopbackServer, Reply, Request
 from tests.served import free_port, stop, wait_for

@@ -14,10 +14,10 @@ from paperwire.config import Settings
 from paperwire.index import neighbours
 from paperwire.index.jobs import update_index
 from paperwire.index.neighbours import LIST_SIZE
+from paperwire.index.search import Searcher
 from paperwire.ingest import sample_path
 from paperwire.models import Filters, Paper
 from paperwire.normalize import text_hash
-from paperwire.search import Searcher
 from paperwire.sources.arxiv_jsonl import parse_arxiv_jsonl
 from paperwire.store import Store, open_store
 

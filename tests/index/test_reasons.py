@@ -22,8 +22,8 @@ from paperwire.index.keyword import (
     is_content_word,
 )
 from paperwire.index.neighbours import LIST_SIZE
+from paperwire.index.search import Searcher
 from paperwire.models import Filters, Paper
-from paperwire.search import Searcher
 from paperwire.sources.arxiv_jsonl import parse_arxiv_jsonl
 from paperwire.store import Store, open_store
 from paperwire.text import MARKUP_WORDS

@@ -5,9 +5,9 @@ from datetime import date
 import pytest
 
 from paperwire.index.jobs import load_sample_vectors
+from paperwire.index.search import MAX_DEPTH, MAX_RESULTS, MODES, NotFound, Ranked, Searcher, fuse
 from paperwire.ingest import sample_path, sample_vectors_path
 from paperwire.models import Filters, Paper
-from paperwire.search import MAX_DEPTH, MAX_RESULTS, MODES, NotFound, Ranked, Searcher, fuse
 
 PRUNING = "2606.27660"  # MVPruner: Dynamic Token Pruning ... Multi-view Vision-Language Models
 

@@ -48,9 +48,9 @@ from paperwire.api.schemas import (
     TrendingIn,
     TrendingOut,
 )
+from paperwire.index.search import Searcher
 from paperwire.models import Filters, Scored
 from paperwire.rank.trending import trending_scores
-from paperwire.search import Searcher
 from paperwire.store import Store
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
 from paperwire.web.params import ranking_day

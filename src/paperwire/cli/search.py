@@ -149,8 +149,8 @@ def search(
 
     A paper named by its arXiv id, an arxiv.org or Hugging Face link, or a DOI comes first.
     """
+    from paperwire.index.search import Searcher
     from paperwire.lookup import find_named
-    from paperwire.search import Searcher
 
     if (query is None) == (batch is None):
         raise click.UsageError("give a QUERY or --batch FILE")
@@ -192,8 +192,8 @@ def similar(
     Computed now from the search index (as a command may; pages and the API read the
     lists `paperwire index` stored, at most 20 a paper).
     """
+    from paperwire.index.search import NotFound, Searcher
     from paperwire.normalize import split_arxiv_id
-    from paperwire.search import NotFound, Searcher
 
     if (paper_id is None) == (batch is None):
         raise click.UsageError("give a paper ID or --batch FILE")

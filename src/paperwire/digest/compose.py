@@ -186,7 +186,7 @@ class Composer:
             self.papers.setdefault(paper.id, paper)
         self.searcher = None
         if use_index:
-            from paperwire.search import Searcher
+            from paperwire.index.search import Searcher
 
             try:
                 self.searcher = Searcher(store, settings)

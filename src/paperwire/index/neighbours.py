@@ -2,7 +2,7 @@
 
 A paper page, ``/api/v1/papers/{id}/similar`` and the digests read the stored list
 (``Store.stored_similar``); nothing is ranked on request. The lists are the ones
-``Searcher.similar`` gives (``paperwire.search``): lexical neighbours (BM25 over the
+``Searcher.similar`` gives (``paperwire.index.search``): lexical neighbours (BM25 over the
 paper's key terms) fused with the vector neighbours of each tier the paper has a
 vector in, with the same weights, the same "same title" rule and the same reasons.
 Only the vector part is batched: in exact mode (below ``hnsw_threshold``) one matrix
@@ -50,11 +50,11 @@ import numpy.typing as npt
 
 from paperwire.config import Settings
 from paperwire.index.keyword import SIMILAR_TERMS
+from paperwire.index.search import SIMILAR_WEIGHTS, SIMILAR_WEIGHTS_QUALITY, Ranked, Searcher, fuse
 from paperwire.index.semantic import Neighbour
 from paperwire.index.tiers import FAST, QUALITY, Progress
 from paperwire.models import Filters, Scored
 from paperwire.normalize import text_hash, title_key, utcnow
-from paperwire.search import SIMILAR_WEIGHTS, SIMILAR_WEIGHTS_QUALITY, Ranked, Searcher, fuse
 from paperwire.store import open_store
 from paperwire.store.base import SimilarList, Store
 

@@ -1,6 +1,6 @@
 """Names the index jobs and search share: the vector tiers and the progress callback.
 
-A module of its own, so ``paperwire.search`` and the jobs that use it
+A module of its own, so ``paperwire.index.search`` and the jobs that use it
 (``paperwire.index.neighbours``, called by ``paperwire.index.jobs``) import these names
 without importing each other.
 """

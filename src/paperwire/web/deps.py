@@ -17,7 +17,7 @@ from fastapi.templating import Jinja2Templates
 from paperwire.accounts import User
 from paperwire.auth.sessions import SESSION_COOKIE, bearer_user, session_user
 from paperwire.config import Settings
-from paperwire.search import Searcher
+from paperwire.index.search import Searcher
 from paperwire.store import Store
 
 

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.errors import PaperwireError
+from paperwire.index.search import MODES, Mode
 from paperwire.links import paper_url
 from paperwire.lookup import find_named
 from paperwire.models import Filters
-from paperwire.search import MODES, Mode
 from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import (
     BadParam,
