@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 
 from paperwire.errors import StoreBusy
 from paperwire.store import Store, open_store
-from paperwire.worker import last_fire_time
+from paperwire.worker import cron_trigger, last_fire_time
 
 pytestmark = pytest.mark.both_backends
 
@@ -97,3 +97,11 @@ def test_the_scheduled_time_a_run_belongs_to() -> None:
     assert last_fire_time(weekly, T0) == datetime(2026, 6, 29, 6, 0, tzinfo=UTC)
     yearly = CronTrigger.from_crontab("0 0 1 1 *", timezone="UTC")
     assert last_fire_time(yearly, T0) == datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_a_schedule_of_five_fields_or_six_with_seconds() -> None:
+    assert str(cron_trigger("5 * * * *")) == str(CronTrigger.from_crontab("5 * * * *", "UTC"))
+    every_five_seconds = cron_trigger("*/5 * * * * *")
+    assert last_fire_time(every_five_seconds, T0 + timedelta(seconds=7)) == T0 + timedelta(
+        seconds=5
+    )

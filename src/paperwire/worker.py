@@ -160,6 +160,24 @@ def digest_job(settings: Settings) -> str:
     return _with_store(settings, work)
 
 
+def cron_trigger(cron: str) -> CronTrigger:
+    """The schedule of a crontab line, in UTC: five fields (minute hour day month
+    weekday), or six with seconds first (``*/5 * * * * *``: every five seconds)."""
+    fields = cron.split()
+    if len(fields) != 6:
+        return CronTrigger.from_crontab(cron, timezone="UTC")
+    second, minute, hour, day, month, weekday = fields
+    return CronTrigger(
+        second=second,
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=weekday,
+        timezone="UTC",
+    )
+
+
 def last_fire_time(trigger: CronTrigger, now: datetime) -> datetime | None:
     """The latest time ``trigger`` fired at or before ``now`` (looking back up to a year)."""
     for back in (timedelta(hours=1), timedelta(days=1), timedelta(days=32), timedelta(days=366)):
@@ -322,7 +340,7 @@ def add_jobs(
     ran = last_runs(settings)
     first_seen: dict[str, datetime] = {}
     for name, job, cron in jobs:
-        trigger = CronTrigger.from_crontab(cron, timezone="UTC")
+        trigger = cron_trigger(cron)
         options: dict[str, Any] = {}
         last = ran.get(name)
         if name in run_now:
