@@ -17,8 +17,8 @@ from aiosmtpd.controller import Controller
 from bs4 import BeautifulSoup
 
 from paperwire.auth.links import request_link
+from paperwire.http.deps import app_secret
 from paperwire.store import Store
-from paperwire.web.csrf import app_secret
 from tests.auth.support import LINK, Community, hidden_inputs, make_community, submit_form
 
 

@@ -19,12 +19,13 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from paperwire.config import Settings
 from paperwire.errors import StoreError
+from paperwire.http.conditional import etag_matches
 from paperwire.models import Author, FeedDate, Paper
 from paperwire.rank.jobs import run_rank
 from paperwire.store import Store
 from paperwire.web.app import create_app
 from paperwire.web.metrics import checkpoint_time
-from paperwire.web.middleware import JsonFormatter, etag_matches, logging_config
+from paperwire.web.middleware import JsonFormatter, logging_config
 
 NONCE = re.compile(r"'nonce-([A-Za-z0-9_-]+)'")
 

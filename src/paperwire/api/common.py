@@ -21,10 +21,10 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from paperwire.api.schemas import ErrorOut
+from paperwire.http.params import FIRST_DAY, LAST_DAY, BadParam, check_paper_id, describe
 from paperwire.models import Paper
 from paperwire.normalize import split_arxiv_id
 from paperwire.store import Store
-from paperwire.web.params import FIRST_DAY, LAST_DAY, BadParam, check_paper_id, describe
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

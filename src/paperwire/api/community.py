@@ -25,9 +25,9 @@ from paperwire.api.routes import ApiRoute, get_paper_or_404, paper_id_of
 from paperwire.api.schemas import ErrorOut, PaperOut
 from paperwire.auth.submissions import SubmissionError, submit_paper
 from paperwire.config import Settings
+from paperwire.http.deps import CuratorDep, NowDep, ReaderDep, SettingsDep, StoreDep
 from paperwire.models import Paper
 from paperwire.store import Store
-from paperwire.web.deps import CuratorDep, NowDep, ReaderDep, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/api/v1", tags=["community"], route_class=ApiRoute)
 

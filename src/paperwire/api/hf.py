@@ -29,11 +29,11 @@ from paperwire.api.schemas import (
     HfPaperOut,
     HfSearchIn,
 )
+from paperwire.http.deps import SearcherDep, SettingsDep, StoreDep
+from paperwire.http.params import answering_errors, check_paper_id, latest_day
 from paperwire.models import Paper
 from paperwire.rank.trending import order_by_trending
 from paperwire.store.base import Store
-from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
-from paperwire.web.params import answering_errors, check_paper_id, latest_day
 
 
 def items_of(store: Store, papers: list[Paper]) -> list[HfDailyPaperOut]:

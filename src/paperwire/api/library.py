@@ -61,11 +61,11 @@ from paperwire.api.schemas import (
     SaveIn,
 )
 from paperwire.errors import LibraryFormatError
+from paperwire.http.deps import NowDep, ReaderDep, SettingsDep, StoreDep, UserDep
 from paperwire.library_formats import MAX_INTEREST
 from paperwire.normalize import strip_control
 from paperwire.store import Store
 from paperwire.store.base_library import Interest, LibraryEntry, ListNameTaken, ReaderList
-from paperwire.web.deps import NowDep, ReaderDep, SettingsDep, StoreDep, UserDep
 
 router = APIRouter(prefix="/library", tags=["library"], route_class=ApiRoute)
 

@@ -26,8 +26,8 @@ from paperwire import library
 from paperwire.api.common import ApiRoute, error
 from paperwire.api.library import BAD, NO_LIST, SIGNED, answering, limit_rate, own_list
 from paperwire.api.schemas import ExportIn, ImportIn, ImportReportOut
+from paperwire.http.deps import NowDep, ReaderDep, StoreDep
 from paperwire.library_formats import MAX_BYTES
-from paperwire.web.deps import NowDep, ReaderDep, StoreDep
 
 router = APIRouter(prefix="/library", tags=["library"], route_class=ApiRoute)
 

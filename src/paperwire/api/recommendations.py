@@ -14,7 +14,7 @@ so one request scores at most a month of papers. Errors: 400 for a day that cann
 read or a span that is too long (the message names the parameter), 401 without a
 reader, 404 for a list that is neither the reader's nor public, 429 with
 ``Retry-After`` past ``RECOMMEND_LIMIT`` requests a minute, 503 when the recommender
-(shared with the pages, ``web/pages/reading.py``) fails.
+(shared with the pages, ``http/deps.py``) fails.
 """
 
 from __future__ import annotations
@@ -34,10 +34,9 @@ from paperwire.api.schemas import (
     RecommendationsOut,
     RecommendedPaperOut,
 )
+from paperwire.http.deps import NowDep, ReaderDep, SettingsDep, StoreDep, recommending
 from paperwire.recommend import Recommendation, Recommender
 from paperwire.store import Store
-from paperwire.web.deps import NowDep, ReaderDep, SettingsDep, StoreDep
-from paperwire.web.pages.reading import recommending
 
 router = APIRouter(tags=["recommendations"], route_class=ApiRoute)
 T = TypeVar("T")

@@ -48,12 +48,12 @@ from paperwire.api.schemas import (
     TrendingIn,
     TrendingOut,
 )
+from paperwire.http.deps import SearcherDep, SettingsDep, StoreDep
+from paperwire.http.params import ranking_day
 from paperwire.index.search import Searcher
 from paperwire.models import Filters, Scored
 from paperwire.rank.trending import trending_scores
 from paperwire.store import Store
-from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
-from paperwire.web.params import ranking_day
 
 # Shared with the other API modules, which import them from here too.
 __all__ = ["NO_INDEX", "ApiRoute", "day_range", "get_paper_or_404", "paper_id_of", "router"]

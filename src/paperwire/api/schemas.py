@@ -24,12 +24,12 @@ from pydantic_core import PydanticCustomError
 from typing_extensions import TypedDict
 
 from paperwire.api.hf_notes import SUMMARY_MODEL, PaperNotes
+from paperwire.http.params import MAX_CATEGORY, MAX_QUERY, BadParam, parse_category, parse_query
 from paperwire.library import MAX_REFS, ImportReport
 from paperwire.library_formats import MAX_INTEREST, MAX_NOTE
 from paperwire.models import Paper, Scored
 from paperwire.recommend import Recommendation
 from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME, LibraryEntry, ReaderList
-from paperwire.web.params import MAX_CATEGORY, MAX_QUERY, BadParam, parse_category, parse_query
 
 Mode = Literal["hybrid", "keyword", "semantic"]
 Window = Literal["day", "week", "month"]

@@ -26,7 +26,7 @@ from paperwire.digest.subscriptions import (
     send_now,
     validate_request,
 )
-from paperwire.web.deps import NowDep, SettingsDep, StoreDep
+from paperwire.http.deps import NowDep, SettingsDep, StoreDep
 
 router = APIRouter(prefix="/api/v1", tags=["api"], route_class=ApiRoute)
 

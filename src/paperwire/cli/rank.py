@@ -8,8 +8,8 @@ import click
 
 from paperwire.cli.common import Context, fail, json_option, pass_context, print_json
 from paperwire.errors import PaperwireError
+from paperwire.http.params import FIRST_DAY, LAST_DAY, is_shown_day
 from paperwire.rank.compute import WINDOW_DAYS
-from paperwire.web.params import FIRST_DAY, LAST_DAY, is_shown_day
 
 WINDOWS = list(WINDOW_DAYS)
 

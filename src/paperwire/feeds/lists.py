@@ -10,9 +10,8 @@ from fastapi.responses import Response
 
 from paperwire.feeds.atom import KINDS
 from paperwire.feeds.routes import feed_response, plain_error
-from paperwire.web.deps import SettingsDep, StoreDep
-from paperwire.web.pages.public_lists import public_list
-from paperwire.web.params import answering_errors
+from paperwire.http.deps import SettingsDep, StoreDep
+from paperwire.http.params import answering_errors, public_list
 
 router = APIRouter(prefix="/feeds", tags=["feeds"], route_class=answering_errors(plain_error))
 

@@ -20,11 +20,9 @@ from fastapi.responses import PlainTextResponse, Response
 
 from paperwire.config import Settings
 from paperwire.feeds.atom import KINDS, MEDIA_TYPES, FeedInfo, Kind, feed_updated, render_feed
-from paperwire.models import Paper
-from paperwire.rank.trending import WINDOW_DAYS, trending_scores
-from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep
-from paperwire.web.middleware import is_not_modified
-from paperwire.web.params import (
+from paperwire.http.conditional import is_not_modified
+from paperwire.http.deps import SearcherDep, SettingsDep, StoreDep
+from paperwire.http.params import (
     BadParam,
     answering_errors,
     latest_day,
@@ -34,6 +32,8 @@ from paperwire.web.params import (
     ranking_day,
     shown,
 )
+from paperwire.models import Paper
+from paperwire.rank.trending import WINDOW_DAYS, trending_scores
 
 
 def plain_error(status: int, message: str, headers: Mapping[str, str] | None) -> Response:

@@ -12,13 +12,21 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from paperwire import __version__
+from paperwire.api import community, hf, routes, subscriptions
 from paperwire.config import Settings
 from paperwire.errors import StoreBusy
+from paperwire.feeds import lists as list_feeds
+from paperwire.feeds import routes as feed_routes
+from paperwire.http.deps import app_secret, get_user, has_upvoted, open_searcher
 from paperwire.store import Store, open_store
+from paperwire.web import ops
+from paperwire.web.busy import store_busy_page
 from paperwire.web.csrf import install_csrf
-from paperwire.web.deps import get_user, has_upvoted
 from paperwire.web.head import install_head
 from paperwire.web.middleware import install_middleware
+from paperwire.web.pages import ROUTERS
+from paperwire.web.pages.common import http_error_page
+from paperwire.web.pages.library_routes import LIBRARY_ROUTERS
 from paperwire.web.pages.reading import is_saved, library_entry, reader_lists
 from paperwire.web.redirects import login_url
 from paperwire.web.templates import make_templates
@@ -65,15 +73,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     install_head(app)  # outermost: HEAD answered as GET without the body
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from paperwire.api import community, hf, routes, subscriptions
-    from paperwire.feeds import lists as list_feeds
-    from paperwire.feeds import routes as feed_routes
-    from paperwire.web import ops
-    from paperwire.web.busy import store_busy_page
-    from paperwire.web.pages import ROUTERS
-    from paperwire.web.pages.common import http_error_page
-    from paperwire.web.pages.library_routes import LIBRARY_ROUTERS
-
     app.add_exception_handler(HTTPException, http_error_page)
     app.add_exception_handler(StoreBusy, store_busy_page)  # 503 + Retry-After
     for router in ROUTERS:
@@ -97,9 +96,6 @@ def warm_up(app: FastAPI) -> None:
     Read routes run in the event loop, so a first search that loaded them (a second or
     more) would hold every other request of this process behind it. The signing key is
     read (or, once per database, written) here too, not in a reader's first request."""
-    from paperwire.web.csrf import app_secret
-    from paperwire.web.deps import open_searcher
-
     try:
         app_secret(app)
     except Exception as exc:  # busy or failing: the first request that needs it tries again

@@ -39,7 +39,8 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire.auth.sessions import bearer_user
-from paperwire.signing import new_token, secret_key, serializer
+from paperwire.http.deps import app_secret
+from paperwire.signing import new_token, serializer
 
 CSRF_COOKIE = "pw_csrf"
 FIELD = "csrf_token"
@@ -50,16 +51,6 @@ EXEMPT = frozenset({("POST", "/subscribe/unsubscribe")})
 #: The largest form body read for its token (larger: 413).
 MAX_FORM_BYTES = 1024 * 1024
 SESSION_COOKIE = "pw_session"  # the same name as paperwire.auth.sessions.SESSION_COOKIE
-
-
-def app_secret(app: Any) -> str:
-    """The signing key of this app (``PAPERWIRE_SECRET_KEY`` or the one kept in the
-    database), looked up once."""
-    state = app.state
-    key: str | None = getattr(state, "secret", None)
-    if key is None:
-        key = state.secret = secret_key(state.settings, state.store)
-    return key
 
 
 @dataclass(slots=True)

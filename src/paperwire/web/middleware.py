@@ -26,7 +26,7 @@ import logging
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
@@ -36,6 +36,7 @@ from fastapi import FastAPI
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperwire.http.conditional import is_not_modified
 from paperwire.web.metrics import observe_cache, observe_request
 
 log = logging.getLogger("paperwire.web")
@@ -60,40 +61,6 @@ NOT_MODIFIED_HEADERS = frozenset(
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(16)
-
-
-# -- conditional requests ----------------------------------------------------------------
-
-
-def etag_matches(if_none_match: str, etag: str) -> bool:
-    """Weak comparison of an ``If-None-Match`` list with an entity tag (RFC 9110 13.1.2)."""
-    if if_none_match.strip() == "*":
-        return True
-    wanted = etag.removeprefix("W/")
-    return any(tag.strip().removeprefix("W/") == wanted for tag in if_none_match.split(","))
-
-
-def is_not_modified(
-    headers: Mapping[str, str], etag: str | None, last_modified: datetime | None
-) -> bool:
-    """Whether a GET with these request headers should be answered 304.
-
-    ``If-None-Match`` decides when present; otherwise ``If-Modified-Since`` does, when
-    the resource's ``Last-Modified`` is not after it (both to the second).
-    """
-    if_none_match = headers.get("if-none-match")
-    if if_none_match is not None:
-        return etag is not None and etag_matches(if_none_match, etag)
-    since = headers.get("if-modified-since")
-    if since is None or last_modified is None:
-        return False
-    try:
-        when = parsedate_to_datetime(since)
-    except (TypeError, ValueError, IndexError):
-        return False
-    if when.tzinfo is None:
-        return False
-    return int(last_modified.timestamp()) <= int(when.timestamp())
 
 
 # -- the response cache ------------------------------------------------------------------

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from paperwire.web.deps import SettingsDep, StoreDep
+from paperwire.http.deps import SettingsDep, StoreDep
 from paperwire.web.metrics import render_metrics
 
 router = APIRouter(include_in_schema=False)

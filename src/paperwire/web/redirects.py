@@ -15,7 +15,7 @@ from urllib.parse import urlencode, urlsplit
 
 from starlette.requests import Request
 
-from paperwire.web.params import MAX_ID, control_character
+from paperwire.http.params import MAX_ID, control_character
 
 #: A longer ``next`` is not followed.
 MAX_NEXT = 1000

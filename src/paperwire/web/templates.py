@@ -13,11 +13,11 @@ from markupsafe import Markup, escape
 
 from paperwire.cite import abs_url, bibtex, is_arxiv_id, pdf_url
 from paperwire.config import Settings
+from paperwire.http.params import is_shown_day
 from paperwire.links import paper_url, safe_url
 from paperwire.models import Paper
 from paperwire.text import plain_text
 from paperwire.web.csrf import csrf_input
-from paperwire.web.params import is_shown_day
 
 TEMPLATES = Path(__file__).parent / "templates"
 

@@ -33,11 +33,10 @@ from paperwire.auth.links import (
 from paperwire.auth.links import send_link as mail_link
 from paperwire.auth.sessions import SESSION_COOKIE, cookie_secure, end_session, start_session
 from paperwire.config import Settings
+from paperwire.http.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep, app_secret
 from paperwire.mail import MailError
 from paperwire.models import Paper
 from paperwire.store import Store
-from paperwire.web.csrf import app_secret
-from paperwire.web.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import error_page, render
 from paperwire.web.redirects import safe_next, safe_paper_id, with_return
 

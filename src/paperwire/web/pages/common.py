@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException
 
+from paperwire.http.params import BadParam, parse_category, parse_day, shown
 from paperwire.models import Paper, Scored
 from paperwire.store import Store
-from paperwire.web.params import BadParam, parse_category, parse_day, shown
 
 __all__ = ["BadParam", "parse_category", "parse_choice", "parse_day", "parse_page"]
 

@@ -18,21 +18,20 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire import library
+from paperwire.http.deps import NowDep, StoreDep, TemplatesDep, UserDep, recommending
+from paperwire.http.params import parse_day, shown
 from paperwire.library import LibraryError
 from paperwire.recommend import Recommendation
 from paperwire.store.base_library import INTEREST_KINDS, InterestKind
-from paperwire.web.deps import NowDep, StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import BadParam, bad_param, render
 from paperwire.web.pages.library_actions import back_to, bad_field, refuse, signed_out
 from paperwire.web.pages.reading import (
     data_day,
     days_before,
     parse_action,
-    recommending,
     remember_entries,
 )
 from paperwire.web.pages.submit import sign_in_first
-from paperwire.web.params import parse_day, shown
 from paperwire.web.redirects import here
 
 router = APIRouter(include_in_schema=False)

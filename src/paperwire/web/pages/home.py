@@ -20,10 +20,10 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from paperwire.accounts import User
+from paperwire.http.deps import SettingsDep, StoreDep, TemplatesDep, get_user, recommending
 from paperwire.index.topics import LISTING_LIMIT, TopicGroup, group_by_topic
 from paperwire.models import Paper
 from paperwire.store import Store
-from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep, get_user
 from paperwire.web.pages.common import (
     PER_PAGE,
     BadParam,
@@ -33,7 +33,7 @@ from paperwire.web.pages.common import (
     parse_page,
     render,
 )
-from paperwire.web.pages.reading import recommending, remember_entries
+from paperwire.web.pages.reading import remember_entries
 from paperwire.web.pages.views import Span, navigation, requested_span
 
 router = APIRouter(include_in_schema=False)

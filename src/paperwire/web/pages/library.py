@@ -18,11 +18,12 @@ from fastapi.templating import Jinja2Templates
 
 from paperwire import library
 from paperwire.accounts import User
+from paperwire.http.deps import NowDep, StoreDep, TemplatesDep, UserDep, recommending
+from paperwire.http.params import parse_list_id
 from paperwire.library import LibraryError, ListNameTaken, NoSuchList
 from paperwire.recommend import Recommendation
 from paperwire.store import Store
 from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME, ReaderList
-from paperwire.web.deps import NowDep, StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import (
     PER_PAGE,
     BadParam,
@@ -36,8 +37,6 @@ from paperwire.web.pages.reading import (
     days_before,
     keep_entries,
     like_cache,
-    parse_list_id,
-    recommending,
     remember_entries,
 )
 from paperwire.web.pages.submit import sign_in_first

@@ -21,21 +21,20 @@ from fastapi.templating import Jinja2Templates
 
 from paperwire import library
 from paperwire.accounts import User
+from paperwire.http.deps import NowDep, StoreDep, TemplatesDep, UserDep
+from paperwire.http.params import BadParam, parse_list_id
 from paperwire.library import LibraryError, NoSuchList
 from paperwire.links import paper_url
 from paperwire.models import Paper
 from paperwire.store import Store
 from paperwire.store.base_library import DEFAULT_LIST
-from paperwire.web.deps import NowDep, StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import error_page
 from paperwire.web.pages.reading import (
     entry_json,
     parse_action,
-    parse_list_id,
     parse_paper_field,
 )
 from paperwire.web.pages.submit import same_site_path, sign_in_first
-from paperwire.web.params import BadParam
 from paperwire.web.redirects import safe_next
 
 router = APIRouter(include_in_schema=False)

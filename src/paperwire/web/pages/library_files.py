@@ -22,13 +22,13 @@ from starlette.datastructures import UploadFile
 
 from paperwire import library
 from paperwire.errors import LibraryFormatError
+from paperwire.http.deps import NowDep, StoreDep, TemplatesDep, UserDep
+from paperwire.http.params import parse_list_id
 from paperwire.library import LibraryError, NoSuchList
 from paperwire.library_formats import MAX_BYTES
 from paperwire.normalize import strip_control
 from paperwire.store.base_library import DEFAULT_LIST
-from paperwire.web.deps import NowDep, StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import BadParam, bad_param, error_page, parse_choice, render
-from paperwire.web.pages.reading import parse_list_id
 from paperwire.web.pages.submit import sign_in_first
 from paperwire.web.redirects import here
 

@@ -9,15 +9,15 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from paperwire.http.deps import StoreDep, TemplatesDep, UserDep
+from paperwire.http.params import BadParam, check_paper_id
 from paperwire.library_formats import MAX_NOTE
 from paperwire.links import paper_url
 from paperwire.models import Paper, Scored
 from paperwire.store import Store
 from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME
-from paperwire.web.deps import StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import bad_param, error_page, render, scored_papers
 from paperwire.web.pages.reading import reader_lists
-from paperwire.web.params import BadParam, check_paper_id
 
 router = APIRouter(include_in_schema=False)
 

@@ -7,21 +7,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from paperwire.store import Store
-from paperwire.store.base_library import ReaderList
-from paperwire.web.deps import NowDep, StoreDep, TemplatesDep, UserDep
+from paperwire.http.deps import NowDep, StoreDep, TemplatesDep, UserDep
+from paperwire.http.params import public_list
 from paperwire.web.pages.common import PER_PAGE, BadParam, bad_param, error_page, parse_page, render
 from paperwire.web.pages.library import more_like
-from paperwire.web.pages.reading import parse_list_id
 
 router = APIRouter(include_in_schema=False)
-
-
-def public_list(store: Store, list_id: str, name: str = "list") -> ReaderList | None:
-    """The shared list of that number; None when there is none or it is private;
-    ``BadParam`` for no number."""
-    found = store.get_list(parse_list_id(list_id, name))
-    return found if found is not None and found.is_public else None
 
 
 @router.get("/lists/{list_id}", response_class=HTMLResponse)

@@ -1,5 +1,5 @@
 """What pages share about the signed-in reader: their library entries (the save, "not
-interested" and read buttons of every card), their lists, the process's recommender,
+interested" and read buttons of every card), their lists, "more like this list" results
 and the rules of the library forms' fields.
 
 Entries are read once per request for the papers a handler shows
@@ -10,28 +10,20 @@ Entries are read once per request for the papers a handler shows
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from starlette.requests import Request
 
-from paperwire.config import index_directory
-from paperwire.recommend import Recommender
+from paperwire.http.deps import get_user
+from paperwire.http.params import BadParam, check_paper_id, latest_day, shown
 from paperwire.store import Store
 from paperwire.store.base_library import DEFAULT_LIST, LibraryEntry, ReaderList
-from paperwire.web.deps import get_user, open_searcher
-from paperwire.web.params import BadParam, check_paper_id, latest_day, shown
 
-log = logging.getLogger("paperwire.web")
-T = TypeVar("T")
-
-#: A list id as a form or path gives it: digits, at most this many.
-MAX_LIST_ID_DIGITS = 12
 _ENTRIES = "library_entries"
 _LISTS = "reader_lists"
 _LOCK = threading.Lock()
@@ -105,38 +97,7 @@ def reader_lists(request: Request) -> list[ReaderList]:
     return found
 
 
-# -- recommendations --------------------------------------------------------------------
-
-
-def recommender(request: Request) -> Recommender:
-    """The process's recommender (it keeps what every reader's scoring shares), made on
-    first use beside the searcher's keyword index."""
-    state = request.app.state
-    found: Recommender | None = getattr(state, "recommender", None)
-    if found is None:
-        with _LOCK:
-            found = getattr(state, "recommender", None)
-            if found is None:
-                searcher = open_searcher(state)
-                found = Recommender(
-                    state.store,
-                    keyword=searcher.keyword if searcher is not None else None,
-                    index_dir=index_directory(state.settings),
-                )
-                state.recommender = found
-    return found
-
-
-def recommending(request: Request, work: Callable[[Recommender], T], fallback: T) -> T:
-    """``work(recommender)``, one request at a time (the recommender's caches are shared);
-    ``fallback`` when it fails: a page without recommendations, never a broken page."""
-    chosen = recommender(request)
-    try:
-        with _LOCK:
-            return work(chosen)
-    except Exception as exc:  # missing vectors or models must not take the page down
-        log.warning("recommendations failed: %s: %s", type(exc).__name__, exc)
-        return fallback
+# -- more like a list ---------------------------------------------------------------
 
 
 class LikeCache:
@@ -187,17 +148,6 @@ def days_before(day: date, days: int) -> date:
 
 
 # -- form fields --------------------------------------------------------------------------
-
-
-def parse_list_id(value: str, name: str = "list") -> int:
-    """A list's number: digits only, from 1."""
-    if (
-        not (value.isascii() and value.isdigit())
-        or len(value) > MAX_LIST_ID_DIGITS
-        or int(value) < 1
-    ):
-        raise BadParam(name, f"expected a list number, got {shown(value)}")
-    return int(value)
 
 
 def parse_paper_field(value: str, name: str = "paper") -> str:

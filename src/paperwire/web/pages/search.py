@@ -13,11 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.errors import PaperwireError
+from paperwire.http.deps import SearcherDep, SettingsDep, StoreDep, TemplatesDep
+from paperwire.http.params import parse_query, shown
 from paperwire.index.search import MODES, Mode
 from paperwire.links import paper_url
 from paperwire.lookup import find_named
 from paperwire.models import Filters
-from paperwire.web.deps import SearcherDep, SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import (
     BadParam,
     bad_param,
@@ -28,7 +29,6 @@ from paperwire.web.pages.common import (
     render,
     scored_papers,
 )
-from paperwire.web.params import parse_query, shown
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from paperwire.auth.submissions import SubmissionError, submit_paper
+from paperwire.http.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep
 from paperwire.links import paper_url
-from paperwire.web.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep
 from paperwire.web.pages.common import error_page, render
 from paperwire.web.redirects import with_return
 

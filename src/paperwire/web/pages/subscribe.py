@@ -35,9 +35,9 @@ from paperwire.digest.subscriptions import (
     send_now,
     validate_request,
 )
+from paperwire.http.deps import NowDep, SettingsDep, StoreDep, TemplatesDep
 from paperwire.normalize import strip_control
 from paperwire.store.base_digests import CONFIRMED, UNSUBSCRIBED, Preferences
-from paperwire.web.deps import NowDep, SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import render
 
 router = APIRouter(include_in_schema=False)

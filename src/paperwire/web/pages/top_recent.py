@@ -10,7 +10,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from paperwire.web.deps import NowDep, StoreDep, TemplatesDep
+from paperwire.http.deps import NowDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import render
 from paperwire.web.pages.reading import remember_entries
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from paperwire.http.deps import SettingsDep, StoreDep, TemplatesDep
+from paperwire.http.params import ranking_day
 from paperwire.rank.trending import WINDOW_DAYS, is_ranked, trending_scores, window_days
-from paperwire.web.deps import SettingsDep, StoreDep, TemplatesDep
 from paperwire.web.pages.common import (
     PER_PAGE,
     BadParam,
@@ -17,7 +18,6 @@ from paperwire.web.pages.common import (
     parse_page,
     render,
 )
-from paperwire.web.params import ranking_day
 
 router = APIRouter(include_in_schema=False)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
+from paperwire.http.params import BadParam, check_days, is_shown_day, latest_day, parse_day, shown
 from paperwire.store import Store
-from paperwire.web.params import BadParam, check_days, is_shown_day, latest_day, parse_day, shown
 from paperwire.web.templates import paper_day
 
 Kind = Literal["day", "week", "month"]

@@ -22,6 +22,7 @@ from fastapi.routing import APIRoute
 from paperwire.normalize import CONTROL_CHARS
 from paperwire.rank.trending import default_day
 from paperwire.store import Store
+from paperwire.store.base_library import ReaderList
 
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2999, 12, 31)
@@ -31,6 +32,8 @@ MAX_QUERY_WORDS = 64
 #: Paper ids are short (``2401.01234``, ``doi:10.1000/xyz``); longer is not an id.
 MAX_ID = 200
 MAX_CATEGORY = 40
+#: A list id as a form or path gives it: digits, at most this many.
+MAX_LIST_ID_DIGITS = 12
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CATEGORY = re.compile(r"[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?")
@@ -136,6 +139,24 @@ def check_paper_id(value: str, name: str = "id") -> str:
     if bad is not None:
         raise BadParam(name, f"a paper id holds no control characters (got {bad})")
     return value
+
+
+def parse_list_id(value: str, name: str = "list") -> int:
+    """A list's number: digits only, from 1."""
+    if (
+        not (value.isascii() and value.isdigit())
+        or len(value) > MAX_LIST_ID_DIGITS
+        or int(value) < 1
+    ):
+        raise BadParam(name, f"expected a list number, got {shown(value)}")
+    return int(value)
+
+
+def public_list(store: Store, list_id: str, name: str = "list") -> ReaderList | None:
+    """The shared list of that number; None when there is none or it is private;
+    ``BadParam`` for no number."""
+    found = store.get_list(parse_list_id(list_id, name))
+    return found if found is not None and found.is_public else None
 
 
 # -- FastAPI's own checks ---------------------------------------------------------------------

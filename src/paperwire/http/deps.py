@@ -1,5 +1,5 @@
-"""What handlers receive: the store, the settings, the searcher, the templates, the
-signed-in user and the time.
+"""What handlers receive: the store, the settings, the searcher, the recommender, the
+templates, the signed-in user and the time.
 
 The dependencies are ``async def``: each is a lookup or one short read, so it runs in the
 event loop instead of costing a hop to the thread pool (FastAPI runs plain functions
@@ -7,18 +7,26 @@ there) on every request."""
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from paperwire.accounts import User
 from paperwire.auth.sessions import SESSION_COOKIE, bearer_user, session_user
-from paperwire.config import Settings
+from paperwire.config import Settings, index_directory
 from paperwire.index.search import Searcher
+from paperwire.recommend import Recommender
+from paperwire.signing import secret_key
 from paperwire.store import Store
+
+log = logging.getLogger("paperwire.web")
+T = TypeVar("T")
+_LOCK = threading.Lock()
 
 
 async def get_store(request: Request) -> Store:
@@ -48,6 +56,37 @@ def open_searcher(state: Any) -> Searcher | None:
     return searcher
 
 
+def recommender(request: Request) -> Recommender:
+    """The process's recommender (it keeps what every reader's scoring shares), made on
+    first use beside the searcher's keyword index."""
+    state = request.app.state
+    found: Recommender | None = getattr(state, "recommender", None)
+    if found is None:
+        with _LOCK:
+            found = getattr(state, "recommender", None)
+            if found is None:
+                searcher = open_searcher(state)
+                found = Recommender(
+                    state.store,
+                    keyword=searcher.keyword if searcher is not None else None,
+                    index_dir=index_directory(state.settings),
+                )
+                state.recommender = found
+    return found
+
+
+def recommending(request: Request, work: Callable[[Recommender], T], fallback: T) -> T:
+    """``work(recommender)``, one request at a time (the recommender's caches are shared);
+    ``fallback`` when it fails: a page without recommendations, never a broken page."""
+    chosen = recommender(request)
+    try:
+        with _LOCK:
+            return work(chosen)
+    except Exception as exc:  # missing vectors or models must not take the page down
+        log.warning("recommendations failed: %s: %s", type(exc).__name__, exc)
+        return fallback
+
+
 async def get_templates(request: Request) -> Jinja2Templates:
     templates: Jinja2Templates = request.app.state.templates
     return templates
@@ -59,14 +98,22 @@ def get_now(request: Request) -> datetime:
     return clock() if clock is not None else datetime.now(UTC)
 
 
+def app_secret(app: Any) -> str:
+    """The signing key of this app (``PAPERWIRE_SECRET_KEY`` or the one kept in the
+    database), looked up once."""
+    state = app.state
+    key: str | None = getattr(state, "secret", None)
+    if key is None:
+        key = state.secret = secret_key(state.settings, state.store)
+    return key
+
+
 def get_user(request: Request) -> User | None:
     """The signed-in reader: by ``Authorization: Bearer`` when the header is sent (the
     cookie is then ignored), else by the session cookie; None for anonymous requests."""
     if hasattr(request.state, "user"):
         found: User | None = request.state.user
         return found
-    from paperwire.web.csrf import app_secret
-
     store: Store = request.app.state.store
     user: User | None = None
     authorization = request.headers.get("authorization")
