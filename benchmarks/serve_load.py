@@ -278,7 +278,7 @@ def cache_counts(url: str) -> dict[str, float]:
     text = httpx.get(f"{url}/metrics", timeout=30).text
     found = {"hit": 0.0, "miss": 0.0}
     for line in text.splitlines():
-        match = re.match(r'paperwire_response_cache_total\{result="(\w+)"\} (\S+)', line)
+        match = re.match(r'paperwire_http_response_cache_total\{result="(\w+)"\} (\S+)', line)
         if match:
             found[match.group(1)] = float(match.group(2))
     return found

@@ -163,7 +163,7 @@ def test_metrics_count_requests_per_route(client: TestClient) -> None:
     before_404 = count("unmatched", "404")
     client.get("/no/such/page")
     assert count("unmatched", "404") == before_404 + 1
-    latency = metrics(client)["paperwire_http_request_seconds_count"]
+    latency = metrics(client)["paperwire_http_request_duration_seconds_count"]
     assert any(s.labels["route"] == "/feeds/daily.atom" and s.value >= 3 for s in latency)
 
 
@@ -358,7 +358,7 @@ def test_cache_metrics(client: TestClient) -> None:
     client.get("/probe/page")
     client.get("/probe/page")
     results = {
-        s.labels["result"]: s.value for s in metrics(client)["paperwire_response_cache_total"]
+        s.labels["result"]: s.value for s in metrics(client)["paperwire_http_response_cache_total"]
     }
     assert results["hit"] >= 1 and results["miss"] >= 1
 

@@ -1,10 +1,20 @@
-"""Prometheus metrics.
+"""Prometheus metrics (the names follow Prometheus' conventions: base units, ``_total``
+for counters, ``_seconds`` for times; ``docs/operations.md`` lists them).
 
 Per request (kept by the middleware): ``paperwire_http_requests_total{method,route,status}``,
-``paperwire_http_request_seconds{route}`` and ``paperwire_response_cache_total{result}``.
-Computed from the store at each scrape: ``paperwire_database_up``, ``paperwire_papers``
-and ``paperwire_last_fetch_timestamp_seconds{source,checkpoint}`` (when each fetch
-checkpoint was last written, i.e. the last fetch of that source and category).
+``paperwire_http_request_duration_seconds{route}`` (a histogram) and
+``paperwire_http_response_cache_total{result}``.
+
+Read from the database at each scrape: ``paperwire_database_up``, ``paperwire_papers``,
+``paperwire_last_fetch_timestamp_seconds{source,checkpoint}`` (when each fetch checkpoint
+was last written, i.e. the last fetch of that source and category),
+``paperwire_digest_outbox_messages{status}`` (digests queued, sending, sent, failed),
+``paperwire_digest_subscribers{status="suspended"}`` and
+``paperwire_job_last_run_timestamp_seconds{job}`` (when each scheduled job last ran, from
+``job_runs``, whichever worker ran it).
+
+prometheus_client's own collectors come along: ``process_*`` (CPU, memory, open files,
+start time) and ``python_info``, ``python_gc_*``, of the process that answered the scrape.
 
 One process keeps its metrics in ``REGISTRY``. Under several server processes
 (``paperwire serve --workers N``) ``PROMETHEUS_MULTIPROC_DIR`` names a folder where
@@ -18,13 +28,22 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from paperwire.config import Settings
 from paperwire.store import Store
+from paperwire.store.base_digests import SUSPENDED
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -33,14 +52,14 @@ REQUESTS = Counter(
     "paperwire_http_requests", "HTTP requests", ["method", "route", "status"], registry=REGISTRY
 )
 LATENCY = Histogram(
-    "paperwire_http_request_seconds",
-    "HTTP request latency",
+    "paperwire_http_request_duration_seconds",
+    "Time from a request's arrival to its answer's last byte",
     ["route"],
     registry=REGISTRY,
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
 )
 CACHE = Counter(
-    "paperwire_response_cache",
+    "paperwire_http_response_cache",
     "Cacheable GET requests by result (hit: served from memory; miss: rendered)",
     ["result"],
     registry=REGISTRY,
@@ -129,6 +148,9 @@ class StoreCollector(Collector):
         try:
             papers = self.store.count_papers()
             fetches = last_fetches(self.store, self.settings)
+            outbox = self.store.outbox_counts()
+            suspended = len(self.store.subscribers(status=SUSPENDED))
+            runs = self.store.job_runs()
         except Exception:  # the scrape still answers: the database is down
             yield GaugeMetricFamily("paperwire_database_up", "1 when the database answers", value=0)
             return
@@ -142,6 +164,29 @@ class StoreCollector(Collector):
         for name, at in sorted(fetches.items()):
             last.add_metric([name.partition(":")[0], name], at.timestamp())
         yield last
+        messages = GaugeMetricFamily(
+            "paperwire_digest_outbox_messages",
+            "Digests in the outbox by status (queued, sending, sent, failed)",
+            labels=["status"],
+        )
+        for status, count in sorted(outbox.items()):
+            messages.add_metric([status], count)
+        yield messages
+        subscribers = GaugeMetricFamily(
+            "paperwire_digest_subscribers",
+            "Digest subscribers by status (suspended: mail to them was refused)",
+            labels=["status"],
+        )
+        subscribers.add_metric([SUSPENDED], suspended)
+        yield subscribers
+        jobs = GaugeMetricFamily(
+            "paperwire_job_last_run_timestamp_seconds",
+            "When each scheduled job last ran, by any worker (Unix time)",
+            labels=["job"],
+        )
+        for job, at in sorted(runs.items()):
+            jobs.add_metric([job], at.timestamp())
+        yield jobs
 
 
 class _Forward(Collector):
@@ -157,7 +202,8 @@ class _Forward(Collector):
 
 def render_metrics(store: Store, settings: Settings) -> bytes:
     """The Prometheus text exposition of this process (or of all of them, in
-    multi-process mode) and of the store."""
+    multi-process mode), of the store, and of the process that answers (its CPU,
+    memory and Python runtime)."""
     registry = CollectorRegistry(auto_describe=False)
     path = os.environ.get(MULTIPROC_ENV)
     if path and os.path.isdir(path):
@@ -165,4 +211,6 @@ def render_metrics(store: Store, settings: Settings) -> bytes:
     else:
         registry.register(_Forward(REGISTRY))
     registry.register(StoreCollector(store, settings))
+    for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+        registry.register(collector)
     return generate_latest(registry)
