@@ -23,10 +23,11 @@ INSTANCES = ["01", "02", "03", "04"]
 def accepts(argv: list[str]) -> None:
     """The CLI parses ``argv`` (``paperwire ...``): names and values of every option."""
     assert Path(argv[0]).name == "paperwire", argv
-    command = cli.get_command(None, argv[1])  # type: ignore[arg-type]
-    assert command is not None, f"no command {argv[1]!r}"
-    context = command.make_context(argv[1], argv[2:], resilient_parsing=False)
-    assert context.params is not None
+    with cli.make_context("paperwire", argv[1:2]) as group:  # the group's settings (-h)
+        command = cli.get_command(group, argv[1])
+        assert command is not None, f"no command {argv[1]!r}"
+        with command.make_context(argv[1], argv[2:], parent=group) as context:
+            assert context.params is not None
 
 
 def unit(name: str) -> configparser.ConfigParser:
