@@ -180,6 +180,19 @@ class IngestReport:
             line += f"; {len(self.errors)} file(s) or page(s) failed"
         return line
 
+    def to_dict(self) -> dict[str, int]:
+        """The counts ``summary`` gives (``--json``); what was rejected or failed is told
+        on stderr, one line each."""
+        c = self.counts
+        return {
+            "new": c.new,
+            "updated": c.updated,
+            "unchanged": c.unchanged,
+            "rejected": len(self.rejected),
+            "failed": len(self.errors),
+            "requests": self.requests,
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Scored:

@@ -44,19 +44,27 @@ _at_option = click.option(
     multiple=True,
     help="Rank only this window (repeatable); default: day, week and month.",
 )
+@json_option
 @pass_context
-def rank(ctx: Context, at: date | None, windows: tuple[str, ...]) -> None:
-    """Compute and store trending scores (the scheduler runs it)."""
-    from paperwire.rank.jobs import run_rank
+def rank(ctx: Context, at: date | None, windows: tuple[str, ...], as_json: bool) -> None:
+    """Compute and store trending scores (the scheduler runs it).
+
+    --json prints one object: the day ranked as of (null: no papers yet) and how many
+    papers each window's ranking holds.
+    """
+    from paperwire.rank.jobs import rank_windows
 
     store = ctx.store()
     try:
-        summary = run_rank(store, ctx.settings, at=at, windows=windows or tuple(WINDOWS))
+        report = rank_windows(store, ctx.settings, at=at, windows=windows or tuple(WINDOWS))
     except PaperwireError as exc:
         fail(str(exc))
     finally:
         store.close()
-    click.echo(summary)
+    if as_json:
+        print_json(report.to_dict())
+    else:
+        click.echo(report.summary())
 
 
 @click.command()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from datetime import date
 from typing import IO, Any
 
@@ -20,8 +21,9 @@ from paperwire.store.base import Store
     is_flag=True,
     help="Recompute the similar papers of every paper, not only of new and changed ones.",
 )
+@json_option
 @pass_context
-def index(ctx: Context, quality: bool, refresh_similar: bool) -> None:
+def index(ctx: Context, quality: bool, refresh_similar: bool, as_json: bool) -> None:
     """Bring the keyword index, fast vectors, topics and similar papers up to date.
 
     Only papers new or changed since the last run are indexed and embedded, and get
@@ -29,7 +31,8 @@ def index(ctx: Context, quality: bool, refresh_similar: bool) -> None:
     than a week are refreshed a few thousand a run). The days they are listed on are
     grouped into topics again when their papers changed (docs/topics.md). With
     --quality it also computes the quality-tier vectors and returns when every paper has
-    one. Safe to interrupt: the next run finishes the work.
+    one. Safe to interrupt: the next run finishes the work. --json prints the counts as
+    one object (papers indexed, vectors, removed, similar lists, days by topic, seconds).
     """
     from paperwire.index.jobs import update_index
 
@@ -38,9 +41,14 @@ def index(ctx: Context, quality: bool, refresh_similar: bool) -> None:
         report = update_index(store, ctx.settings, quality=quality, refresh_similar=refresh_similar)
     except PaperwireError as exc:
         fail(str(exc))
+    except OSError as exc:  # the index folder cannot be made, read or written
+        fail(f"index folder: {exc}")
     finally:
         store.close()
-    click.echo(report.summary())
+    if as_json:
+        print_json(asdict(report))
+    else:
+        click.echo(report.summary())
 
 
 def _day(value: str | None, name: str) -> date | None:
