@@ -3,7 +3,7 @@
 ``Backends(names)`` is a context manager: ``url(name, folder)`` gives the URL of a new,
 empty database of that backend (SQLite: a file in ``folder``; PostgreSQL: a new database
 on a server started on loopback from the ``pgserver`` wheel, as in the tests, or on the
-server named by ``--postgres-url``/``PAPERWIRE_BENCH_POSTGRES``).
+server named by ``--postgres-url``/``BENCH_POSTGRES_URL``).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class Backends:
         if unknown:
             raise SystemExit(f"unknown backend(s) {sorted(unknown)}: choose from {NAMES}")
         self.names = names
-        self.postgres_url = postgres_url or os.environ.get("PAPERWIRE_BENCH_POSTGRES")
+        self.postgres_url = postgres_url or os.environ.get("BENCH_POSTGRES_URL")
         self.server: PostgresServer | None = None
 
     def __enter__(self) -> Backends:

@@ -49,7 +49,8 @@ def config_markdown() -> str:
         "# Configuration\n",
         "Generated from `paperwire.config.Settings` by `scripts/make_docs.py`. Every option is",
         "an environment variable (and the same key, lower case, in an optional `paperwire.toml`",
-        "in the working directory, or the file named by `PAPERWIRE_CONFIG`).\n",
+        "in the working directory, or the file named by `PAPERWIRE_CONFIG`). A `PAPERWIRE_`",
+        "variable or a key of that file that is not in this table is an error naming it.\n",
         "| variable | default | meaning |",
         "|---|---|---|",
     ]

@@ -1,15 +1,23 @@
 """Settings: every option with its default, help and ``PAPERWIRE_`` environment name.
 
 Values come from, highest first: keyword arguments, ``PAPERWIRE_*`` environment
-variables (``__`` nests: ``PAPERWIRE_SMTP__HOST``), ``paperwire.toml`` in the working
-directory (or the file named by ``PAPERWIRE_CONFIG``), then the defaults below.
+variables, ``paperwire.toml`` in the working directory (or the file named by
+``PAPERWIRE_CONFIG``), then the defaults below.
+
+A name that is no setting is an error, wherever it comes from (a ``PAPERWIRE_`` variable,
+a key of the settings file, a keyword argument): a misspelt setting would otherwise be
+ignored without a word. The message names the variable or the key and its file, and
+the setting it is closest to.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import (
@@ -20,10 +28,16 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from paperwire.errors import ConfigError
+
+ENV_PREFIX = "PAPERWIRE_"
+#: The one ``PAPERWIRE_`` variable that is not a setting: where the settings file is.
+CONFIG_ENV = "PAPERWIRE_CONFIG"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="PAPERWIRE_", env_nested_delimiter="__", extra="ignore"
+        env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid"
     )
 
     database_url: str = Field(
@@ -328,12 +342,59 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        toml_path = Path(os.environ.get("PAPERWIRE_CONFIG", "paperwire.toml"))
+        toml_path = config_path()
+        problems = unknown_settings(os.environ, read_toml(toml_path), toml_path)
+        if problems:
+            raise ConfigError("; ".join(problems))
         return (
             init_settings,
             env_settings,
             TomlConfigSettingsSource(settings_cls, toml_file=toml_path),
         )
+
+
+def config_path() -> Path:
+    """The settings file: ``PAPERWIRE_CONFIG``, else ``paperwire.toml`` here."""
+    return Path(os.environ.get(CONFIG_ENV, "paperwire.toml"))
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The keys of the settings file; none when there is no such file."""
+    try:
+        with path.open("rb") as file:
+            return tomllib.load(file)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def unknown_settings(
+    environ: Mapping[str, str], toml: Mapping[str, Any], toml_path: Path
+) -> list[str]:
+    """A message for each ``PAPERWIRE_`` variable of ``environ`` and each key of the
+    settings file that names no setting (variables are matched without regard to case,
+    as the settings read them; keys are the settings' names, lower case)."""
+    names = list(Settings.model_fields)
+    variables = [ENV_PREFIX + name.upper() for name in names]
+    problems = []
+    for variable in sorted(environ):
+        upper = variable.upper()
+        if upper.startswith(ENV_PREFIX) and upper != CONFIG_ENV and upper not in variables:
+            problems.append(_unknown(variable, "in the environment", variables))
+    for key in toml:
+        if key not in names:
+            problems.append(_unknown(key, f"in {toml_path}", names))
+    return problems
+
+
+def _unknown(name: str, where: str, known: list[str]) -> str:
+    by_upper = {k.upper(): k for k in known}
+    close = difflib.get_close_matches(name.upper(), list(by_upper), n=1, cutoff=0.75)
+    message = f"{name} {where} is not a setting"
+    if close:
+        return f"{message} (did you mean {by_upper[close[0]]}?)"
+    return f"{message} (the settings: docs/configuration.md)"
 
 
 def index_directory(settings: Settings) -> Path:

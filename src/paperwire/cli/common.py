@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from paperwire.config import Settings
-from paperwire.errors import PaperwireError
+from paperwire.errors import ConfigError, PaperwireError
 from paperwire.store import Store, open_store
 
 
@@ -27,7 +27,7 @@ class Context:
                 overrides["database_url"] = self.database_url
             try:
                 self._settings = Settings(**overrides)
-            except ValueError as exc:
+            except (ConfigError, ValueError) as exc:
                 fail(f"configuration: {exc}")
         return self._settings
 
