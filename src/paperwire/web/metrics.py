@@ -24,7 +24,7 @@ every process writes its counts, and a scrape of any process adds them all up.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -164,29 +164,34 @@ class StoreCollector(Collector):
         for name, at in sorted(fetches.items()):
             last.add_metric([name.partition(":")[0], name], at.timestamp())
         yield last
-        messages = GaugeMetricFamily(
+        yield _by_label(
             "paperwire_digest_outbox_messages",
             "Digests in the outbox by status (queued, sending, sent, failed)",
-            labels=["status"],
+            "status",
+            outbox,
         )
-        for status, count in sorted(outbox.items()):
-            messages.add_metric([status], count)
-        yield messages
-        subscribers = GaugeMetricFamily(
+        yield _by_label(
             "paperwire_digest_subscribers",
             "Digest subscribers by status (suspended: mail to them was refused)",
-            labels=["status"],
+            "status",
+            {SUSPENDED: suspended},
         )
-        subscribers.add_metric([SUSPENDED], suspended)
-        yield subscribers
-        jobs = GaugeMetricFamily(
+        yield _by_label(
             "paperwire_job_last_run_timestamp_seconds",
             "When each scheduled job last ran, by any worker (Unix time)",
-            labels=["job"],
+            "job",
+            {job: at.timestamp() for job, at in runs.items()},
         )
-        for job, at in sorted(runs.items()):
-            jobs.add_metric([job], at.timestamp())
-        yield jobs
+
+
+def _by_label(
+    name: str, documentation: str, label: str, values: Mapping[str, float]
+) -> GaugeMetricFamily:
+    """A gauge with one sample per value of ``label``."""
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for key, value in sorted(values.items()):
+        family.add_metric([key], value)
+    return family
 
 
 class _Forward(Collector):
