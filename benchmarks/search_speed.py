@@ -3,6 +3,7 @@
     python benchmarks/search_speed.py                 # 74,728 real papers
     python benchmarks/search_speed.py --papers 1000000
     python benchmarks/search_speed.py --papers 300000 --workdir /tmp/pw300k   # keep, reuse
+    python benchmarks/search_speed.py --backends sqlite postgresql  # side by side
 
 With ``--papers`` above the corpus size, the corpus is kept and synthetic copies of it
 are added until the count is reached (``synthetic``, seeded). Copy ``n`` is based on
@@ -25,8 +26,16 @@ HNSW vector search against exact search (HNSW mode: strict id overlap, and tie-a
 and the peak resident memory of a fresh process that opens the indexes and answers
 the queries.
 
-``--workdir DIR`` keeps the database and indexes in DIR; a later run with the same
-``--papers`` and DIR reuses them (the index is caught up, throughput is not measured).
+``--backends sqlite postgresql`` stores and indexes the same papers in each backend
+(PostgreSQL: a new database on a server started on loopback, see ``backends.py``) and
+prints the figures side by side. Both backends keep the keyword and vector indexes in
+files; the database is read for filters and to load the papers a search returns.
+
+``--workdir DIR`` keeps the SQLite database and the indexes in DIR; a later run with the
+same ``--papers`` and DIR reuses the SQLite one (the index is caught up, throughput is not
+measured). A PostgreSQL database is always made new: by storing and indexing the papers,
+or with ``--copy`` by ``paperwire db copy`` of the first backend's database and a copy of
+its index folder (the copy keeps each paper's row number, which the index files use).
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ import json
 import random
 import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,14 +54,18 @@ import tempfile
 import time
 from pathlib import Path
 
+from backends import NAMES, Backends
+
 from paperwire.config import Settings, index_directory
 from paperwire.index.embed import load_embedder, paper_text
-from paperwire.index.jobs import FAST, update_index
+from paperwire.index.jobs import update_index
 from paperwire.index.search import MODES, Searcher
 from paperwire.index.semantic import VectorSearch
+from paperwire.index.tiers import FAST
 from paperwire.models import Paper
 from paperwire.sources.arxiv_jsonl import parse_record
 from paperwire.store import open_store
+from paperwire.store.transfer import copy_database
 
 CORPUS = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "arxiv_daily_cs_2025_2026.jsonl.gz"
@@ -116,9 +130,10 @@ def percentiles(samples: list[float]) -> str:
     return f"p50 {p50:6.2f} ms  p95 {p95:6.2f} ms"
 
 
-def serve_queries(db_url: str, qs: list[str], hnsw_threshold: int) -> None:
-    """Run in a fresh process: open, answer every query in every mode, print figures."""
-    settings = Settings(database_url=db_url, hnsw_threshold=hnsw_threshold)
+def serve_queries(db_url: str, index_dir: str, qs: list[str], hnsw_threshold: int) -> None:
+    """Run in a fresh process: open, answer every query in every mode, print the
+    figures as one JSON object."""
+    settings = Settings(database_url=db_url, index_dir=index_dir, hnsw_threshold=hnsw_threshold)
     store = open_store(db_url)
     searcher = Searcher(store, settings)
     for q in qs:
@@ -126,14 +141,17 @@ def serve_queries(db_url: str, qs: list[str], hnsw_threshold: int) -> None:
             # Warm up every mode on every query first, so no mode pays for cold page
             # cache (index files are memory-mapped) that the next one then enjoys.
             searcher.search(q, mode=mode, limit=10)
+    figures: dict[str, object] = {}
     for mode in MODES:
         times = []
         for q in qs:
             start = time.perf_counter()
             searcher.search(q, mode=mode, limit=10)
             times.append(time.perf_counter() - start)
-        print(f"  {mode:<9} {percentiles(times)}")
-    print(f"  peak resident memory of the search process: {resident()}")
+        figures[mode] = percentiles(times)
+    figures["memory"] = resident()
+    store.close()
+    print(json.dumps(figures))
 
 
 def resident() -> str:
@@ -159,11 +177,13 @@ def resident() -> str:
     )
 
 
-def recall_at_10(db_url: str, qs: list[str], hnsw_threshold: int) -> tuple[float, float]:
+def recall_at_10(
+    db_url: str, index_dir: str, qs: list[str], hnsw_threshold: int
+) -> tuple[float, float]:
     """Recall@10 of the HNSW search against exact search over the same stored vectors:
     (strict: share of the exact top-10 ids found, tie-aware: share of found neighbours
     at least as close as the exact 10th, less 1e-4)."""
-    settings = Settings(database_url=db_url, hnsw_threshold=hnsw_threshold)
+    settings = Settings(database_url=db_url, index_dir=index_dir, hnsw_threshold=hnsw_threshold)
     store = open_store(db_url)
     directory = index_directory(settings)
     graph = VectorSearch(store, FAST, directory, hnsw_threshold=hnsw_threshold)
@@ -186,84 +206,130 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=0)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--hnsw-threshold", type=int, default=200_000)
-    parser.add_argument("--workdir", type=Path, help="keep (and reuse) the database here")
-    parser.add_argument("--serve", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help="keep (and reuse) the SQLite database here")
+    parser.add_argument("--backends", nargs="+", default=["sqlite"], choices=NAMES)
+    parser.add_argument("--postgres-url", help="an existing server (default: one on loopback)")
+    parser.add_argument(
+        "--copy",
+        action="store_true",
+        help="make each backend after the first by `db copy` of the first, index files copied",
+    )
+    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        qs = json.loads(Path(args.serve[1]).read_text())
-        serve_queries(args.serve[0], qs, args.hnsw_threshold)
+        url, index_dir, query_file = args.serve
+        serve_queries(url, index_dir, json.loads(Path(query_file).read_text()), args.hnsw_threshold)
         return
 
     real = corpus()
     qs = queries(real, args.queries)
-    if args.workdir is not None:
-        args.workdir.mkdir(parents=True, exist_ok=True)
-        run(args, real, qs, args.workdir)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        run(args, real, qs, Path(tmp))
-
-
-def run(args: argparse.Namespace, real: list[Paper], qs: list[str], folder: Path) -> None:
-    url = f"sqlite:///{folder}/bench.db"
-    settings = Settings(database_url=url, hnsw_threshold=args.hnsw_threshold)
+    results: dict[str, dict[str, str]] = {}
+    with Backends(args.backends, args.postgres_url) as backends:
+        if args.workdir is not None:
+            args.workdir.mkdir(parents=True, exist_ok=True)
+            run(args, real, qs, args.workdir, backends, results)
+        else:
+            with tempfile.TemporaryDirectory() as tmp:
+                run(args, real, qs, Path(tmp), backends, results)
     target = max(args.papers, len(real))
-    store = open_store(url)
-    store.migrate()
-    reuse = store.count_papers() == target
-    if reuse:
-        report = update_index(store, settings)
-        print(f"reusing {target:,} papers in {folder}; catch-up: {report.summary()}")
-    else:
-        papers = synthetic(real, args.papers) if args.papers > len(real) else real
-        start = time.perf_counter()
-        for i in range(0, len(papers), 50_000):
-            store.upsert_papers(papers[i : i + 50_000])
-        print(f"{len(papers):,} papers stored in {time.perf_counter() - start:.1f} s")
-        del papers
+    print(f"\nsearch over {target:,} papers, {len(qs)} queries, single-threaded, p50 / p95:")
+    rows = ["stored", "fast tier", *MODES, "memory"]
+    if target > args.hnsw_threshold:
+        rows.append("HNSW recall@10")
+    for row in rows:
+        cells = "".join(f" | {name}: {results[name].get(row, '-')}" for name in results)
+        print(f"  {row:<16}{cells}")
 
-        start = time.perf_counter()
-        report = update_index(store, settings)
-        elapsed = time.perf_counter() - start
-        print(f"fast tier: {report.summary()}")
-        print(
-            f"fast-tier index throughput: {target / elapsed:,.0f} papers/s "
-            f"(keyword index + static embeddings{' + HNSW graph' if report.graph else ''})"
-        )
 
-        sample = [paper_text(p.title, p.abstract) for p in random.Random(3).sample(real, 300)]
-        quality = load_embedder("quality")
-        quality.encode(sample[:4])
-        start = time.perf_counter()
-        quality.encode(sample)
-        print(
-            f"quality-tier throughput: {len(sample) / (time.perf_counter() - start):.1f} "
-            "abstracts/s (MiniLM int8 ONNX, 2 threads)"
-        )
-    store.close()
-
+def run(
+    args: argparse.Namespace,
+    real: list[Paper],
+    qs: list[str],
+    folder: Path,
+    backends: Backends,
+    results: dict[str, dict[str, str]],
+) -> None:
+    target = max(args.papers, len(real))
     query_file = folder / "queries.json"
     query_file.write_text(json.dumps(qs))
-    print(f"search latency over {target:,} papers, {len(qs)} queries, single-threaded:")
-    subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--serve",
-            url,
-            str(query_file),
-            "--hnsw-threshold",
-            str(args.hnsw_threshold),
-        ],
-        check=True,
-    )
-    if target > args.hnsw_threshold:
-        strict, tied = recall_at_10(url, qs[:100], args.hnsw_threshold)
-        print(
-            f"vector recall@10 of HNSW against exact search (fast tier, 100 queries): "
-            f"{strict:.3f} (share of the exact top-10 ids found); "
-            f"{tied:.3f} tie-aware (found ones at least as close as the exact 10th)"
+    papers: list[Paper] | None = None
+    first: tuple[str, str] | None = None  # the first backend's URL and index folder
+    for name in args.backends:
+        figures = results.setdefault(name, {})
+        if name == "sqlite" and args.workdir is not None:
+            url = f"sqlite:///{folder}/bench.db"
+        else:
+            url = backends.url(name, folder)
+        index_dir = str(folder / f"{name}.index")
+        settings = Settings(
+            database_url=url, index_dir=index_dir, hnsw_threshold=args.hnsw_threshold
         )
+        if args.copy and first is not None:
+            start = time.perf_counter()
+            copied = copy_database(first[0], url)
+            shutil.copytree(first[1], index_dir, dirs_exist_ok=True)
+            elapsed = time.perf_counter() - start
+            figures["stored"] = f"db copy {elapsed:.1f} s, equal: {copied.is_equal}"
+            print(f"{name}: {copied.rows:,} rows copied from {first[0]} in {elapsed:.1f} s")
+        store = open_store(url)
+        store.migrate()
+        if store.count_papers() == target:
+            report = update_index(store, settings, similar=False, topics=False)
+            print(f"{name}: reusing {target:,} papers in {folder}; catch-up: {report.summary()}")
+        else:
+            if papers is None:
+                papers = synthetic(real, args.papers) if args.papers > len(real) else real
+            start = time.perf_counter()
+            for i in range(0, len(papers), 50_000):
+                store.upsert_papers(papers[i : i + 50_000])
+            elapsed = time.perf_counter() - start
+            figures["stored"] = f"{elapsed:.1f} s ({len(papers) / elapsed:,.0f} papers/s)"
+            print(f"{name}: {len(papers):,} papers stored in {elapsed:.1f} s", flush=True)
+
+            start = time.perf_counter()
+            # what search needs; the similar-paper lists and the days' topics are not timed
+            report = update_index(store, settings, similar=False, topics=False)
+            elapsed = time.perf_counter() - start
+            graph = " + HNSW graph" if report.graph else ""
+            figures["fast tier"] = f"{target / elapsed:,.0f} papers/s"
+            print(
+                f"{name}: fast tier {report.summary()}; {target / elapsed:,.0f} papers/s "
+                f"(keyword index + static embeddings{graph})",
+                flush=True,
+            )
+        store.close()
+        first = first or (url, index_dir)
+
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--serve",
+                url,
+                index_dir,
+                str(query_file),
+                "--hnsw-threshold",
+                str(args.hnsw_threshold),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        figures.update(json.loads(out.stdout.strip().splitlines()[-1]))
+        print(f"{name}: searched", flush=True)
+        if target > args.hnsw_threshold:
+            strict, tied = recall_at_10(url, index_dir, qs[:100], args.hnsw_threshold)
+            figures["HNSW recall@10"] = f"{strict:.3f} ({tied:.3f} tie-aware)"
+
+    sample = [paper_text(p.title, p.abstract) for p in random.Random(3).sample(real, 300)]
+    quality = load_embedder("quality")
+    quality.encode(sample[:4])
+    start = time.perf_counter()
+    quality.encode(sample)
+    print(
+        f"quality-tier throughput: {len(sample) / (time.perf_counter() - start):.1f} "
+        "abstracts/s (MiniLM int8 ONNX, 2 threads; the same for both backends)"
+    )
 
 
 if __name__ == "__main__":
