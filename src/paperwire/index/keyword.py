@@ -593,25 +593,34 @@ class KeywordIndex:
         offset: int = 0,
         filters: Filters | None = None,
         explain: bool = True,
+        weights: FieldWeights | None = None,
     ) -> list[Scored]:
         """Papers matching ``query`` (see the module docstring), best first. With
         ``explain=False`` reasons are left empty (``explain()`` gives them later)."""
-        found = self.matches(query, limit=limit, offset=offset, filters=filters)
+        found = self.matches(query, limit=limit, offset=offset, filters=filters, weights=weights)
         if not explain:
             return found.hits
         reasons = found.reasons([h.paper_id for h in found.hits])
         return [Scored(h.paper_id, h.score, reasons.get(h.paper_id, "")) for h in found.hits]
 
     def matches(
-        self, query: str, *, limit: int = 20, offset: int = 0, filters: Filters | None = None
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        filters: Filters | None = None,
+        weights: FieldWeights | None = None,
     ) -> Matches:
         """``search`` without reasons, keeping what it takes to give the reasons of some
-        of the results later (``Matches.reasons``) without finding them again."""
+        of the results later (``Matches.reasons``) without finding them again.
+        ``weights`` replace the index's field weights for this search."""
         parsed = self._parse(query)
         searcher = self._index.searcher()
         if limit <= 0 or not parsed.clauses:
             return Matches([], self, searcher, parsed, {})
-        words = self._restrict(self._query(parsed.clauses), filters, exclude=None)
+        weights = weights or self.weights
+        words = self._restrict(self._query(parsed.clauses, weights), filters, exclude=None)
         if words is None:
             return Matches([], self, searcher, parsed, {})
         offset = max(0, offset)
@@ -622,7 +631,8 @@ class KeywordIndex:
         if parsed.bigrams and hits:
             # Bonuses only raise scores: the head, reranked, still ranks above the rest.
             head, rest = hits[:MAX_RERANK], hits[MAX_RERANK:]
-            bonus = self._bigram_bonus(searcher, parsed.bigrams, [pid for _, _, pid in head])
+            ids = [pid for _, _, pid in head]
+            bonus = self._bigram_bonus(searcher, parsed.bigrams, ids, weights)
             head = [(score + bonus.get(at, 0.0), at, pid) for score, at, pid in head]
             head.sort(key=lambda hit: (-hit[0], hit[1]))
             hits = head + rest
@@ -813,14 +823,16 @@ class KeywordIndex:
         name_boost: float = 1.0,
         *,
         searcher: tantivy.Searcher | None = None,
+        weights: FieldWeights | None = None,
     ) -> list[tantivy.Query]:
         """One query per field for ``clause``; with a ``searcher``, only for the fields
         where every word of it occurs somewhere (saves queries that cannot match)."""
         queries: list[tantivy.Query] = []
+        weights = weights or self.weights
         for field, tokens, weight in (
-            ("title", clause.stems, self.weights.title * boost),
-            ("abstract", clause.stems, self.weights.abstract * boost),
-            ("authors", clause.names, self.weights.authors * name_boost),
+            ("title", clause.stems, weights.title * boost),
+            ("abstract", clause.stems, weights.abstract * boost),
+            ("authors", clause.names, weights.authors * name_boost),
         ):
             if weight <= 0:
                 continue
@@ -833,10 +845,10 @@ class KeywordIndex:
             queries.append(query if weight == 1 else tantivy.Query.boost_query(query, weight))
         return queries
 
-    def _query(self, clauses: list[_Clause]) -> tantivy.Query:
+    def _query(self, clauses: list[_Clause], weights: FieldWeights) -> tantivy.Query:
         subqueries: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for clause in clauses:
-            fields = self._field_queries(clause)
+            fields = self._field_queries(clause, weights=weights)
             if not fields:
                 continue
             if clause.occur == "should":
@@ -863,7 +875,11 @@ class KeywordIndex:
         return tantivy.Occur.Must, tantivy.Query.const_score_query(among, 0.0)
 
     def _bigram_bonus(
-        self, searcher: tantivy.Searcher, bigrams: list[_Clause], ids: Sequence[str]
+        self,
+        searcher: tantivy.Searcher,
+        bigrams: list[_Clause],
+        ids: Sequence[str],
+        weights: FieldWeights,
     ) -> dict[tuple[int, int], float]:
         """What the bigram phrases add to the score of each of the papers ``ids``.
 
@@ -876,7 +892,7 @@ class KeywordIndex:
         among = self._among(ids)
         for bigram in bigrams:
             for phrase in self._field_queries(
-                bigram, BIGRAM_BOOST, NAME_BIGRAM_BOOST, searcher=searcher
+                bigram, BIGRAM_BOOST, NAME_BIGRAM_BOOST, searcher=searcher, weights=weights
             ):
                 query = tantivy.Query.boolean_query([among, (tantivy.Occur.Must, phrase)])
                 for score, address in searcher.search(query, len(ids), count=False).hits:
