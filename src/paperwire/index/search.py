@@ -29,6 +29,8 @@ Lists that take part:
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -38,7 +40,7 @@ from paperwire.errors import PaperwireError
 from paperwire.index.embed import Embedder, load_embedder
 from paperwire.index.keyword import FieldWeights, KeywordIndex, Matches
 from paperwire.index.query_kind import query_kind, question_terms
-from paperwire.index.semantic import EF_NUDGE, Neighbour, VectorSearch
+from paperwire.index.semantic import EF_NUDGE, FOLLOW_SECONDS, Neighbour, VectorSearch
 from paperwire.index.tiers import FAST, QUALITY
 from paperwire.lookup import Named, find_named, named_first
 from paperwire.models import Filters, Scored
@@ -58,6 +60,11 @@ MAX_RESULTS = 1_200
 #: ``limit``, when more are asked for).
 MAX_DEPTH = 300
 SIMILAR_WEIGHTS_QUALITY = {"keyword": 0.3, FAST: 0.1, QUALITY: 0.6}
+#: While the quality job is filling the quality tier, a paper it has not reached yet (an
+#: older one: it fills newest first) is ranked by its fast vector in the quality
+#: tier's place: the fast list then holds only such papers (``_semantic_lists``).
+SEMANTIC_WEIGHTS_FILLING = {QUALITY: 1.0, FAST: 1.0}
+SEARCH_WEIGHTS_FILLING = {"keyword": 0.6, FAST: 0.4, QUALITY: 0.4}
 #: The keyword engine's field weights for a question in a reader's words
 #: (``query_kind``): its content words (``question_terms``) looked for in abstracts, a
 #: title word counting a fifth of the default. A title weighs 5 for titles and title
@@ -157,18 +164,51 @@ def _with_reasons(fused: list[Scored], matches: Matches) -> list[Scored]:
 class Searcher:
     """Opens the indexes once; reuse it for many queries (``--batch``, the web app)."""
 
-    def __init__(self, store: Store, settings: Settings) -> None:
+    def __init__(
+        self, store: Store, settings: Settings, *, follow_seconds: float = FOLLOW_SECONDS
+    ) -> None:
         self.store = store
         directory = index_directory(settings)
         if not (directory / "keyword").exists():
             raise PaperwireError(f"no search index in {directory}: run `paperwire index`")
         self.keyword = KeywordIndex(directory / "keyword", texts=store.get_papers)
         self.vectors = {
-            tier: VectorSearch(store, tier, directory, hnsw_threshold=settings.hnsw_threshold)
+            tier: VectorSearch(
+                store,
+                tier,
+                directory,
+                hnsw_threshold=settings.hnsw_threshold,
+                follow_seconds=follow_seconds,
+            )
             for tier in (FAST, QUALITY)
         }
-        self._has_quality = store.count_vectors(QUALITY) > 0
+        self.follow_seconds = follow_seconds
+        self._coverage = 0.0
+        self._coverage_at = -math.inf
         self._embedders: dict[str, Embedder] = {}
+
+    def quality_coverage(self) -> float:
+        """The share of papers with a fast vector that have a quality vector, looked up
+        again at most every ``follow_seconds``: the quality job fills it while this
+        searcher serves (a web process's searcher lives as long as the process)."""
+        now = time.monotonic()
+        if now - self._coverage_at >= self.follow_seconds:
+            quality = self.store.count_vectors(QUALITY)
+            fast = self.store.count_vectors(FAST)
+            self._coverage = min(1.0, quality / fast) if fast else float(quality > 0)
+            self._coverage_at = now
+        return self._coverage
+
+    def _weights(self, mode: Mode) -> dict[str, float]:
+        """The lists a search fuses, by what the quality tier covers (see ``docs/search.md``)."""
+        coverage = self.quality_coverage()
+        if mode == "semantic":
+            if coverage <= 0:
+                return {FAST: 1.0}
+            return {QUALITY: 1.0} if coverage >= 1 else SEMANTIC_WEIGHTS_FILLING
+        if coverage <= 0:
+            return SEARCH_WEIGHTS
+        return SEARCH_WEIGHTS_QUALITY if coverage >= 1 else SEARCH_WEIGHTS_FILLING
 
     def _embedder(self, tier: str) -> Embedder:
         if tier not in self._embedders:
@@ -176,16 +216,29 @@ class Searcher:
         return self._embedders[tier]
 
     def _semantic_lists(
-        self, query: str, depth: int, filters: Filters, *, nudge: bool = False
+        self,
+        query: str,
+        depth: int,
+        filters: Filters,
+        weights: dict[str, float],
+        *,
+        nudge: bool = False,
     ) -> list[Ranked]:
-        """The vector lists of the tiers that count. ``nudge``: the fast tier only nudges
-        a keyword ranking (hybrid, no quality tier), so its graph search may be narrower."""
+        """The vector lists of the tiers ``weights`` count. ``nudge``: the fast tier only
+        nudges a keyword ranking (hybrid), so its graph search may be narrower. With both
+        tiers (the quality tier still filling), the fast list keeps only the papers
+        without a quality vector."""
         lists = []
-        tiers = (FAST, QUALITY) if self._has_quality else (FAST,)
-        for tier in tiers:
+        both = all(weights.get(tier, 0.0) > 0 for tier in (FAST, QUALITY))
+        for tier in (FAST, QUALITY):
+            if weights.get(tier, 0.0) <= 0:
+                continue
             vector = self._embedder(tier).encode([query])[0]
-            ef = EF_NUDGE if nudge and tier == FAST else None
+            ef = EF_NUDGE if nudge and tier == FAST and not both else None
             found = self.vectors[tier].search(vector, limit=depth, filters=filters, ef=ef)
+            if tier == FAST and both:
+                covered = self.vectors[QUALITY].having([n.paper_id for n in found])
+                found = [n for n in found if n.paper_id not in covered]
             lists.append(_meaning(found, tier))
         return lists
 
@@ -217,7 +270,8 @@ class Searcher:
             matches = self.keyword.matches(words, limit=depth, filters=filters, weights=fields)
             hits = matches.hits
             lists.append(_words(hits))
-            if not self._has_quality and len(hits) >= limit:
+            weights = self._weights(mode)
+            if weights is SEARCH_WEIGHTS and len(hits) >= limit:
                 # The fast tier only nudges (weight 0.1): the words found enough papers,
                 # so only their vectors are compared, not every paper's.
                 vector = self._embedder(FAST).encode([query])[0]
@@ -225,12 +279,11 @@ class Searcher:
                 lists.append(_nudge(similar))
                 fused = fuse(lists, SEARCH_WEIGHTS, limit=limit)
                 return _with_reasons(fused, matches)
-        semantic = self._semantic_lists(query, depth, filters, nudge=mode == "hybrid")
+        weights = self._weights(mode)
+        semantic = self._semantic_lists(query, depth, filters, weights, nudge=mode == "hybrid")
         if mode == "semantic":
-            weights = {QUALITY: 1.0} if self._has_quality else {FAST: 1.0}
             return fuse(semantic, weights, limit=limit)
         lists.extend(semantic)
-        weights = SEARCH_WEIGHTS_QUALITY if self._has_quality else SEARCH_WEIGHTS
         fused = fuse(lists, weights, limit=limit)
         return _with_reasons(fused, matches)
 

@@ -15,6 +15,13 @@ module keeps a search structure in step with it:
 
 Filters are applied by over-fetching neighbours and asking the store which of them
 match; exact mode filters before ranking.
+
+A ``VectorSearch`` that lives long (a web process's) follows what the index job of
+another process stores: at most every ``follow_seconds`` (10) a search first reads the
+vectors stored since the last look and adds them to the matrix (a changed paper's row is
+replaced), or opens the graph again when its file changed. Each version of the matrix
+is a new ``_Exact`` snapshot, so a search running in another thread keeps the rows it
+started with (a changed paper's row may turn new under it).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +57,22 @@ EF_SEARCH = 3072
 EF_NUDGE = 512
 
 
+#: How often a search looks for vectors stored since it last looked.
+FOLLOW_SECONDS = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Exact:
+    """The vectors of exact mode as one snapshot: row ``i`` of ``matrix`` (the first
+    rows of ``buffer``) is ``ids[i]``; ``seq`` is the last stored ``seq`` it holds."""
+
+    ids: list[str]
+    row_of: dict[str, int]
+    buffer: npt.NDArray[np.float32]
+    matrix: npt.NDArray[np.float32]
+    seq: int
+
+
 @dataclass(frozen=True, slots=True)
 class Neighbour:
     paper_id: str
@@ -73,17 +97,20 @@ class VectorSearch:
         *,
         hnsw_threshold: int = 200_000,
         ef_search: int = EF_SEARCH,
+        follow_seconds: float = FOLLOW_SECONDS,
     ) -> None:
         self.store = store
         self.tier = tier
         self.directory = directory
         self.hnsw_threshold = hnsw_threshold
         self.ef_search = ef_search
+        self.follow_seconds = follow_seconds
         self._ef_lock = threading.Lock()
-        self._ids: list[str] = []
-        self._row_of: dict[str, int] = {}
-        self._matrix: npt.NDArray[np.float32] | None = None
+        self._follow_lock = threading.Lock()
+        self._exact: _Exact | None = None
         self._hnsw: Any = None
+        self._graph_stamp: int | None = None
+        self._looked = 0.0
         self._loaded = False
 
     # -- state -------------------------------------------------------------------------
@@ -116,7 +143,7 @@ class VectorSearch:
         self._load()
         if self._hnsw is not None:
             return int(len(self._hnsw))
-        return len(self._ids)
+        return 0 if self._exact is None else len(self._exact.ids)
 
     # -- building ----------------------------------------------------------------------
 
@@ -163,38 +190,83 @@ class VectorSearch:
         self._loaded = False
         return added
 
+    def _graph_file_stamp(self) -> int | None:
+        try:
+            return self._graph_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
     def _load(self) -> None:
         if self._loaded:
+            self._follow()
             return
         self._loaded = True
+        self._looked = time.monotonic()
+        self._hnsw = None
+        self._exact = None
         if self.uses_hnsw and self._graph_path.exists():
             from usearch.index import Index
 
+            self._graph_stamp = self._graph_file_stamp()
             self._hnsw = Index.restore(str(self._graph_path), view=True)
             self._hnsw.expansion_search = self.ef_search
             return
-        # Filled in place, batch by batch: no second copy of the matrix while loading.
-        ids: list[str] = []
-        matrix: npt.NDArray[np.float32] | None = None
-        after = 0
+        self._exact = self._read_exact(None)
+
+    def _read_exact(self, base: _Exact | None) -> _Exact | None:
+        """``base`` with the vectors stored after it (all of them without a ``base``).
+
+        Rows are written into ``base``'s buffer past its end (no snapshot sees them) or in
+        place for a changed paper; the buffer grows by half when full, so following a
+        backfill costs the new rows, not a copy of the matrix each time."""
+        ids = list(base.ids) if base is not None else []
+        row_of = dict(base.row_of) if base is not None else {}
+        buffer = base.buffer if base is not None else None
+        after = base.seq if base is not None else 0
+        size = len(ids)
         while True:
             rows = self.store.vectors_after(self.tier, after=after, limit=_SYNC_BATCH)
             if not rows:
                 break
-            chunk = np.stack([_decode(r.vector) for r in rows])
-            if matrix is None:
+            chunk = np.stack([_decode(r.vector) for r in rows]).astype(np.float32)
+            if buffer is None:
                 capacity = max(self.store.count_vectors(self.tier), len(rows))
-                matrix = np.empty((capacity, chunk.shape[1]), dtype=np.float32)
-            if len(ids) + len(rows) > len(matrix):  # the store grew while loading
-                grown = np.empty((len(ids) + len(rows), matrix.shape[1]), dtype=np.float32)
-                grown[: len(ids)] = matrix[: len(ids)]
-                matrix = grown
-            matrix[len(ids) : len(ids) + len(rows)] = chunk
-            ids.extend(r.paper_id for r in rows)
+                buffer = np.empty((capacity, chunk.shape[1]), dtype=np.float32)
+            new = sum(1 for r in rows if r.paper_id not in row_of)
+            if size + new > len(buffer):
+                rows_wanted = max(size + new, len(buffer) * 3 // 2)
+                grown = np.empty((rows_wanted, buffer.shape[1]), dtype=np.float32)
+                grown[:size] = buffer[:size]
+                buffer = grown
+            for row, vector in zip(rows, chunk, strict=True):
+                at = row_of.get(row.paper_id)
+                if at is None:
+                    at = row_of[row.paper_id] = size
+                    ids.append(row.paper_id)
+                    size += 1
+                buffer[at] = vector
             after = rows[-1].seq
-        self._ids = ids
-        self._row_of = {pid: i for i, pid in enumerate(ids)}
-        self._matrix = None if matrix is None else matrix[: len(ids)]
+        if buffer is None:
+            return None
+        if base is not None and after == base.seq:
+            return base
+        return _Exact(ids, row_of, buffer, buffer[:size], after)
+
+    def _follow(self) -> None:
+        """Take in what the store gained since the last look, at most every
+        ``follow_seconds`` (see the module docstring)."""
+        if time.monotonic() - self._looked < self.follow_seconds:
+            return
+        with self._follow_lock:
+            if time.monotonic() - self._looked < self.follow_seconds:
+                return
+            self._looked = time.monotonic()
+            if self._hnsw is not None or self.uses_hnsw:
+                if self._hnsw is None or self._graph_file_stamp() != self._graph_stamp:
+                    self._loaded = False
+                    self._load()
+                return
+            self._exact = self._read_exact(self._exact)
 
     # -- searching ---------------------------------------------------------------------
 
@@ -206,11 +278,20 @@ class VectorSearch:
                 return None
             found = self._hnsw.get(np.uint64(key))
             return None if found is None else np.asarray(found, dtype=np.float32)
-        row = self._row_of.get(paper_id)
-        if row is None or self._matrix is None:
+        exact = self._exact
+        row = None if exact is None else exact.row_of.get(paper_id)
+        if exact is None or row is None:
             return None
-        vector: Vector = self._matrix[row]
+        vector: Vector = exact.matrix[row]
         return vector
+
+    def having(self, paper_ids: Sequence[str]) -> set[str]:
+        """Those of ``paper_ids`` that have a vector of this tier."""
+        self._load()
+        exact = self._exact
+        if self._hnsw is None:
+            return set() if exact is None else {p for p in paper_ids if p in exact.row_of}
+        return set(self.store.vector_hashes(self.tier, list(paper_ids)))
 
     def similarities(self, query: Vector, paper_ids: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of ``query`` to each of ``paper_ids`` that has a vector: a
@@ -231,12 +312,13 @@ class VectorSearch:
                 for pid, vector in zip(known, found, strict=True)
                 if vector is not None
             }
-        if self._matrix is None:
+        exact = self._exact
+        if exact is None:
             return {}
-        known = [pid for pid in ids if pid in self._row_of]
+        known = [pid for pid in ids if pid in exact.row_of]
         if not known:
             return {}
-        scores = self._matrix[[self._row_of[pid] for pid in known]] @ q
+        scores = exact.matrix[[exact.row_of[pid] for pid in known]] @ q
         return {pid: float(score) for pid, score in zip(known, scores, strict=True)}
 
     def search(
@@ -254,17 +336,18 @@ class VectorSearch:
         filters = filters or Filters()
         if self._hnsw is not None:
             return self._search_hnsw(query, limit, filters, exclude, ef or self.ef_search)
-        if self._matrix is None:
+        exact = self._exact
+        if exact is None:
             return []
-        scores = self._matrix @ np.asarray(query, dtype=np.float32)
+        scores = exact.matrix @ np.asarray(query, dtype=np.float32)
         if not filters.is_empty:
             allowed = self.store.matching_ids(filters)
-            mask = np.zeros(len(self._ids), dtype=bool)
-            rows = [self._row_of[i] for i in allowed if i in self._row_of]
+            mask = np.zeros(len(exact.ids), dtype=bool)
+            rows = [exact.row_of[i] for i in allowed if i in exact.row_of]
             mask[rows] = True
             scores = np.where(mask, scores, -np.inf)
         for pid in exclude:
-            row = self._row_of.get(pid)
+            row = exact.row_of.get(pid)
             if row is not None:
                 scores[row] = -np.inf
         k = min(limit, len(scores))
@@ -272,7 +355,8 @@ class VectorSearch:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
-        return [Neighbour(self._ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
+        ids = exact.ids
+        return [Neighbour(ids[i], float(scores[i])) for i in top if np.isfinite(scores[i])]
 
     def _search_hnsw(
         self, query: Vector, limit: int, filters: Filters, exclude: frozenset[str], ef: int
