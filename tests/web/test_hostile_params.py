@@ -238,6 +238,12 @@ PROBES = [
     ),
     Probe("/api/v1/papers/{paper_id:path}", "v1", {}, url=f"/api/v1/papers/{NORMAL_IDS[0]}"),
     Probe(
+        "/api/v1/papers/{paper_id:path}/comments",
+        "v1",
+        {"sort": "choice"},
+        url=f"/api/v1/papers/{NORMAL_IDS[0]}/comments",
+    ),
+    Probe(
         "/api/v1/papers/{paper_id:path}/similar",
         "v1",
         {"limit": "limit"},

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from paperwire import __version__
-from paperwire.api import community, hf, routes, subscriptions
+from paperwire.api import community, discussion, hf, routes, subscriptions
 from paperwire.config import Settings
 from paperwire.errors import StoreBusy
 from paperwire.feeds import lists as list_feeds
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router)
     for router in LIBRARY_ROUTERS:
         app.include_router(router)
+    app.include_router(discussion.router)  # before routes' /papers/{id:path}
     app.include_router(routes.router)
     app.include_router(community.router)
     app.include_router(subscriptions.router)
