@@ -199,12 +199,6 @@ class Settings(BaseSettings):
     comment_limit_window: int = Field(
         600, ge=1, description="Seconds over which the comment limit counts."
     )
-    comment_mail_minutes: int = Field(
-        30,
-        ge=1,
-        description="How often the worker mails readers the new replies in the discussions "
-        "they follow (one mail per reader and run).",
-    )
 
     # -- GitHub stars and trending ----------------------------------------------------
     github_token: str = Field(
@@ -333,6 +327,11 @@ class Settings(BaseSettings):
         "*/15 * * * *",
         description="How often the scheduler composes the digests that are due and sends the "
         "outbox (crontab, UTC).",
+    )
+    worker_discussion_cron: str = Field(
+        "*/30 * * * *",
+        description="How often the scheduler mails readers the new comments in the "
+        "discussions they follow, one mail per reader and discussion (crontab, UTC).",
     )
     worker_lease_seconds: float = Field(
         300.0,

@@ -198,6 +198,13 @@ PROBES = [
     ),
     Probe("/papers/{paper_id:path}", "page", {"sort": "choice"}, url=f"/papers/{NORMAL_IDS[0]}"),
     Probe("/discussion/queue", "page", {}),
+    Probe("/discussion/unfollow", "page", {"token": "free"}),
+    Probe(
+        "/feeds/discussion/{paper_id:path}.atom",
+        "feed",
+        {},
+        url=f"/feeds/discussion/{NORMAL_IDS[0]}.atom",
+    ),
     Probe("/subscribe", "page", {}),
     Probe("/subscribe/confirm", "page", {"token": "free"}),
     Probe("/subscribe/preferences", "page", {"token": "free"}),

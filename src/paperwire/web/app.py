@@ -15,6 +15,7 @@ from paperwire import __version__
 from paperwire.api import community, discussion, hf, routes, subscriptions
 from paperwire.config import Settings
 from paperwire.errors import StoreBusy
+from paperwire.feeds import discussion as discussion_feeds
 from paperwire.feeds import lists as list_feeds
 from paperwire.feeds import routes as feed_routes
 from paperwire.http.deps import app_secret, get_user, has_upvoted, open_searcher
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(hf.router)
     app.include_router(feed_routes.router)
     app.include_router(list_feeds.router)
+    app.include_router(discussion_feeds.router)
     app.include_router(ops.router)
     build_routes(app)
     return app

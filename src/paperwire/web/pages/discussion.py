@@ -14,8 +14,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -24,7 +26,15 @@ from paperwire.accounts import User
 from paperwire.comment_text import MAX_BODY
 from paperwire.config import Settings
 from paperwire.discussion import MAX_REASON
-from paperwire.http.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep
+from paperwire.discussion_mail import read_unfollow
+from paperwire.http.deps import (
+    NowDep,
+    SettingsDep,
+    StoreDep,
+    TemplatesDep,
+    UserDep,
+    app_secret,
+)
 from paperwire.http.params import BadParam, check_paper_id
 from paperwire.links import paper_url
 from paperwire.models import Paper
@@ -392,4 +402,57 @@ def queue(request: Request, store: StoreDep, templates: TemplatesDep, user: User
             "claims": store.pending_claims(),
             "log": store.moderation_log(limit=50),
         },
+    )
+
+
+# -- the one-click unfollow of the mail -------------------------------------------------------
+
+
+def _unfollow_message(
+    request: Request, templates: Jinja2Templates, title: str, message: str, **extra: Any
+) -> HTMLResponse:
+    context = {"title": title, "message": message, "form": None, "link": None} | extra
+    page = render(request, templates, "subscribe_message.html", context)
+    page.headers["cache-control"] = "private, no-store"
+    return page
+
+
+@router.get("/discussion/unfollow", response_class=HTMLResponse)
+def unfollow_page(
+    request: Request, store: StoreDep, templates: TemplatesDep, token: str = ""
+) -> Response:
+    found = read_unfollow(app_secret(request.app), token)
+    if found is None:
+        return error_page(request, templates, 400, "Bad link", "This unfollow link is not valid.")
+    return _unfollow_message(
+        request,
+        templates,
+        "Stop following",
+        "Press the button to stop getting mail about this discussion.",
+        form={"action": f"/discussion/unfollow?token={quote(token)}", "token": token,
+              "button": "Stop following"},
+    )  # fmt: skip
+
+
+@router.post("/discussion/unfollow", response_class=HTMLResponse)
+async def unfollow(request: Request, store: StoreDep, templates: TemplatesDep) -> Response:
+    """The one-click unfollow (RFC 8058): the token is in the address (mail clients post
+    ``List-Unsubscribe=One-Click``) or in the form. Exempt from the CSRF check (the
+    signed token is the proof)."""
+    token = request.query_params.get("token", "")
+    if not token:
+        form = await request.form()
+        value = form.get("token")
+        token = value if isinstance(value, str) else ""
+    found = read_unfollow(app_secret(request.app), token)
+    if found is None:
+        return error_page(request, templates, 400, "Bad link", "This unfollow link is not valid.")
+    user_id, paper_id = found
+    await run_in_threadpool(store.unfollow_thread, user_id, paper_id)
+    return _unfollow_message(
+        request,
+        templates,
+        "You no longer follow this discussion",
+        "No more mail about it will be sent. Follow it again on the paper's page.",
+        link=(paper_url(paper_id), "Back to the paper"),
     )
