@@ -133,18 +133,22 @@ def test_comment_reply_edit_report_and_hide(
     assert comment.locator(".comment-body .katex").count() == 1
     assert comment.locator(".comment-author").inner_text() == "ada"
 
-    # ada replies inline, then edits the reply
-    comment.locator("details.reply > summary").click()
+    # ada replies in place (the script opens the form under the comment), then edits it
+    before = page.url
+    comment.locator("a.reply-link").click()
+    page.wait_for_selector(f"#reply-{top.id}")
+    assert page.url == before  # no navigation: the form opened in place
     page.fill(f"#reply-{top.id}", "Answering myself: yes.")
     with page.expect_navigation(wait_until="load"):
-        comment.locator("details.reply button[type=submit]").click()
+        comment.locator("form.reply-form button[type=submit]").click()
     reply = next(c for c in store.paper_comments(PAPER) if c.parent_id == top.id)
     shown = page.locator(f"#comment-{reply.id}")
     assert "level-1" in (shown.get_attribute("class") or "")
-    shown.locator("details.edit > summary").click()
+    with page.expect_navigation(wait_until="load"):
+        shown.locator("a.edit-link").click()
     page.fill(f"#edit-{reply.id}", "Answering myself: yes, by Cauchy-Schwarz.")
     with page.expect_navigation(wait_until="load"):
-        shown.locator("details.edit button[type=submit]").click()
+        page.locator("form.edit-form button[type=submit]").click()
     shown = page.locator(f"#comment-{reply.id}")
     assert "Cauchy-Schwarz" in shown.locator(".comment-body").inner_text()
     assert shown.locator(".edited").inner_text() == "edited"
@@ -156,10 +160,11 @@ def test_comment_reply_edit_report_and_hide(
     page, errors = open_page(browser, signed_in(browser, community, base, "bo@example.org"))
     page.goto(url)
     shown = page.locator(f"#comment-{reply.id}")
-    shown.locator("details.report > summary").click()
+    with page.expect_navigation(wait_until="load"):
+        shown.locator("a.report-link").click()
     page.fill(f"#report-{reply.id}", "off topic")
     with page.expect_navigation(wait_until="load"):
-        shown.locator("details.report button[type=submit]").click()
+        page.locator("form.report-form button[type=submit]").click()
     assert [r.reason for _, found in store.open_reports() for r in found] == ["off topic"]
     assert errors == []
     page.context.close()
@@ -203,7 +208,8 @@ def test_the_discussion_and_the_queue_have_no_axe_violations(
         with page.expect_navigation(wait_until="load"):
             page.locator("form.new-comment button[type=submit]").click()
     first = page.locator("li.comment").first
-    first.locator("details.reply > summary").click()  # an open reply form too
+    first.locator("a.reply-link").click()  # an open reply form too
+    page.wait_for_selector("li.comment form.reply-form textarea")
     found = {}
     axe = Axe()
     if problems := violations(axe, page):

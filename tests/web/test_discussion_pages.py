@@ -37,9 +37,12 @@ def signed_in(community: Community, email: str, role: str = "reader") -> TestCli
     return client
 
 
-def send(client: TestClient, selector: str, data: dict[str, str] | None = None) -> Response:
-    """Fill the form ``selector`` of the paper page and send it as a browser does."""
-    page = client.get(PAGE)
+def send(
+    client: TestClient, selector: str, data: dict[str, str] | None = None, query: str = ""
+) -> Response:
+    """Fill the form ``selector`` of the paper page (``?query``: with a link's form open)
+    and send it as a browser does."""
+    page = client.get(f"{PAGE}?{query}" if query else PAGE)
     assert page.status_code == 200
     action, values = hidden_inputs(page.text, selector)
     values.update(data or {})
@@ -57,11 +60,11 @@ def test_post_reply_vote_and_edit_through_the_forms(community: Community) -> Non
     (made,) = community.store.paper_comments(PAPER)
     assert posted.headers["location"] == f"{PAGE}#comment-{made.id}"
     bo = signed_in(community, "bo@example.org")
-    replied = send(bo, f"#comment-{made.id} details.reply form", {"body": "Yes."})
+    replied = send(bo, "form.reply-form", {"body": "Yes."}, f"reply={made.id}")
     assert replied.status_code == 303
     voted = send(bo, f"#comment-{made.id} form.comment-vote")
     assert voted.status_code == 303
-    edited = send(ada, f"#comment-{made.id} details.edit form", {"body": "Does $x^3$ hold?"})
+    edited = send(ada, "form.edit-form", {"body": "Does $x^3$ hold?"}, f"edit={made.id}")
     assert edited.status_code == 303
 
     shown = comments_on(community.client().get(PAGE).text)
@@ -76,6 +79,7 @@ def test_post_reply_vote_and_edit_through_the_forms(community: Community) -> Non
     assert pressed["aria-pressed"] == "true"
     assert community.client().get(PAGE, params={"sort": "nonsense"}).status_code == 400
     assert community.client().get(PAGE, params={"sort": "time"}).status_code == 200
+    assert community.client().get(PAGE, params={"reply": "x"}).status_code == 400
 
 
 def test_every_form_of_the_discussion_needs_its_csrf_token(community: Community) -> None:
@@ -88,14 +92,17 @@ def test_every_form_of_the_discussion_needs_its_csrf_token(community: Community)
         PAPER,
         now=OLD,
     )
+    mine, theirs = (c.id for c in community.store.paper_comments(PAPER))
     forms = []
-    for client in (ada, cy):
-        soup = BeautifulSoup(client.get(PAGE).text, "html.parser")
-        forms += [(client, f) for f in soup.select("#discussion form")]
-        queue = BeautifulSoup(cy.get("/discussion/queue").text, "html.parser")
-        forms += [(cy, f) for f in queue.select("main form")]
+    for client, other in ((ada, theirs), (cy, mine)):
+        for query in ("", f"?reply={other}", f"?edit={mine}", f"?report={other}"):
+            soup = BeautifulSoup(client.get(PAGE + query).text, "html.parser")
+            forms += [(client, f) for f in soup.select("#discussion form")]
+    queue = BeautifulSoup(cy.get("/discussion/queue").text, "html.parser")
+    forms += [(cy, f) for f in queue.select("main form")]
     actions = {str(f["action"]) for _, f in forms}
-    assert len(actions) >= 10, actions
+    assert len(actions) >= 12, actions
+    assert any(a.endswith("/edit") for a in actions) and any(a.endswith("/report") for a in actions)
     before = (community.store.paper_comments(PAPER), community.store.moderation_log())
     for client, form in forms:
         data = {
@@ -148,7 +155,7 @@ def test_hidden_comments_leave_the_page_the_api_and_the_counts(community: Commun
     send(ada, "form.new-comment", {"body": "SPAM-SPAM"})
     spam = community.store.paper_comments(PAPER)[-1]
     bo = signed_in(community, "bo@example.org")
-    reported = send(bo, f"#comment-{spam.id} details.report form", {"reason": "spam"})
+    reported = send(bo, "form.report-form", {"reason": "spam"}, f"report={spam.id}")
     assert reported.status_code == 303
     cy = signed_in(community, "cy@example.org", role="curator")
     queue = cy.get("/discussion/queue")

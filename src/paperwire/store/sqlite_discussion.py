@@ -30,6 +30,12 @@ _COMMENT = (
     "AND a.paper_id = c.paper_id AND a.confirmed_at IS NOT NULL) "
     "FROM comments c JOIN users u ON u.id = c.user_id"
 )
+#: The same columns without the author mark (``paper_comments`` adds it).
+_PLAIN_COMMENT = (
+    "SELECT c.id, c.paper_id, c.parent_id, c.user_id, u.email, c.depth, c.body_md, "
+    "c.body_html, c.state, c.upvotes, c.created_at, c.edited_at "
+    "FROM comments c JOIN users u ON u.id = c.user_id"
+)
 _CHUNK = 500
 
 
@@ -99,12 +105,21 @@ class DiscussionSupport(SQLiteParts):
 
     def paper_comments(self, paper_id: str, *, viewer_id: int | None = None) -> list[Comment]:
         self._require_schema()
-        rows = self._db().execute(
-            f"{_COMMENT} WHERE c.paper_id = ? AND (c.state = 'visible' "
+        db = self._db()
+        # The paper's confirmed authors once, not a lookup per comment (long threads).
+        authors = {
+            int(r[0])
+            for r in db.execute(
+                "SELECT user_id FROM author_claims WHERE paper_id = ? AND confirmed_at IS NOT NULL",
+                (paper_id,),
+            )
+        }
+        rows = db.execute(
+            f"{_PLAIN_COMMENT} WHERE c.paper_id = ? AND (c.state = 'visible' "
             "OR (c.state = 'held' AND c.user_id = ?)) ORDER BY c.id",
             (paper_id, -1 if viewer_id is None else viewer_id),
         )
-        return [_comment(r) for r in rows]
+        return [_comment((*r, int(str(r[3])) in authors)) for r in rows]
 
     def edit_comment(
         self, comment_id: int, *, body_md: str, body_html: str, now: datetime

@@ -2,11 +2,13 @@
 the forms it posts, and the curators' queue (``/discussion/queue``).
 
 Every action is a plain form with a CSRF token that answers 303 back to the paper's
-page (at the comment it changed), so everything works without JavaScript;
-``static/discussion.js`` adds a preview and typesets math. Signed out, a form goes to
-sign-in and back. What the discussion refuses is an error page with its status and
-message (422 for a body that cannot be used, 403, 404, 423 for a locked thread, 429
-with ``Retry-After``). The rules live in ``paperwire.discussion``.
+page (at the comment it changed), so everything works without JavaScript: Reply, Edit
+and Report are links to the page with that one form open under the comment, so a long
+thread carries one small vote form per comment, not three more.
+``static/discussion.js`` opens a reply in place, adds a preview and typesets math.
+Signed out, a form goes to sign-in and back. What the discussion refuses is an error
+page with its status and message (422 for a body that cannot be used, 403, 404, 423
+for a locked thread, 429 with ``Retry-After``). The rules live in ``paperwire.discussion``.
 """
 
 from __future__ import annotations
@@ -55,8 +57,10 @@ def discussion_context(
     *,
     sort: str,
     now: datetime,
+    chosen: tuple[str, int] | None = None,
 ) -> dict[str, Any]:
-    """What ``_discussion.html`` shows of the paper's discussion for this reader."""
+    """What ``_discussion.html`` shows of the paper's discussion for this reader;
+    ``chosen``: the form a Reply, Edit or Report link opened (``chosen_form``)."""
     comments = store.paper_comments(paper.id, viewer_id=user.id if user else None)
     entries = discussion.thread(comments, "time" if sort == "time" else "votes")
     context: dict[str, Any] = {
@@ -72,6 +76,7 @@ def discussion_context(
         "following": False,
         "claim": None,
         "will_hold": False,
+        "chosen": chosen if user is not None else None,
     }
     if user is not None:
         context.update(
@@ -82,6 +87,19 @@ def discussion_context(
             will_hold=discussion.is_held(store, settings, user, now),
         )
     return context
+
+
+def chosen_form(
+    *, reply: str | None, edit: str | None, report: str | None
+) -> tuple[str, int] | None:
+    """The form a link asked to open: (``reply``|``edit``|``report``, comment id); a
+    value that is no comment id is ``BadParam`` naming it."""
+    for name, value in (("reply", reply), ("edit", edit), ("report", report)):
+        if value:
+            if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 2**63:
+                raise BadParam(name, f"expected a comment id, got {value[:20]!r}")
+            return name, int(value)
+    return None
 
 
 # -- what every form shares ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 """``/papers/{id}``: one paper, its links, BibTeX, citation meta tags and similar papers,
-and its discussion (``?sort=votes|time``, see ``pages/discussion.py``); for a signed-in
+and its discussion (``?sort=votes|time``; ``?reply=``, ``?edit=`` or ``?report=`` a
+comment's id opens that form under it; see ``pages/discussion.py``); for a signed-in
 reader also their library: the lists holding it, save to a list, the read and "not
 interested" marks and their private note."""
 
@@ -19,7 +20,7 @@ from paperwire.models import Paper, Scored
 from paperwire.store import Store
 from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME
 from paperwire.web.pages.common import bad_param, error_page, parse_choice, render, scored_papers
-from paperwire.web.pages.discussion import discussion_context
+from paperwire.web.pages.discussion import chosen_form, discussion_context
 from paperwire.web.pages.reading import reader_lists
 
 router = APIRouter(include_in_schema=False)
@@ -56,10 +57,14 @@ async def paper_page(
     settings: SettingsDep,
     now: NowDep,
     sort: str | None = None,
+    reply: str | None = None,
+    edit: str | None = None,
+    report: str | None = None,
 ) -> Response:
     try:
         check_paper_id(paper_id)
         order = parse_choice("sort", sort, SORTS, "votes")
+        chosen = chosen_form(reply=reply, edit=edit, report=report)
     except BadParam as error:
         return bad_param(request, templates, error)
     paper = store.get_paper(paper_id)
@@ -71,7 +76,9 @@ async def paper_page(
             request, templates, 404, "Paper not found", f"There is no paper “{paper_id}” here."
         )
     context: dict[str, object] = {"paper": paper, "similar": similar_papers(store, paper)}
-    context.update(discussion_context(store, settings, user, paper, sort=order, now=now))
+    context.update(
+        discussion_context(store, settings, user, paper, sort=order, now=now, chosen=chosen)
+    )
     if user is not None:  # the reader's lists: which hold the paper, which could
         lists = reader_lists(request)
         holding = set(store.lists_with_paper(user.id, paper.id))

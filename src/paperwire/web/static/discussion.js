@@ -1,7 +1,8 @@
 // paperwire: the discussion under a paper. Without this script every form works (posts
-// and comes back to the page); with it, math is typeset by KaTeX, comment forms get a
-// Preview button (the server renders it with the same sanitiser as a posted comment),
-// and an opened Reply or Edit puts the cursor in its text box.
+// and comes back to the page; Reply, Edit and Report are links to the page with that
+// form open); with it, math is typeset by KaTeX, Reply opens its form in place (a copy
+// of the page's reply template), and comment forms get a Preview button (the server
+// renders it with the same sanitiser as a posted comment).
 (function () {
   "use strict";
 
@@ -71,14 +72,33 @@
     });
   }
 
+  function openReply(link) {
+    var id = link.getAttribute("data-comment");
+    var article = link.closest("article");
+    var template = document.getElementById("reply-template");
+    if (!id || !article || !template) return false;
+    var open = document.getElementById("reply-" + id);
+    if (open) { open.focus(); return true; }
+    var form = template.content.firstElementChild.cloneNode(true);
+    form.querySelector("input[name=parent_id]").value = id;
+    var area = form.querySelector("textarea");
+    var label = form.querySelector("label");
+    area.id = "reply-" + id;
+    label.setAttribute("for", area.id);
+    label.textContent = "Your reply to " + (link.getAttribute("data-author") || "this comment");
+    article.appendChild(form);
+    addPreview(form);
+    area.focus();
+    return true;
+  }
+
   function start() {
     typeset(document);
     document.querySelectorAll("form.comment-form").forEach(addPreview);
-    document.querySelectorAll(".discussion details.reply, .discussion details.edit").forEach(function (d) {
-      d.addEventListener("toggle", function () {
-        var area = d.querySelector("textarea");
-        if (d.open && area) area.focus();
-      });
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest("a.reply-link");
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey) return;
+      if (openReply(link)) event.preventDefault();
     });
   }
 
