@@ -124,10 +124,6 @@ class DiscussionStore(Protocol):
         """Comments in ``state``, oldest first (the curators' queue of held comments)."""
         ...
 
-    def most_discussed(self, *, since: datetime, limit: int) -> list[tuple[str, int]]:
-        """Papers by visible comments written since ``since``, most first."""
-        ...
-
     # -- votes -------------------------------------------------------------------------
 
     def vote_comment(self, comment_id: int, user_id: int, *, now: datetime) -> bool:

@@ -180,15 +180,6 @@ class DiscussionSupport(SQLiteParts):
         )
         return [_comment(r) for r in rows]
 
-    def most_discussed(self, *, since: datetime, limit: int) -> list[tuple[str, int]]:
-        self._require_schema()
-        rows = self._db().execute(
-            "SELECT paper_id, count(*) FROM comments WHERE state = 'visible' AND created_at >= ? "
-            "GROUP BY paper_id ORDER BY count(*) DESC, paper_id LIMIT ?",
-            (since.isoformat(), limit),
-        )
-        return [(str(p), int(n)) for p, n in rows]
-
     # -- votes -------------------------------------------------------------------------
 
     def vote_comment(self, comment_id: int, user_id: int, *, now: datetime) -> bool:
