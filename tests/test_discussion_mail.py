@@ -22,6 +22,8 @@ from paperwire.worker import discussion_job
 from tests.auth.support import Community, make_community
 from tests.test_comment_text import HOSTILE, inert
 
+pytestmark = pytest.mark.both_backends
+
 PAPER = "2607.00001"
 OLD = datetime.now(UTC) - timedelta(days=30)
 

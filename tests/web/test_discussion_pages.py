@@ -18,6 +18,8 @@ from paperwire.store import Store
 from tests.auth.support import Community, hidden_inputs, make_community
 from tests.test_comment_text import HOSTILE, inert
 
+pytestmark = pytest.mark.both_backends
+
 PAPER = "2607.00001"
 PAGE = f"/papers/{PAPER}"
 OLD = datetime.now(UTC) - timedelta(days=30)
