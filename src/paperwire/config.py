@@ -177,6 +177,29 @@ class Settings(BaseSettings):
         14, ge=0, description="Submitted papers must be at most this many days old (first version)."
     )
 
+    # -- the discussion under each paper ----------------------------------------------
+    comment_edit_minutes: int = Field(
+        30,
+        ge=0,
+        description="Minutes after posting in which a reader may edit their comment (it then "
+        "shows “edited”); 0: comments cannot be edited.",
+    )
+    comment_hold_days: int = Field(
+        1,
+        ge=0,
+        description="An account younger than this many days has its comments held for a "
+        "curator until one of them is approved; 0: no hold.",
+    )
+    comment_limit: int = Field(
+        10,
+        ge=1,
+        description="Comments and replies one reader may post per `comment_limit_window` "
+        "(curators too).",
+    )
+    comment_limit_window: int = Field(
+        600, ge=1, description="Seconds over which the comment limit counts."
+    )
+
     # -- GitHub stars and trending ----------------------------------------------------
     github_token: str = Field(
         "",
@@ -304,6 +327,11 @@ class Settings(BaseSettings):
         "*/15 * * * *",
         description="How often the scheduler composes the digests that are due and sends the "
         "outbox (crontab, UTC).",
+    )
+    worker_discussion_cron: str = Field(
+        "*/30 * * * *",
+        description="How often the scheduler mails readers the new comments in the "
+        "discussions they follow, one mail per reader and discussion (crontab, UTC).",
     )
     worker_lease_seconds: float = Field(
         300.0,

@@ -15,7 +15,9 @@ Jobs, each on a crontab schedule from the settings (UTC):
   them fresh (a page trains a stale model itself);
 - ``digests`` (``worker_digest_cron``): compose the digests that are due (each
   subscriber's daily digest from ``digest_hour`` in their own time zone, weekly ones
-  from ``digest_weekday``), then send the outbox (retries included).
+  from ``digest_weekday``), then send the outbox (retries included);
+- ``discussion`` (``worker_discussion_cron``): mail followers the new comments of the
+  discussions they follow (``paperwire.discussion_mail.mail_followers``).
 
 Each run opens its own store and closes it; a long index run stops between two batches
 when the scheduler beside ``paperwire up`` is stopped (the next run goes on from there).
@@ -158,6 +160,12 @@ def digest_job(settings: Settings) -> str:
         return "digests: " + "; ".join([*composed, sent.summary()])
 
     return _with_store(settings, work)
+
+
+def discussion_job(settings: Settings) -> str:
+    from paperwire.discussion_mail import mail_followers
+
+    return _with_store(settings, lambda store: mail_followers(store, settings).summary())
 
 
 def cron_trigger(cron: str) -> CronTrigger:
@@ -333,6 +341,7 @@ def add_jobs(
         ("quality", quality_job, settings.worker_quality_cron),
         ("recommend", recommend_job, settings.worker_recommend_cron),
         ("digests", digest_job, settings.worker_digest_cron),
+        ("discussion", discussion_job, settings.worker_discussion_cron),
     ]
     if fetch and settings.worker_fetch_sources:
         jobs.insert(0, ("fetch", fetch_job, settings.worker_fetch_cron))

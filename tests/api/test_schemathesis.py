@@ -69,7 +69,7 @@ def api_schema(served: Served) -> schemathesis.BaseSchema:
 def test_every_api_operation_is_exercised(api_schema: schemathesis.BaseSchema) -> None:
     """Every operation under /api/ is generated against, here or in the test module of
     the operations that need a signed-in reader."""
-    from tests.api import test_community_schema, test_library_api
+    from tests.api import test_community_schema, test_discussion_schema, test_library_api
     from tests.digest import test_subscriptions_schema
 
     found = set()
@@ -80,6 +80,7 @@ def test_every_api_operation_is_exercised(api_schema: schemathesis.BaseSchema) -
             found.add((operation.method.upper(), operation.path))
     elsewhere = (
         test_community_schema.OPERATIONS
+        + test_discussion_schema.OPERATIONS
         + test_subscriptions_schema.OPERATIONS
         + test_library_api.OPERATIONS
     )

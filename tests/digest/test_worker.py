@@ -36,7 +36,7 @@ from tests.digest.conftest import Site
 def test_jobs_follow_the_settings(site: Site) -> None:
     settings = site.make_settings(worker_digest_cron="5 * * * *", worker_fetch_sources="arxiv")
     scheduler = BackgroundScheduler(timezone="UTC")
-    jobs = ["rank", "index", "quality", "recommend", "digests"]
+    jobs = ["rank", "index", "quality", "recommend", "digests", "discussion"]
     assert add_jobs(scheduler, settings, fetch=False) == jobs
     assert add_jobs(scheduler, settings, fetch=True) == ["fetch", *jobs]
     job = scheduler.get_job("digests")

@@ -49,7 +49,8 @@ def test_without_recorded_runs_nothing_runs_at_once_and_the_start_is_recorded(
     finally:
         scheduler.shutdown(wait=False)
     assert site.store.job_runs() == {
-        name: NOW for name in ("fetch", "rank", "index", "quality", "recommend", "digests")
+        name: NOW
+        for name in ("fetch", "rank", "index", "quality", "recommend", "digests", "discussion")
     }
 
 

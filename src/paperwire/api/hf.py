@@ -38,7 +38,8 @@ from paperwire.store.base import Store
 
 def items_of(store: Store, papers: list[Paper]) -> list[HfDailyPaperOut]:
     notes = notes_of(store, papers)
-    return [HfDailyPaperOut.of(p, notes[p.id]) for p in papers]
+    comments = store.count_comments([p.id for p in papers])
+    return [HfDailyPaperOut.of(p, notes[p.id], comments.get(p.id, 0)) for p in papers]
 
 
 def json_error(status: int, message: str, headers: Mapping[str, str] | None) -> Response:
@@ -128,4 +129,5 @@ async def paper_info(arxiv_id: str, store: StoreDep) -> HfPaperOut:
     paper = store.get_paper(paper_id_of(check_paper_id(arxiv_id, "arxiv_id")))
     if paper is None:
         raise HTTPException(404, f"paper not found: {arxiv_id}")
-    return HfPaperOut.of(paper, notes_of(store, [paper])[paper.id])
+    comments = store.count_comments([paper.id]).get(paper.id, 0)
+    return HfPaperOut.of(paper, notes_of(store, [paper])[paper.id], comments)

@@ -29,6 +29,7 @@ from paperwire.library import MAX_REFS, ImportReport
 from paperwire.library_formats import MAX_INTEREST, MAX_NOTE
 from paperwire.models import Paper, Scored
 from paperwire.recommend import Recommendation
+from paperwire.store.base_discussion import Comment
 from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME, LibraryEntry, ReaderList
 
 Mode = Literal["hybrid", "keyword", "semantic"]
@@ -373,9 +374,16 @@ class HfPaperOut(BaseModel):
     )
     ai_summary_model: str | None = Field(None, examples=[SUMMARY_MODEL])
     githubStars: int | None = None
+    numComments: int | None = Field(
+        None,
+        description="Visible comments in the paper's discussion (`/api/papers/{id}` only; "
+        "a daily-papers item has it beside its `paper`, as the Hub has it).",
+    )
 
     @classmethod
-    def of(cls, paper: Paper, notes: PaperNotes | None = None) -> HfPaperOut:
+    def of(
+        cls, paper: Paper, notes: PaperNotes | None = None, comments: int | None = None
+    ) -> HfPaperOut:
         summary = notes.summary if notes is not None else None
         return cls(
             id=paper.id,
@@ -392,6 +400,7 @@ class HfPaperOut(BaseModel):
             ai_keywords=notes.keywords if notes is not None else None,
             ai_summary_model=SUMMARY_MODEL if summary else None,
             githubStars=paper.github_stars,
+            numComments=comments,
         )
 
 
@@ -402,17 +411,20 @@ class HfDailyPaperOut(BaseModel):
     publishedAt: HfTime | None = None
     title: str
     summary: str
-    numComments: int = 0
+    numComments: int = Field(0, description="Visible comments in the paper's discussion.")
     submittedBy: HfUserOut | None = None
     isAuthorParticipating: bool = False
 
     @classmethod
-    def of(cls, paper: Paper, notes: PaperNotes | None = None) -> HfDailyPaperOut:
+    def of(
+        cls, paper: Paper, notes: PaperNotes | None = None, comments: int = 0
+    ) -> HfDailyPaperOut:
         return cls(
             paper=HfPaperOut.of(paper, notes),
             publishedAt=published(paper) or paper.submitted_at,
             title=paper.title,
             summary=paper.abstract,
+            numComments=comments,
             submittedBy=HfUserOut.named(paper.submitted_by),
         )
 
@@ -761,3 +773,126 @@ class RecommendationsOut(BaseModel):
     papers: list[RecommendedPaperOut] = Field(
         description="Best first; never a paper in the reader's lists, upvoted or hidden."
     )
+
+
+# -- /api/v1/papers/{id}/comments ---------------------------------------------------------
+
+#: The largest comment id (SQLite's integers): a larger one is refused, not looked up.
+MAX_COMMENT_ID = 2**63 - 1
+CommentId = Annotated[int, Field(ge=1, le=MAX_COMMENT_ID, examples=[7])]
+
+
+class CommentsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    sort: Literal["votes", "time"] = Field(
+        "votes",
+        description="Order of each comment's replies (and of the comments on the paper): "
+        "`votes`, most upvoted first; `time`, oldest first.",
+    )
+
+
+class CommentIn(BaseModel):
+    """A new comment: Markdown (with `$...$` math), at most 10,000 characters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(max_length=40_000, examples=["How does this compare with $O(n^2)$?"])
+    parent_id: CommentId | None = Field(
+        None, description="The comment this replies to; null for a comment on the paper."
+    )
+
+
+class CommentEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(max_length=40_000, examples=["How does this compare with $O(n \\log n)$?"])
+
+
+class ReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field("", max_length=2000, examples=["spam"])
+
+
+class PreviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: str = Field(max_length=40_000, examples=["Is $x^2$ *really* needed?"])
+
+
+class PreviewOut(BaseModel):
+    body_html: str = Field(description="The HTML the comment would show (sanitised).")
+
+
+class CommentOut(BaseModel):
+    """One comment. ``body_html`` is the stored, sanitised HTML; math is TeX in
+    ``<span class="math">``, for KaTeX to typeset."""
+
+    id: int
+    paper_id: str
+    parent_id: int | None
+    depth: int = Field(description="0 for a comment on the paper, 1 for a reply to it, ...")
+    author: str = Field(description="The author's user name.")
+    is_paper_author: bool = Field(
+        description="The author is an author of the paper (a claim a curator confirmed)."
+    )
+    body_html: str
+    body_markdown: str
+    created_at: dt.datetime
+    edited: bool
+    edited_at: dt.datetime | None
+    upvotes: int
+    state: Literal["visible", "held"] = Field(
+        description="`held`: waiting for a curator; only its author sees it."
+    )
+    voted: bool | None = Field(
+        None, description="Whether the signed-in reader upvoted it; null when signed out."
+    )
+
+    @classmethod
+    def of(cls, comment: Comment, voted: bool | None = None) -> CommentOut:
+        return cls(
+            id=comment.id,
+            paper_id=comment.paper_id,
+            parent_id=comment.parent_id,
+            depth=comment.depth,
+            author=comment.author,
+            is_paper_author=comment.is_paper_author,
+            body_html=comment.body_html,
+            body_markdown=comment.body_md,
+            created_at=comment.created_at,
+            edited=comment.edited_at is not None,
+            edited_at=comment.edited_at,
+            upvotes=comment.upvotes,
+            state="held" if comment.state == "held" else "visible",
+            voted=voted,
+        )
+
+
+class CommentsOut(BaseModel):
+    paper_id: str
+    count: int = Field(description="Visible comments (what `numComments` says).")
+    locked: bool = Field(description="The discussion takes no new comments.")
+    following: bool | None = Field(
+        None, description="Whether the signed-in reader follows it; null when signed out."
+    )
+    comments: list[CommentOut] = Field(
+        description="In reading order: each comment followed by its replies."
+    )
+
+
+class CommentVoteOut(BaseModel):
+    id: int
+    upvotes: int
+    voted: bool
+
+
+class ReportedOut(BaseModel):
+    id: int
+    reported: bool = Field(description="False when the reader's earlier report is still open.")
+
+
+class FollowOut(BaseModel):
+    paper_id: str
+    following: bool

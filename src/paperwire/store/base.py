@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from paperwire.models import Filters, Paper, Scored, Stats, UpsertCounts
 from paperwire.store.base_accounts import AccountsStore
 from paperwire.store.base_digests import DigestStore
+from paperwire.store.base_discussion import DiscussionStore
 from paperwire.store.base_library import LibraryStore
 from paperwire.store.base_rank import RankStore
 from paperwire.store.base_topics import TopicStore
@@ -43,7 +44,9 @@ class SimilarList:
     papers: list[Scored]
 
 
-class Store(AccountsStore, RankStore, DigestStore, TopicStore, LibraryStore, Protocol):
+class Store(
+    AccountsStore, RankStore, DigestStore, TopicStore, LibraryStore, DiscussionStore, Protocol
+):
     url: str
 
     def migrate(self) -> list[str]:

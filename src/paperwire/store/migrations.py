@@ -11,6 +11,7 @@ from paperwire.store import (
     migrations_accounts,
     migrations_days,
     migrations_digests,
+    migrations_discussion,
     migrations_jobs,
     migrations_library,
     migrations_lookup,
@@ -127,4 +128,5 @@ SQLITE += migrations_lookup.SQLITE
 SQLITE += migrations_topics.SQLITE
 SQLITE += migrations_library.SQLITE
 SQLITE += migrations_jobs.SQLITE
+SQLITE += migrations_discussion.SQLITE
 SQLITE.sort(key=lambda migration: migration[0])

@@ -23,6 +23,7 @@ from paperwire.models import Paper, Stats, UpsertCounts
 from paperwire.normalize import title_key, utcnow
 from paperwire.store.sqlite_accounts import AccountsSupport
 from paperwire.store.sqlite_digests import DigestSupport
+from paperwire.store.sqlite_discussion import DiscussionSupport
 from paperwire.store.sqlite_index import IndexSupport
 from paperwire.store.sqlite_library import LibrarySupport
 from paperwire.store.sqlite_rank import RankSupport
@@ -40,7 +41,13 @@ def _is_bulk(papers: Iterable[Paper]) -> bool:
 
 
 class SQLStore(
-    IndexSupport, AccountsSupport, RankSupport, DigestSupport, TopicsSupport, LibrarySupport
+    IndexSupport,
+    AccountsSupport,
+    RankSupport,
+    DigestSupport,
+    TopicsSupport,
+    LibrarySupport,
+    DiscussionSupport,
 ):
     """The ``Store`` behaviour over SQL; a backend subclasses it (see the module)."""
 

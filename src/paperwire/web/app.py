@@ -12,9 +12,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from paperwire import __version__
-from paperwire.api import community, hf, routes, subscriptions
+from paperwire.api import community, discussion, hf, routes, subscriptions
 from paperwire.config import Settings
 from paperwire.errors import StoreBusy
+from paperwire.feeds import discussion as discussion_feeds
 from paperwire.feeds import lists as list_feeds
 from paperwire.feeds import routes as feed_routes
 from paperwire.http.deps import app_secret, get_user, has_upvoted, open_searcher
@@ -79,12 +80,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(router)
     for router in LIBRARY_ROUTERS:
         app.include_router(router)
+    app.include_router(discussion.router)  # before routes' /papers/{id:path}
     app.include_router(routes.router)
     app.include_router(community.router)
     app.include_router(subscriptions.router)
     app.include_router(hf.router)
     app.include_router(feed_routes.router)
     app.include_router(list_feeds.router)
+    app.include_router(discussion_feeds.router)
     app.include_router(ops.router)
     build_routes(app)
     return app

@@ -12,8 +12,9 @@ carry no session cookie (a cross-site page cannot send that header; a bogus one,
 beside the session cookie, exempts nothing), ``/api/`` requests with no session cookie whose body is
 ``application/json`` (a cross-site form cannot send that without a CORS preflight) or
 that have no body at all (no credentials and nothing to forge: they get their 401), and
-the one-click unsubscribe ``POST /subscribe/unsubscribe`` (RFC 8058; its URL carries a
-signed token). Unknown paths and wrong methods pass through to their 404 and 405.
+the one-click unsubscribe ``POST /subscribe/unsubscribe`` and unfollow
+``POST /discussion/unfollow`` (RFC 8058; their URLs carry a signed token). Unknown paths
+and wrong methods pass through to their 404 and 405.
 
 An answer whose page rendered a token says ``Cache-Control: private, no-store``, so the
 shared response cache never keeps it: one visitor's token is never shown to another.
@@ -47,7 +48,7 @@ FIELD = "csrf_token"
 HEADER = "x-csrf-token"
 PURPOSE = "csrf"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-EXEMPT = frozenset({("POST", "/subscribe/unsubscribe")})
+EXEMPT = frozenset({("POST", "/subscribe/unsubscribe"), ("POST", "/discussion/unfollow")})
 #: The largest form body read for its token (larger: 413).
 MAX_FORM_BYTES = 1024 * 1024
 SESSION_COOKIE = "pw_session"  # the same name as paperwire.auth.sessions.SESSION_COOKIE

@@ -2,13 +2,23 @@
 
 from fastapi import APIRouter
 
-from paperwire.web.pages import account, home, paper, search, submit, subscribe, trending
+from paperwire.web.pages import (
+    account,
+    discussion,
+    home,
+    paper,
+    search,
+    submit,
+    subscribe,
+    trending,
+)
 
 ROUTERS: list[APIRouter] = [
     home.router,
     trending.router,
     search.router,
     subscribe.router,
+    discussion.router,  # its POST routes end in /comments...; the paper's GET is below
     paper.router,
     account.router,
     submit.router,

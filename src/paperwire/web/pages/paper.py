@@ -1,6 +1,8 @@
-"""``/papers/{id}``: one paper, its links, BibTeX, citation meta tags and similar papers;
-for a signed-in reader also their library: the lists holding it, save to a list, the
-read and "not interested" marks and their private note."""
+"""``/papers/{id}``: one paper, its links, BibTeX, citation meta tags and similar papers,
+and its discussion (``?sort=votes|time``; ``?reply=``, ``?edit=`` or ``?report=`` a
+comment's id opens that form under it; see ``pages/discussion.py``); for a signed-in
+reader also their library: the lists holding it, save to a list, the read and "not
+interested" marks and their private note."""
 
 from __future__ import annotations
 
@@ -9,14 +11,16 @@ import re
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from paperwire.http.deps import StoreDep, TemplatesDep, UserDep
+from paperwire.discussion import SORTS
+from paperwire.http.deps import NowDep, SettingsDep, StoreDep, TemplatesDep, UserDep
 from paperwire.http.params import BadParam, check_paper_id
 from paperwire.library_formats import MAX_NOTE
 from paperwire.links import paper_url
 from paperwire.models import Paper, Scored
 from paperwire.store import Store
 from paperwire.store.base_library import DEFAULT_LIST, MAX_LIST_NAME
-from paperwire.web.pages.common import bad_param, error_page, render, scored_papers
+from paperwire.web.pages.common import bad_param, error_page, parse_choice, render, scored_papers
+from paperwire.web.pages.discussion import chosen_form, discussion_context
 from paperwire.web.pages.reading import reader_lists
 
 router = APIRouter(include_in_schema=False)
@@ -50,9 +54,17 @@ async def paper_page(
     store: StoreDep,
     templates: TemplatesDep,
     user: UserDep,
+    settings: SettingsDep,
+    now: NowDep,
+    sort: str | None = None,
+    reply: str | None = None,
+    edit: str | None = None,
+    report: str | None = None,
 ) -> Response:
     try:
         check_paper_id(paper_id)
+        order = parse_choice("sort", sort, SORTS, "votes")
+        chosen = chosen_form(reply=reply, edit=edit, report=report)
     except BadParam as error:
         return bad_param(request, templates, error)
     paper = store.get_paper(paper_id)
@@ -64,6 +76,9 @@ async def paper_page(
             request, templates, 404, "Paper not found", f"There is no paper “{paper_id}” here."
         )
     context: dict[str, object] = {"paper": paper, "similar": similar_papers(store, paper)}
+    context.update(
+        discussion_context(store, settings, user, paper, sort=order, now=now, chosen=chosen)
+    )
     if user is not None:  # the reader's lists: which hold the paper, which could
         lists = reader_lists(request)
         holding = set(store.lists_with_paper(user.id, paper.id))
