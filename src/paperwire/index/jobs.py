@@ -25,6 +25,13 @@ The scheduler runs steps 1-5 (``update_index``) and the quality tier
 once, so new papers are searchable within a minute even during a long backfill. Graph
 files are written under a lock file per tier, so two processes never write one at once.
 
+Vectors of different models cannot be compared, so the store remembers which model made
+each tier's vectors (the checkpoint ``index_models``: each weights file's SHA-256). When
+an upgrade ships a new model, both jobs first mark that tier's vectors stale
+(``note_models``); the index job then computes every fast vector again in its run, and
+the quality job replaces the quality vectors newest first. The old vectors serve until
+each is replaced.
+
 A crash anywhere loses at most the batch in progress: the next run redoes it, and
 redoing is harmless (upserts by id, vectors replaced by paper).
 """
@@ -42,7 +49,7 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from paperwire.config import Settings, index_directory
-from paperwire.index.embed import load_embedder, paper_text
+from paperwire.index.embed import load_embedder, model_identity, paper_text
 from paperwire.index.keyword import KeywordIndex
 from paperwire.index.neighbours import update_similar
 from paperwire.index.semantic import VectorSearch, encode_vector
@@ -54,6 +61,8 @@ from paperwire.store.base import Store
 
 BATCH = 2000
 QUALITY_BATCH = 32
+#: The checkpoint naming the model of each tier's stored vectors.
+MODELS = "index_models"
 
 
 @dataclass(slots=True)
@@ -116,6 +125,47 @@ def _fast_vectors(store: Store, papers: list[Paper]) -> int:
     return len(todo)
 
 
+def note_models(store: Store) -> list[str]:
+    """Mark stale the stored vectors of each tier whose model is not the one this
+    paperwire loads (see the module docstring); returns the tiers marked. Tiers marked
+    before and not yet computed again stay listed under ``stale`` in the checkpoint."""
+    current = {tier: model_identity(tier) for tier in TIERS}
+    with store.atomic():
+        known = store.get_checkpoint(MODELS) or {}
+        changed = [tier for tier in TIERS if known.get(tier) != current[tier]]
+        if not changed:
+            return []
+        marked = [tier for tier in changed if store.mark_vectors_stale(tier)]
+        stale = sorted({*known.get("stale", []), *marked})
+        store.set_checkpoint(MODELS, {**current, "stale": stale})
+    return marked
+
+
+def _stale_tiers(store: Store) -> list[str]:
+    return list((store.get_checkpoint(MODELS) or {}).get("stale", []))
+
+
+def _done_with_stale(store: Store, tier: str) -> None:
+    with store.atomic():
+        value = store.get_checkpoint(MODELS) or {}
+        value["stale"] = [t for t in value.get("stale", []) if t != tier]
+        store.set_checkpoint(MODELS, value)
+
+
+def _refresh_fast(store: Store) -> int:
+    """Compute again every fast vector marked stale; returns how many."""
+    done = 0
+    last: set[str] = set()
+    while papers := store.papers_missing_vectors(FAST, limit=BATCH):
+        ids = {p.id for p in papers}
+        if ids == last:  # removed while we computed them: nothing more to do
+            break
+        last = ids
+        done += _fast_vectors(store, papers)
+    _done_with_stale(store, FAST)
+    return done
+
+
 @contextmanager
 def graph_lock(directory: Path, tier: str) -> Iterator[None]:
     """Hold the lock of ``tier``'s graph files in ``directory`` (other threads and
@@ -169,9 +219,12 @@ def fill_quality(
     """Compute missing or stale quality vectors, newest papers first; returns how many."""
     done = 0
     embedder = None
+    note_models(store)
     while limit is None or done < limit:
         size = QUALITY_BATCH if limit is None else min(QUALITY_BATCH, limit - done)
         papers = store.papers_missing_vectors(QUALITY, limit=size)
+        if not papers and QUALITY in _stale_tiers(store):
+            _done_with_stale(store, QUALITY)
         if not papers or should_stop():
             break
         embedder = embedder or load_embedder(QUALITY)
@@ -207,6 +260,7 @@ def update_index(
     directory = index_directory(settings)
     directory.mkdir(parents=True, exist_ok=True)
     report = IndexReport()
+    note_models(store)
     state_file = IndexState(directory)
     state = state_file.read()
     keyword = KeywordIndex(directory / "keyword")
@@ -239,6 +293,9 @@ def update_index(
         state_file.write(state)
         if progress is not None:
             progress("keyword", after, target)
+
+    if FAST in _stale_tiers(store):
+        report.fast += _refresh_fast(store)
 
     def sync_graphs() -> None:
         for tier in TIERS:
@@ -277,6 +334,7 @@ def load_sample_vectors(store: Store, papers_path: Path, vectors_path: Path) -> 
             for p in parse_arxiv_jsonl(cast(IO[bytes], stream), origin=str(papers_path))
             if isinstance(p, Paper)
         }
+    note_models(store)  # first, so these vectors are never marked as another model's
     data = np.load(vectors_path)
     ids = [str(i) for i in data["ids"]]
     stored = store.get_papers(ids)

@@ -206,6 +206,16 @@ class IndexSupport(SQLiteParts):
             found.extend((str(i), bytes(v)) for i, v in db.execute(sql, [tier, *chunk]))
         return found
 
+    def mark_vectors_stale(self, tier: str) -> int:
+        """Mark every vector of ``tier`` as computed from older text, so that
+        ``papers_missing_vectors`` offers each paper again (the tier's model changed);
+        the vectors serve until replaced. Returns how many were marked."""
+        cursor = self._conn.execute(
+            "UPDATE paper_vectors SET text_hash = '' WHERE tier = ? AND text_hash != ''",
+            (tier,),
+        )
+        return int(cursor.rowcount)
+
     def count_vectors(self, tier: str) -> int:
         sql = "SELECT count(*) FROM paper_vectors WHERE tier = ?"
         return int(self._db().execute(sql, (tier,)).fetchone()[0])
