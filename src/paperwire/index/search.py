@@ -77,6 +77,10 @@ SEARCH_WEIGHTS_FILLING = {"keyword": 0.6, FAST: 0.4, QUALITY: 0.4}
 #: 0.000 / 0.003. As shipped (authors 1.1): keyword 0.473 / 0.589, hybrid 0.472 / 0.597.
 #: Not 0: a question that repeats a title's words still finds that paper by them.
 QUESTION_FIELDS = FieldWeights(title=0.2, authors=1.1, abstract=1.0)
+#: The fusion weights for a question, by the tiers available (see QUESTION_FIELDS).
+QUESTION_WEIGHTS = SEARCH_WEIGHTS
+QUESTION_WEIGHTS_QUALITY = {"keyword": 0.8, FAST: 0.0, QUALITY: 0.2}
+QUESTION_WEIGHTS_FILLING = SEARCH_WEIGHTS_FILLING
 
 
 class NotFound(PaperwireError):
@@ -199,16 +203,19 @@ class Searcher:
             self._coverage_at = now
         return self._coverage
 
-    def _weights(self, mode: Mode) -> dict[str, float]:
-        """The lists a search fuses, by what the quality tier covers (see ``docs/search.md``)."""
+    def _weights(self, mode: Mode, *, question: bool = False) -> dict[str, float]:
+        """The lists a search fuses, by what the quality tier covers and (hybrid) whether
+        the query is a question (see ``docs/search.md``)."""
         coverage = self.quality_coverage()
         if mode == "semantic":
             if coverage <= 0:
                 return {FAST: 1.0}
             return {QUALITY: 1.0} if coverage >= 1 else SEMANTIC_WEIGHTS_FILLING
         if coverage <= 0:
-            return SEARCH_WEIGHTS
-        return SEARCH_WEIGHTS_QUALITY if coverage >= 1 else SEARCH_WEIGHTS_FILLING
+            return QUESTION_WEIGHTS if question else SEARCH_WEIGHTS
+        if coverage >= 1:
+            return QUESTION_WEIGHTS_QUALITY if question else SEARCH_WEIGHTS_QUALITY
+        return QUESTION_WEIGHTS_FILLING if question else SEARCH_WEIGHTS_FILLING
 
     def _embedder(self, tier: str) -> Embedder:
         if tier not in self._embedders:
@@ -261,7 +268,8 @@ class Searcher:
         lists: list[Ranked] = []
         # A question's words describe the paper in other words than its title's.
         words, fields = query, None
-        if query_kind(query) == "question":
+        question = query_kind(query) == "question"
+        if question:
             words, fields = question_terms(query), QUESTION_FIELDS
         if mode == "keyword":
             return self.keyword.search(words, limit=limit, filters=filters, weights=fields)
@@ -270,7 +278,7 @@ class Searcher:
             matches = self.keyword.matches(words, limit=depth, filters=filters, weights=fields)
             hits = matches.hits
             lists.append(_words(hits))
-            weights = self._weights(mode)
+            weights = self._weights(mode, question=question)
             if weights is SEARCH_WEIGHTS and len(hits) >= limit:
                 # The fast tier only nudges (weight 0.1): the words found enough papers,
                 # so only their vectors are compared, not every paper's.
@@ -279,7 +287,7 @@ class Searcher:
                 lists.append(_nudge(similar))
                 fused = fuse(lists, SEARCH_WEIGHTS, limit=limit)
                 return _with_reasons(fused, matches)
-        weights = self._weights(mode)
+        weights = self._weights(mode, question=question)
         semantic = self._semantic_lists(query, depth, filters, weights, nudge=mode == "hybrid")
         if mode == "semantic":
             return fuse(semantic, weights, limit=limit)
