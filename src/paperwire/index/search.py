@@ -52,7 +52,7 @@ MODES: tuple[Mode, ...] = ("hybrid", "keyword", "semantic")
 # Fusion weights per list, by the tiers available (benchmarks/search_quality.py).
 SEARCH_WEIGHTS = {"keyword": 0.9, FAST: 0.1}
 SEARCH_WEIGHTS_QUALITY = {"keyword": 0.6, FAST: 0.0, QUALITY: 0.4}
-SIMILAR_WEIGHTS = {"keyword": 0.6, FAST: 0.4}
+SIMILAR_WEIGHTS = {"keyword": 0.4, FAST: 0.6}
 #: The most results one search ranks (the API asks for at most offset 1,000 + 100 + 1):
 #: bounds the work of one request, as ``MAX_DEPTH`` bounds the lists fused for it.
 MAX_RESULTS = 1_200
