@@ -149,11 +149,10 @@ def main() -> None:
     if not times:
         raise SystemExit(f"none of the {len(titles)} papers was found in {args.timeout:.0f} s")
     print(
-        f"found by title: first {times[0]:.1f} s, half {times[len(titles) // 2 - 1]:.1f} s, "
-        f"all {len(times)}/{len(titles)} {times[-1]:.1f} s after the import; "
-        f"{filled:,} quality vectors stored meanwhile"
-        if len(times) == len(titles)
-        else f"found {len(times)}/{len(titles)} in {args.timeout:.0f} s"
+        f"found by title: {len(times)}/{len(titles)}; first {times[0]:.1f} s, half "
+        f"{times[len(times) // 2]:.1f} s, last found {times[-1]:.1f} s after the import; "
+        f"{filled:,} quality vectors stored meanwhile",
+        flush=True,
     )
     for line in (folder / "worker.log").read_text().splitlines():
         if "index" in line and ("indexed" in line or "papers" in line):
