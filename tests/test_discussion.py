@@ -325,3 +325,34 @@ def test_followers_get_new_comments_by_others_once(store, settings, people):
     assert store.unfollow_thread(people["ada"].id, PAPER)
     post(store, settings, people["bo"], "nobody hears")
     assert store.follow_news() == []
+
+
+def test_most_discussed_counts_the_visible_comments_written_in_the_period(store, db_url, people):
+    settings = Settings(database_url=db_url, comment_hold_days=1, comment_limit=1000)
+    until = NOW + timedelta(days=1)
+    for n in range(3):  # PAPER: three visible in the period, one of them a reply
+        post(store, settings, people["ada"], f"on paper {n}", now=NOW + timedelta(minutes=n))
+    post(store, settings, people["bo"], "a reply", parent=store.paper_comments(PAPER)[0].id)
+    for n in range(3):  # OTHER: two visible, and a hidden, a deleted and a held one
+        post(store, settings, people["bo"], f"on other {n}", paper=OTHER)
+    hidden, deleted = store.paper_comments(OTHER)[:2]
+    discussion.moderate(
+        store, curator=people["cy"], paper_id=OTHER, comment_id=hidden.id, action="hide", now=NOW
+    )
+    discussion.delete_comment(
+        store, user=people["bo"], paper_id=OTHER, comment_id=deleted.id, now=NOW
+    )
+    post(store, settings, people["bo"], "again", paper=OTHER)
+    assert post(store, settings, people["new"], "held", paper=OTHER).state == "held"
+    # Before the period and from its end on: not counted.
+    post(store, settings, people["ada"], "early", paper=OTHER, now=NOW - timedelta(seconds=1))
+    post(store, settings, people["ada"], "late", paper=OTHER, now=until)
+
+    assert store.most_discussed(since=NOW, until=until, limit=10) == [(PAPER, 4), (OTHER, 2)]
+    assert store.most_discussed(since=NOW, until=until, at_least=3, limit=10) == [(PAPER, 4)]
+    assert store.most_discussed(since=NOW, until=until, limit=1) == [(PAPER, 4)]
+    assert store.most_discussed(since=until, until=until + timedelta(days=1), limit=10) == [
+        (OTHER, 1)
+    ]
+    wide = store.most_discussed(since=NOW - timedelta(days=1), until=until + timedelta(1), limit=9)
+    assert wide == [(PAPER, 4), (OTHER, 4)]  # as many: by paper id

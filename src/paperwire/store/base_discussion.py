@@ -124,6 +124,13 @@ class DiscussionStore(Protocol):
         """Comments in ``state``, oldest first (the curators' queue of held comments)."""
         ...
 
+    def most_discussed(
+        self, *, since: datetime, until: datetime, at_least: int = 1, limit: int
+    ) -> list[tuple[str, int]]:
+        """Papers by their visible comments written from ``since`` until before ``until``,
+        most first (then by paper id); only papers with at least ``at_least`` of them."""
+        ...
+
     # -- votes -------------------------------------------------------------------------
 
     def vote_comment(self, comment_id: int, user_id: int, *, now: datetime) -> bool:

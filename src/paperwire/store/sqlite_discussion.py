@@ -10,7 +10,7 @@ statement order and transaction; the database's row lock makes concurrent votes 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
 from paperwire.store.base_discussion import (
@@ -179,6 +179,18 @@ class DiscussionSupport(SQLiteParts):
             f"{_COMMENT} WHERE c.state = ? ORDER BY c.created_at, c.id LIMIT ?", (state, limit)
         )
         return [_comment(r) for r in rows]
+
+    def most_discussed(
+        self, *, since: datetime, until: datetime, at_least: int = 1, limit: int
+    ) -> list[tuple[str, int]]:
+        self._require_schema()
+        rows = self._db().execute(
+            "SELECT paper_id, count(*) FROM comments WHERE state = 'visible' "
+            "AND created_at >= ? AND created_at < ? GROUP BY paper_id HAVING count(*) >= ? "
+            "ORDER BY count(*) DESC, paper_id LIMIT ?",
+            (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat(), at_least, limit),
+        )
+        return [(str(p), int(n)) for p, n in rows]
 
     # -- votes -------------------------------------------------------------------------
 
