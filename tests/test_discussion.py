@@ -307,6 +307,36 @@ def test_authors_claim_and_a_curator_confirms(store, settings, people):
     assert store.moderation_log()[0].action == "confirm"
 
 
+def test_a_curator_rejects_a_waiting_claim_and_it_is_logged(store, settings, people):
+    ada, bo, cy = people["ada"], people["bo"], people["cy"]
+    assert store.claim_authorship(ada.id, PAPER, now=NOW)
+    assert store.claim_authorship(bo.id, PAPER, now=NOW)
+    with pytest.raises(NotAllowed):
+        discussion.reject_author(store, curator=bo, user_id=ada.id, paper_id=PAPER, now=NOW)
+    later = NOW + timedelta(minutes=5)
+    discussion.reject_author(store, curator=cy, user_id=ada.id, paper_id=PAPER, now=later)
+    assert store.get_claim(ada.id, PAPER) is None
+    assert [c.author for c in store.pending_claims()] == ["bo"]
+    made = post(store, settings, ada, "I wrote it, really")
+    assert not made.is_paper_author
+    (entry,) = store.moderation_log()
+    assert (entry.action, entry.curator, entry.curator_id) == ("reject", "cy", cy.id)
+    assert (entry.paper_id, entry.subject_id, entry.comment_id) == (PAPER, ada.id, None)
+    assert entry.created_at == later
+    # Nothing waits any more: a second decision is refused and not logged.
+    with pytest.raises(NoSuchComment, match="no claim"):
+        discussion.reject_author(store, curator=cy, user_id=ada.id, paper_id=PAPER, now=later)
+    # A confirmed claim is not taken back by a rejection.
+    discussion.confirm_author(store, curator=cy, user_id=bo.id, paper_id=PAPER, now=later)
+    with pytest.raises(NoSuchComment):
+        discussion.reject_author(store, curator=cy, user_id=bo.id, paper_id=PAPER, now=later)
+    assert store.get_claim(bo.id, PAPER).confirmed_at == later
+    assert [e.action for e in store.moderation_log()] == ["confirm", "reject"]
+    # The reader may claim again; it waits for a curator as before.
+    assert store.claim_authorship(ada.id, PAPER, now=later)
+    assert [c.author for c in store.pending_claims()] == ["ada"]
+
+
 def test_followers_get_new_comments_by_others_once(store, settings, people):
     post(store, settings, people["ada"], "mine")  # ada follows by posting
     assert store.follow_news() == []

@@ -14,8 +14,8 @@ decide.
   ``upvote_limit`` a minute, reports against ``REPORT_LIMIT`` an hour.
 - The author edits within ``comment_edit_minutes`` (then it shows "edited") and deletes
   their own comment at any time. Curators hide, restore, delete and approve comments,
-  dismiss reports, lock and unlock threads and confirm authors' claims; each of these
-  is written to the moderation log with who and when, in the same transaction.
+  dismiss reports, lock and unlock threads and confirm or reject authors' claims; each
+  of these is written to the moderation log with who and when, in the same transaction.
 - A locked thread takes no new comments, replies, edits or votes (curators may still
   write). Hidden, held (for others) and deleted comments are left out of pages, the API,
   feeds, mail and counts; their replies stay, under "a removed comment".
@@ -373,6 +373,26 @@ def confirm_author(
             now=now,
         )
     return claim
+
+
+def reject_author(
+    store: Store, *, curator: User, user_id: int, paper_id: str, now: datetime
+) -> None:
+    """Decline a reader's claim to be an author of the paper: the claim is removed (the
+    reader may claim again, and it comes back to the queue) and the decision logged."""
+    if not curator.is_curator:
+        raise NotAllowed("only curators decide authors' claims")
+    with store.atomic():
+        if not store.reject_claim(user_id, paper_id):
+            raise NoSuchComment(f"reader {user_id} has no claim on paper {paper_id} waiting")
+        store.log_moderation(
+            curator_id=curator.id,
+            curator=curator.display_name,
+            action="reject",
+            paper_id=paper_id,
+            subject_id=user_id,
+            now=now,
+        )
 
 
 # -- a thread in the order a page shows it -----------------------------------------------

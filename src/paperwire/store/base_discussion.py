@@ -54,7 +54,7 @@ class Report:
 @dataclass(frozen=True, slots=True)
 class ModerationEntry:
     """One thing a curator did: ``action`` is hide, restore, delete, approve, dismiss
-    (reports), lock, unlock or confirm (an author's claim)."""
+    (reports), lock, unlock, confirm or reject (an author's claim)."""
 
     id: int
     curator_id: int
@@ -198,6 +198,11 @@ class DiscussionStore(Protocol):
     ) -> AuthorClaim | None: ...
 
     def withdraw_claim(self, user_id: int, paper_id: str) -> bool: ...
+
+    def reject_claim(self, user_id: int, paper_id: str) -> bool:
+        """Remove the reader's claim if it still waits for a curator (a confirmed one
+        stays); False when there is none waiting."""
+        ...
 
     def get_claim(self, user_id: int, paper_id: str) -> AuthorClaim | None: ...
 

@@ -449,10 +449,17 @@ class DiscussionSupport(SQLiteParts):
         return self.get_claim(user_id, paper_id)
 
     def withdraw_claim(self, user_id: int, paper_id: str) -> bool:
+        return self._delete_claim(user_id, paper_id, "")
+
+    def reject_claim(self, user_id: int, paper_id: str) -> bool:
+        return self._delete_claim(user_id, paper_id, " AND confirmed_at IS NULL")
+
+    def _delete_claim(self, user_id: int, paper_id: str, only: str) -> bool:
         self._require_schema()
         with self.atomic():
             removed = self._conn.execute(
-                "DELETE FROM author_claims WHERE user_id = ? AND paper_id = ?", (user_id, paper_id)
+                f"DELETE FROM author_claims WHERE user_id = ? AND paper_id = ?{only}",
+                (user_id, paper_id),
             ).rowcount
             self._bump_results()
         return bool(removed)

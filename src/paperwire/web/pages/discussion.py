@@ -384,13 +384,40 @@ def confirm(
     now: NowDep,
     reader: Text = "",
 ) -> Response:
+    return _decide_claim(request, store, templates, user, paper_id, reader, now, confirm=True)
+
+
+@router.post("/papers/{paper_id:path}/discussion/reject")
+def reject(
+    request: Request,
+    paper_id: str,
+    store: StoreDep,
+    templates: TemplatesDep,
+    user: UserDep,
+    now: NowDep,
+    reader: Text = "",
+) -> Response:
+    return _decide_claim(request, store, templates, user, paper_id, reader, now, confirm=False)
+
+
+def _decide_claim(
+    request: Request,
+    store: Store,
+    templates: Jinja2Templates,
+    user: User | None,
+    paper_id: str,
+    reader: str,
+    now: datetime,
+    *,
+    confirm: bool,
+) -> Response:
+    """A curator confirms or declines a reader's claim (the form's ``reader``), then goes
+    back to the queue."""
+
     def change(user: User, paper: Paper) -> str:
-        discussion.confirm_author(
-            store,
-            curator=_curator(user),
-            user_id=_comment_id(reader),
-            paper_id=paper.id,
-            now=now,
+        decide = discussion.confirm_author if confirm else discussion.reject_author
+        decide(
+            store, curator=_curator(user), user_id=_comment_id(reader), paper_id=paper.id, now=now
         )
         return "discussion"
 
