@@ -43,6 +43,19 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class NewComment:
+    """A comment to store (``add_comment``); the store gives it back as a ``Comment``."""
+
+    paper_id: str
+    user_id: int
+    parent_id: int | None
+    depth: int
+    body_md: str
+    body_html: str
+    state: CommentState
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     id: int
     comment_id: int
@@ -64,6 +77,19 @@ class ModerationEntry:
     comment_id: int | None
     subject_id: int | None  # the reader an action was about (a claim), else None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CuratorAction:
+    """What a curator did, to write to the log (``log_moderation``); see
+    ``ModerationEntry`` for the actions."""
+
+    curator_id: int
+    curator: str
+    action: str
+    paper_id: str
+    comment_id: int | None = None
+    subject_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,18 +115,7 @@ class FollowNews:
 class DiscussionStore(Protocol):
     # -- comments ----------------------------------------------------------------------
 
-    def add_comment(
-        self,
-        *,
-        paper_id: str,
-        user_id: int,
-        parent_id: int | None,
-        depth: int,
-        body_md: str,
-        body_html: str,
-        state: CommentState,
-        now: datetime,
-    ) -> Comment: ...
+    def add_comment(self, new: NewComment, *, now: datetime) -> Comment: ...
 
     def get_comment(self, comment_id: int) -> Comment | None: ...
 
@@ -153,17 +168,7 @@ class DiscussionStore(Protocol):
 
     def resolve_reports(self, comment_id: int, *, by: int, now: datetime) -> int: ...
 
-    def log_moderation(
-        self,
-        *,
-        curator_id: int,
-        curator: str,
-        action: str,
-        paper_id: str,
-        comment_id: int | None = None,
-        subject_id: int | None = None,
-        now: datetime,
-    ) -> None: ...
+    def log_moderation(self, done: CuratorAction, *, now: datetime) -> None: ...
 
     def moderation_log(self, *, limit: int = 100) -> list[ModerationEntry]:
         """The latest first."""
