@@ -670,11 +670,11 @@ def main() -> None:
                 print(f"{backend}: load average before: {load_average()}")
                 for row in serve_and_measure(args, db_url, folder, paths, session):
                     rows.append((backend, row))
-        header = "scenario        paths clients    req/s    p50 ms    p99 ms  errors  target"
+        header = "scenario             paths clients    req/s    p50 ms    p99 ms  errors  target"
         print(f"\nbackend     {header}")
         for backend, row in rows:
             print(
-                f"{backend:<11} {row.name:<14} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
+                f"{backend:<11} {row.name:<19} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
                 f"{row.p50_ms:9.2f} {row.p99_ms:9.2f} {row.errors:7d}  {row.target()}"
             )
     finally:
