@@ -4,24 +4,35 @@
     python benchmarks/serve_load.py --database /tmp/pw    # reuse a folder from an earlier run
     python benchmarks/serve_load.py --database /tmp/pw --scenarios mixed search
     python benchmarks/serve_load.py --scenarios routes --routes home trending --duration 5
+    python benchmarks/serve_load.py --database /tmp/pw --scenarios discussed discussed-signed-in
 
 The 74,728-paper corpus (``../shared/data/arxiv_daily_cs_2025_2026.jsonl.gz``) is imported
 and indexed (keyword index, fast vectors, similar papers) into a temporary database, or a
 folder given with ``--database`` is used as it is (imported and indexed when it has no
-papers yet). Then ``paperwire serve`` starts on 127.0.0.1 (its default number of workers,
-or ``--workers``) and wrk (``wrk -t2 --latency --timeout 5s``) runs each scenario for
-``--duration`` seconds with a Lua script rotating through a fixed list of paths, each wrk
-thread starting at another place in it:
+papers yet). One paper, the first of the latest day, gets a discussion of 200 comments
+(``seed_discussion``: 60 on the paper and 140 replies in threads up to five levels
+deep, by 12 readers, in Markdown with math, code and links, 300 upvotes, one reader a
+confirmed author; added once, kept in the folder). Then ``paperwire serve`` starts on
+127.0.0.1 (its default number of workers, or ``--workers``) and wrk (``wrk -t2 --latency
+--timeout 5s``) runs each scenario for ``--duration`` seconds with a Lua script rotating
+through a fixed list of paths, each wrk thread starting at another place in it:
 
-- ``mixed``: 150 clients; 25% ``/``, 15% ``/trending``, 30% ``/papers/{id}`` over 3,000
-  real ids, 30% ``/api/v1/search?q=`` over 3,000 real queries, shuffled with a fixed
-  seed. Target >= 300 req/s, p99 <= 1 s, 0 errors;
+- ``mixed``: 150 clients; 25% ``/``, 15% ``/trending``, 25% ``/papers/{id}`` over 3,000
+  real ids, 5% the discussed paper's page (``/papers/{id}`` and ``?sort=time``), 30%
+  ``/api/v1/search?q=`` over 3,000 real queries, shuffled with a fixed seed. Target >=
+  300 req/s, p99 <= 1 s, 0 errors;
 - ``papers``: 32 clients on ``/papers/{id}`` over 3,000 real ids. Target >= 500 req/s,
   p99 <= 200 ms, 0 errors;
 - ``search``: 32 clients on ``/api/v1/search?q=`` over 6,000 distinct real queries (2-4
   words of a real title, or 2-3 consecutive words of a real abstract; fixed seed): more
   than a run asks for, so no cache carries it. Target >= 150 req/s, p99 <= 300 ms,
   0 errors;
+- ``discussed``: 32 clients on the discussed paper's page signed out (both sorts): what
+  most readers of a busy discussion get (the response cache keeps the page until a
+  write changes it);
+- ``discussed-signed-in``: the same page for 32 clients with one reader's session
+  cookie (one of the commenters): never cached, the whole thread rendered for each
+  request with the reader's votes and forms;
 - ``mixed-import``: ``mixed`` while ``paperwire import`` of the whole corpus runs beside
   it into the same database (it starts a second before wrk; its exit status and time are
   printed). Target p99 <= 2 s, 0 errors;
@@ -61,17 +72,21 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 import httpx
 from backends import NAMES, Backends
 
+from paperwire import discussion
+from paperwire.auth.sessions import SESSION_COOKIE, start_session
 from paperwire.config import Settings
 from paperwire.index.jobs import update_index
 from paperwire.ingest import import_files
 from paperwire.models import Paper
 from paperwire.rank.jobs import run_rank
+from paperwire.signing import secret_key
 from paperwire.store import open_store
 from paperwire.store.transfer import copy_database
 
@@ -79,9 +94,24 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "data" / "arxiv_daily_cs_2025_2026.jsonl.gz"
 ROUTES = ("home", "trending", "paper", "search")
 TARGET_RPS, TARGET_P99_MS = 500.0, 100.0
-SCENARIOS = ("mixed", "papers", "search", "mixed-import", "routes")
+SCENARIOS = (
+    "mixed",
+    "papers",
+    "search",
+    "discussed",
+    "discussed-signed-in",
+    "mixed-import",
+    "routes",
+)
 #: Per scenario: clients, and the target (req/s at least, p99 ms at most; 0 errors).
-CLIENTS = {"mixed": 150, "papers": 32, "search": 32, "mixed-import": 150}
+CLIENTS = {
+    "mixed": 150,
+    "papers": 32,
+    "search": 32,
+    "discussed": 32,
+    "discussed-signed-in": 32,
+    "mixed-import": 150,
+}
 TARGETS: dict[str, tuple[float, float]] = {
     "mixed": (300.0, 1000.0),
     "papers": (500.0, 200.0),
@@ -89,12 +119,15 @@ TARGETS: dict[str, tuple[float, float]] = {
     "mixed-import": (0.0, 2000.0),
 }
 #: The mix: share of each kind of path.
-MIX = {"home": 0.25, "trending": 0.15, "paper": 0.30, "search": 0.30}
+MIX = {"home": 0.25, "trending": 0.15, "paper": 0.25, "discussed": 0.05, "search": 0.30}
 MIX_SIZE = 10_000
 IDS, QUERIES = 3_000, 6_000
+#: The seeded discussion: comments on the paper, replies, readers, upvotes.
+TOP_LEVEL, REPLIES, READERS, VOTES = 60, 140, 12, 300
 
 LUA = r"""
 local paths = %(paths)s
+local headers = %(headers)s
 local counter = 0
 local i = 0
 
@@ -109,7 +142,7 @@ end
 
 function request()
   i = i + 1
-  return wrk.format("GET", paths[(i %% #paths) + 1])
+  return wrk.format("GET", paths[(i %% #paths) + 1], headers)
 end
 
 function done(summary, latency, requests)
@@ -151,6 +184,85 @@ def prepare(folder: Path, corpus: Path, *, index: bool = True) -> str:
     return db_url
 
 
+#: Bodies of the seeded comments (Markdown with math, code, lists and links).
+BODIES = (
+    "Nice result. Does the bound in Theorem 2 still hold when $n \\to \\infty$?",
+    "I tried the released code on a smaller dataset: the gain was about **2 points**, not 4.",
+    "The ablation in Table 3 leaves out the obvious baseline:\n\n- plain fine-tuning\n"
+    "- the same budget\n\nwithout those the comparison is hard to read.",
+    "Related: [an earlier paper](https://arxiv.org/abs/2401.01234) makes the same point.",
+    "The loss is $$\\mathcal{L} = \\sum_i \\log p(y_i \\mid x_i)$$ so this is maximum likelihood.",
+    "Thanks, that answers it. A follow-up: what about `batch_size=1`?",
+    "> the method is robust to noise\n\nOnly up to 10% label noise, judging by Figure 5.",
+    "Agreed. The appendix has the details, section B.2.",
+)
+
+
+def seed_discussion(db_url: str, *, seed: int = 11) -> tuple[str, str]:
+    """The discussed paper (the latest day's first) with its 200 comments made once, and
+    a session cookie of one of its commenters (for the signed-in scenario)."""
+    settings = Settings(
+        database_url=db_url, comment_hold_days=0, comment_limit=100_000, upvote_limit=100_000
+    )
+    store = open_store(db_url)
+    try:
+        [paper] = store.list_papers(day=store.feed_days()[1], limit=1)
+        start = datetime.now(UTC) - timedelta(days=3)
+        readers = [
+            store.ensure_user(f"reader{n}@load.invalid", now=start - timedelta(days=30))
+            for n in range(READERS)
+        ]
+        have = store.count_comments([paper.id]).get(paper.id, 0)
+        if have < TOP_LEVEL + REPLIES:
+            started = time.perf_counter()
+            rng = random.Random(seed)
+            replies = set(rng.sample(range(1, TOP_LEVEL + REPLIES), REPLIES))
+            made: list[int] = []
+            for n in range(TOP_LEVEL + REPLIES):
+                reply = n in replies  # to one of the 30 comments before it
+                comment = discussion.post_comment(
+                    store,
+                    settings,
+                    user=readers[rng.randrange(READERS)],
+                    paper_id=paper.id,
+                    body=rng.choice(BODIES),
+                    parent_id=rng.choice(made[-30:]) if reply else None,
+                    now=start + timedelta(minutes=n),
+                )
+                made.append(comment.id)
+            later = start + timedelta(days=1)
+            for _ in range(VOTES):
+                discussion.vote(
+                    store,
+                    settings,
+                    user=readers[rng.randrange(READERS)],
+                    paper_id=paper.id,
+                    comment_id=rng.choice(made),
+                    up=True,
+                    now=later,
+                )
+            curator = store.add_user("curator@load.invalid", role="curator", now=start)
+            store.claim_authorship(readers[0].id, paper.id, now=later)
+            discussion.confirm_author(
+                store, curator=curator, user_id=readers[0].id, paper_id=paper.id, now=later
+            )
+            print(
+                f"discussion: {len(made)} comments and {VOTES} upvotes on {paper.id} in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+        comments = store.paper_comments(paper.id)
+        answers = sum(c.parent_id is not None for c in comments)
+        print(
+            f"discussion: {paper.id} has {len(comments)} visible comments ({answers} replies,"
+            f" {len({c.user_id for c in comments})} readers, deepest level"
+            f" {max(c.depth for c in comments) + 1})"
+        )
+        cookie = start_session(store, settings, user=readers[0], key=secret_key(settings, store))
+    finally:
+        store.close()
+    return paper.id, f"{SESSION_COOKIE}={cookie}"
+
+
 def title_words(rng: random.Random, paper: Paper) -> str | None:
     """2-4 words of a real title (longer than three letters), in random order."""
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z\-]+", paper.title) if len(w) > 3]
@@ -185,9 +297,10 @@ def real_queries(papers: list[Paper], count: int, seed: int) -> list[str]:
     return list(found.values())
 
 
-def sample_paths(db_url: str, *, seed: int = 7) -> dict[str, list[str]]:
+def sample_paths(db_url: str, discussed: str, *, seed: int = 7) -> dict[str, list[str]]:
     """Paths of every kind: ``paper``/``search`` for the route-by-route run (1,000 ids,
-    200 queries, as before), ``papers``/``queries`` for the scenarios, and ``mixed``."""
+    200 queries, as before), ``papers``/``queries``/``discussed`` for the scenarios, and
+    ``mixed``."""
     rng = random.Random(seed)
     store = open_store(db_url)
     try:
@@ -204,7 +317,10 @@ def sample_paths(db_url: str, *, seed: int = 7) -> dict[str, list[str]]:
     queries = real_queries(papers, QUERIES, seed)
     paper_paths = [f"/papers/{quote(p.id, safe='/:')}" for p in many]
     search_paths = [f"/api/v1/search?q={quote(q)}" for q in queries]
+    page = f"/papers/{quote(discussed, safe='/:')}"
+    discussion = [page, f"{page}?sort=time"]
     kinds = {"home": ["/"], "trending": ["/trending"], "paper": paper_paths}
+    kinds["discussed"] = discussion
     kinds["search"] = search_paths[: len(paper_paths)]  # distinct from each other
     mixed: list[str] = []
     for kind, share in MIX.items():
@@ -218,6 +334,7 @@ def sample_paths(db_url: str, *, seed: int = 7) -> dict[str, list[str]]:
         "search": [f"/api/v1/search?q={quote(q)}" for q in qs],
         "papers": paper_paths,
         "queries": search_paths,
+        "discussed": discussion,
         "mixed": mixed,
     }
 
@@ -293,10 +410,16 @@ def run_wrk(
     connections: int,
     duration: int,
     beside: Callable[[], Callable[[], str]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[dict[str, float], str, str, list[str]]:
     script = folder / "rotate.lua"
     listed = "{" + ", ".join(json.dumps(p) for p in paths) + "}"
-    script.write_text(LUA % {"paths": listed})
+    sent = (
+        "{"
+        + ", ".join(f"[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items())
+        + "}"
+    )
+    script.write_text(LUA % {"paths": listed, "headers": sent})
     command = [
         "wrk",
         f"-t{threads}",
@@ -329,7 +452,7 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
-def warm(url: str, paths: list[str]) -> list[int]:
+def warm(url: str, paths: list[str], headers: dict[str, str] | None = None) -> list[int]:
     """The first five paths of each kind, requested once before a run."""
     firsts: dict[str, list[str]] = {}
     for path in paths:
@@ -337,7 +460,7 @@ def warm(url: str, paths: list[str]) -> list[int]:
         bucket = firsts.setdefault(kind, [])
         if len(bucket) < 5:
             bucket.append(path)
-    with httpx.Client(base_url=url, timeout=60) as client:
+    with httpx.Client(base_url=url, timeout=60, headers=headers) as client:
         return sorted({client.get(p).status_code for ps in firsts.values() for p in ps})
 
 
@@ -376,10 +499,11 @@ def measure(
     connections: int,
     duration: int,
     beside: Callable[[], Callable[[], str]] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Row:
-    """One wrk run over ``paths``; ``beside`` starts work that runs next to it and returns
-    a note about it once wrk is done."""
-    statuses = warm(url, paths)
+    """One wrk run over ``paths`` (each request with ``headers``); ``beside`` starts work
+    that runs next to it and returns a note about it once wrk is done."""
+    statuses = warm(url, paths, headers)
     before = cache_counts(url)
     result, note, command, summary = run_wrk(
         url,
@@ -389,6 +513,7 @@ def measure(
         connections=connections,
         duration=duration,
         beside=beside,
+        headers=headers,
     )
     after = cache_counts(url)
     errors = sum(int(result[k]) for k in ("connect", "read", "write", "status", "timeout"))
@@ -452,9 +577,14 @@ def importer(db_url: str, corpus: Path, folder: Path, pythonpath: str | None) ->
 
 
 def serve_and_measure(
-    args: argparse.Namespace, db_url: str, folder: Path, paths: dict[str, list[str]]
+    args: argparse.Namespace,
+    db_url: str,
+    folder: Path,
+    paths: dict[str, list[str]],
+    session: str,
 ) -> list[Row]:
-    """Start the server on ``db_url`` and run the chosen scenarios against it."""
+    """Start the server on ``db_url`` and run the chosen scenarios against it
+    (``session``: the ``Cookie`` header of the signed-in scenario)."""
     rows: list[Row] = []
     with server(db_url, folder, args.workers, args.pythonpath) as (url, startup):
         print(f"server: answered /healthz {startup:.1f} s after it was started")
@@ -466,11 +596,25 @@ def serve_and_measure(
                 for route in args.routes:
                     rows.append(run(f"route-{route}", paths[route], connections=args.connections))
                 continue
-            kind = {"papers": "papers", "search": "queries"}.get(scenario, "mixed")
+            kind = {
+                "papers": "papers",
+                "search": "queries",
+                "discussed": "discussed",
+                "discussed-signed-in": "discussed",
+            }.get(scenario, "mixed")
             beside = None
             if scenario == "mixed-import":
                 beside = functools.partial(importer, db_url, args.corpus, folder, args.pythonpath)
-            rows.append(run(scenario, paths[kind], connections=CLIENTS[scenario], beside=beside))
+            headers = {"Cookie": session} if scenario == "discussed-signed-in" else None
+            rows.append(
+                run(
+                    scenario,
+                    paths[kind],
+                    connections=CLIENTS[scenario],
+                    beside=beside,
+                    headers=headers,
+                )
+            )
     return rows
 
 
@@ -507,7 +651,8 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="paperwire-load-")) if temporary else args.database
     try:
         sqlite_url = prepare(folder, args.corpus, index=not args.no_index)
-        paths = sample_paths(sqlite_url)
+        discussed, session = seed_discussion(sqlite_url)
+        paths = sample_paths(sqlite_url, discussed)
         workers = args.workers or "default"
         print(f"server: paperwire serve (workers: {workers}), {os.cpu_count()} cores")
         rows: list[tuple[str, Row]] = []
@@ -523,13 +668,13 @@ def main() -> None:
                         f" ({copied.rows:,} rows), the same index folder"
                     )
                 print(f"{backend}: load average before: {load_average()}")
-                for row in serve_and_measure(args, db_url, folder, paths):
+                for row in serve_and_measure(args, db_url, folder, paths, session):
                     rows.append((backend, row))
-        header = "scenario        paths clients    req/s    p50 ms    p99 ms  errors  target"
+        header = "scenario             paths clients    req/s    p50 ms    p99 ms  errors  target"
         print(f"\nbackend     {header}")
         for backend, row in rows:
             print(
-                f"{backend:<11} {row.name:<14} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
+                f"{backend:<11} {row.name:<19} {row.paths:>6} {row.clients:>7} {row.rps:8.1f} "
                 f"{row.p50_ms:9.2f} {row.p99_ms:9.2f} {row.errors:7d}  {row.target()}"
             )
     finally:

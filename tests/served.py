@@ -1,15 +1,20 @@
 """Serving a real ``paperwire`` process in tests: a free loopback port, waiting until it
-answers, stopping it."""
+answers, stopping it; or the app served by uvicorn in a thread of the test's process
+(``Loopback``)."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 
 def free_port() -> int:
@@ -44,3 +49,32 @@ def stop(process: subprocess.Popen[Any]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
+
+
+class Loopback:
+    """A socket bound on 127.0.0.1 at a port the OS picked: its address (``base``) is
+    known before the app that will answer there is made, then ``serve`` serves it."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+
+    @contextmanager
+    def serve(self, app: Any) -> Iterator[str]:
+        """``app`` served by uvicorn in a thread while the block runs (it gets ``base``);
+        then the server stops and the socket is closed."""
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+        thread.start()
+        try:
+            deadline = time.monotonic() + 10
+            while not server.started:
+                assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
+                time.sleep(0.02)
+            yield self.base
+        finally:
+            server.should_exit = True
+            thread.join(10)
+            self.sock.close()

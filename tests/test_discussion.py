@@ -307,6 +307,36 @@ def test_authors_claim_and_a_curator_confirms(store, settings, people):
     assert store.moderation_log()[0].action == "confirm"
 
 
+def test_a_curator_rejects_a_waiting_claim_and_it_is_logged(store, settings, people):
+    ada, bo, cy = people["ada"], people["bo"], people["cy"]
+    assert store.claim_authorship(ada.id, PAPER, now=NOW)
+    assert store.claim_authorship(bo.id, PAPER, now=NOW)
+    with pytest.raises(NotAllowed):
+        discussion.reject_author(store, curator=bo, user_id=ada.id, paper_id=PAPER, now=NOW)
+    later = NOW + timedelta(minutes=5)
+    discussion.reject_author(store, curator=cy, user_id=ada.id, paper_id=PAPER, now=later)
+    assert store.get_claim(ada.id, PAPER) is None
+    assert [c.author for c in store.pending_claims()] == ["bo"]
+    made = post(store, settings, ada, "I wrote it, really")
+    assert not made.is_paper_author
+    (entry,) = store.moderation_log()
+    assert (entry.action, entry.curator, entry.curator_id) == ("reject", "cy", cy.id)
+    assert (entry.paper_id, entry.subject_id, entry.comment_id) == (PAPER, ada.id, None)
+    assert entry.created_at == later
+    # Nothing waits any more: a second decision is refused and not logged.
+    with pytest.raises(NoSuchComment, match="no claim"):
+        discussion.reject_author(store, curator=cy, user_id=ada.id, paper_id=PAPER, now=later)
+    # A confirmed claim is not taken back by a rejection.
+    discussion.confirm_author(store, curator=cy, user_id=bo.id, paper_id=PAPER, now=later)
+    with pytest.raises(NoSuchComment):
+        discussion.reject_author(store, curator=cy, user_id=bo.id, paper_id=PAPER, now=later)
+    assert store.get_claim(bo.id, PAPER).confirmed_at == later
+    assert [e.action for e in store.moderation_log()] == ["confirm", "reject"]
+    # The reader may claim again; it waits for a curator as before.
+    assert store.claim_authorship(ada.id, PAPER, now=later)
+    assert [c.author for c in store.pending_claims()] == ["ada"]
+
+
 def test_followers_get_new_comments_by_others_once(store, settings, people):
     post(store, settings, people["ada"], "mine")  # ada follows by posting
     assert store.follow_news() == []
@@ -325,3 +355,34 @@ def test_followers_get_new_comments_by_others_once(store, settings, people):
     assert store.unfollow_thread(people["ada"].id, PAPER)
     post(store, settings, people["bo"], "nobody hears")
     assert store.follow_news() == []
+
+
+def test_most_discussed_counts_the_visible_comments_written_in_the_period(store, db_url, people):
+    settings = Settings(database_url=db_url, comment_hold_days=1, comment_limit=1000)
+    until = NOW + timedelta(days=1)
+    for n in range(3):  # PAPER: three visible in the period, one of them a reply
+        post(store, settings, people["ada"], f"on paper {n}", now=NOW + timedelta(minutes=n))
+    post(store, settings, people["bo"], "a reply", parent=store.paper_comments(PAPER)[0].id)
+    for n in range(3):  # OTHER: two visible, and a hidden, a deleted and a held one
+        post(store, settings, people["bo"], f"on other {n}", paper=OTHER)
+    hidden, deleted = store.paper_comments(OTHER)[:2]
+    discussion.moderate(
+        store, curator=people["cy"], paper_id=OTHER, comment_id=hidden.id, action="hide", now=NOW
+    )
+    discussion.delete_comment(
+        store, user=people["bo"], paper_id=OTHER, comment_id=deleted.id, now=NOW
+    )
+    post(store, settings, people["bo"], "again", paper=OTHER)
+    assert post(store, settings, people["new"], "held", paper=OTHER).state == "held"
+    # Before the period and from its end on: not counted.
+    post(store, settings, people["ada"], "early", paper=OTHER, now=NOW - timedelta(seconds=1))
+    post(store, settings, people["ada"], "late", paper=OTHER, now=until)
+
+    assert store.most_discussed(since=NOW, until=until, limit=10) == [(PAPER, 4), (OTHER, 2)]
+    assert store.most_discussed(since=NOW, until=until, at_least=3, limit=10) == [(PAPER, 4)]
+    assert store.most_discussed(since=NOW, until=until, limit=1) == [(PAPER, 4)]
+    assert store.most_discussed(since=until, until=until + timedelta(days=1), limit=10) == [
+        (OTHER, 1)
+    ]
+    wide = store.most_discussed(since=NOW - timedelta(days=1), until=until + timedelta(1), limit=9)
+    assert wide == [(PAPER, 4), (OTHER, 4)]  # as many: by paper id

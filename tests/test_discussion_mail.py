@@ -56,6 +56,17 @@ def say(community: Community, user: User, body: str) -> int:
     return made.id
 
 
+def hide(community: Community, curator: User, comment_id: int) -> None:
+    discussion.moderate(
+        community.store,
+        curator=curator,
+        paper_id=PAPER,
+        comment_id=comment_id,
+        action="hide",
+        now=datetime.now(UTC),
+    )
+
+
 def mails_to(community: Community, address: str) -> list[EmailMessage]:
     return [m for m in community.mails() if m["To"] == address]
 
@@ -65,14 +76,7 @@ def test_the_feed_has_the_visible_comments_newest_first(community: Community) ->
     first = say(community, ada, "First with $x$ and [a link](https://example.org)")
     hidden = say(community, bo, "SPAM-SPAM")
     say(community, bo, "Third")
-    discussion.moderate(
-        community.store,
-        curator=cy,
-        paper_id=PAPER,
-        comment_id=hidden,
-        action="hide",
-        now=datetime.now(UTC),
-    )
+    hide(community, cy, hidden)
     answer = community.client().get(f"/feeds/discussion/{PAPER}.atom")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/atom+xml")
@@ -122,14 +126,7 @@ def test_followers_get_one_mail_per_run_with_the_new_comments_by_others(
     say(community, bo, "First answer")
     gone = say(community, bo, "SPAM-SPAM")
     say(community, cy, "Second answer")
-    discussion.moderate(
-        community.store,
-        curator=cy,
-        paper_id=PAPER,
-        comment_id=gone,
-        action="hide",
-        now=datetime.now(UTC),
-    )
+    hide(community, cy, gone)
     summary = discussion_job(community.settings)
     assert "mailed 2 follower(s)" in summary  # ada; bo follows too, and gets cy's answer
     (mail,) = mails_to(community, "ada@example.org")

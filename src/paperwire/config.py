@@ -259,6 +259,14 @@ class Settings(BaseSettings):
         "signed-up reader with saved or upvoted papers or followed authors or topics "
         "(0: no section).",
     )
+    digest_most_discussed: int = Field(
+        5,
+        ge=0,
+        le=20,
+        description="How many papers the “Most discussed” section lists: those with the "
+        "most visible comments written in the digest's period, at least two each "
+        "(0: no section).",
+    )
     digest_hour: int = Field(
         7, ge=0, le=23, description="The local hour (in the subscriber's time zone) digests go out."
     )

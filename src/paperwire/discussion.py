@@ -14,8 +14,8 @@ decide.
   ``upvote_limit`` a minute, reports against ``REPORT_LIMIT`` an hour.
 - The author edits within ``comment_edit_minutes`` (then it shows "edited") and deletes
   their own comment at any time. Curators hide, restore, delete and approve comments,
-  dismiss reports, lock and unlock threads and confirm authors' claims; each of these
-  is written to the moderation log with who and when, in the same transaction.
+  dismiss reports, lock and unlock threads and confirm or reject authors' claims; each
+  of these is written to the moderation log with who and when, in the same transaction.
 - A locked thread takes no new comments, replies, edits or votes (curators may still
   write). Hidden, held (for others) and deleted comments are left out of pages, the API,
   feeds, mail and counts; their replies stay, under "a removed comment".
@@ -44,7 +44,13 @@ from paperwire.comment_text import MAX_BODY, clean_markdown, render_comment
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError
 from paperwire.store.base import Store
-from paperwire.store.base_discussion import AuthorClaim, Comment, CommentState
+from paperwire.store.base_discussion import (
+    AuthorClaim,
+    Comment,
+    CommentState,
+    CuratorAction,
+    NewComment,
+)
 
 #: Levels of a thread: a comment on the paper, then replies up to this many levels deep.
 MAX_DEPTH = 5
@@ -178,16 +184,10 @@ def post_comment(
     )
     state: CommentState = "held" if is_held(store, settings, user, now) else "visible"
     with store.atomic():
-        made = store.add_comment(
-            paper_id=paper_id,
-            user_id=user.id,
-            parent_id=parent_id,
-            depth=depth,
-            body_md=markdown,
-            body_html=render_comment(markdown),
-            state=state,
-            now=now,
+        new = NewComment(
+            paper_id, user.id, parent_id, depth, markdown, render_comment(markdown), state
         )
+        made = store.add_comment(new, now=now)
         store.follow_thread(user.id, paper_id, now=now)
         store.mark_follow_sent(user.id, paper_id, made.id)
     return made
@@ -247,6 +247,21 @@ def delete_comment(
     )
 
 
+def _log(
+    store: Store,
+    curator: User,
+    action: str,
+    *,
+    paper_id: str,
+    comment_id: int | None = None,
+    subject_id: int | None = None,
+    now: datetime,
+) -> None:
+    """Write what the curator did to the moderation log (inside the change's transaction)."""
+    done = CuratorAction(curator.id, curator.display_name, action, paper_id, comment_id, subject_id)
+    store.log_moderation(done, now=now)
+
+
 _STATE_OF: dict[Action, CommentState | None] = {
     "hide": "hidden",
     "restore": "visible",
@@ -281,14 +296,7 @@ def moderate(
         changed = found if state is None else store.set_comment_state(comment_id, state)
         assert changed is not None
         store.resolve_reports(comment_id, by=curator.id, now=now)
-        store.log_moderation(
-            curator_id=curator.id,
-            curator=curator.display_name,
-            action=action,
-            paper_id=paper_id,
-            comment_id=comment_id,
-            now=now,
-        )
+        _log(store, curator, action, paper_id=paper_id, comment_id=comment_id, now=now)
     return changed
 
 
@@ -346,13 +354,7 @@ def set_lock(store: Store, *, curator: User, paper_id: str, locked: bool, now: d
         raise NotAllowed("only curators lock discussions")
     with store.atomic():
         store.set_thread_lock(paper_id, by=curator.id if locked else None, now=now)
-        store.log_moderation(
-            curator_id=curator.id,
-            curator=curator.display_name,
-            action="lock" if locked else "unlock",
-            paper_id=paper_id,
-            now=now,
-        )
+        _log(store, curator, "lock" if locked else "unlock", paper_id=paper_id, now=now)
 
 
 def confirm_author(
@@ -364,15 +366,21 @@ def confirm_author(
         claim = store.confirm_claim(user_id, paper_id, by=curator.id, now=now)
         if claim is None:
             raise NoSuchComment(f"reader {user_id} has not claimed paper {paper_id}")
-        store.log_moderation(
-            curator_id=curator.id,
-            curator=curator.display_name,
-            action="confirm",
-            paper_id=paper_id,
-            subject_id=user_id,
-            now=now,
-        )
+        _log(store, curator, "confirm", paper_id=paper_id, subject_id=user_id, now=now)
     return claim
+
+
+def reject_author(
+    store: Store, *, curator: User, user_id: int, paper_id: str, now: datetime
+) -> None:
+    """Decline a reader's claim to be an author of the paper: the claim is removed (the
+    reader may claim again, and it comes back to the queue) and the decision logged."""
+    if not curator.is_curator:
+        raise NotAllowed("only curators decide authors' claims")
+    with store.atomic():
+        if not store.reject_claim(user_id, paper_id):
+            raise NoSuchComment(f"reader {user_id} has no claim on paper {paper_id} waiting")
+        _log(store, curator, "reject", paper_id=paper_id, subject_id=user_id, now=now)
 
 
 # -- a thread in the order a page shows it -----------------------------------------------

@@ -3,7 +3,6 @@ papers of 2026-06-12, imported and indexed (indexing takes seconds), served by t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from paperwire.rank.jobs import run_rank
 from paperwire.store import Store, open_store
 from paperwire.web.app import create_app
 from tests.conftest import SHARED_DATA
+from tests.fresh import isolated
 
 BASE_URL = "http://paperwire.test"
 HF_DAY = "2026-06-12"
@@ -62,12 +62,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     folder = tmp_path_factory.mktemp("api")
-    with pytest.MonkeyPatch.context() as patch:
-        # No PAPERWIRE_* variable and no paperwire.toml from outside reach the settings.
-        for key in list(os.environ):
-            if key.startswith("PAPERWIRE_"):
-                patch.delenv(key)
-        patch.chdir(folder)
+    with isolated(folder):  # no PAPERWIRE_* variable nor paperwire.toml from outside
         settings = Settings(database_url=f"sqlite:///{folder / 'paperwire.db'}", base_url=BASE_URL)
     store = open_store(settings.database_url)
     store.migrate()

@@ -7,21 +7,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
 
 from paperwire import discussion
 from paperwire.auth.sessions import new_api_token
 from paperwire.store import Store
-from tests.api.test_schemathesis import CHECKS, routed
+from tests.api.test_schemathesis import answers_as_described
 from tests.auth.support import Community, make_community
 
-Case = schemathesis.Case[Any]
 OPERATIONS = [
     ("GET", "/api/v1/papers/{paper_id}/comments"),
     ("POST", "/api/v1/papers/{paper_id}/comments"),
@@ -64,20 +61,4 @@ def test_no_server_error(community: Community, method: str, path: str) -> None:
             known["comment_id"] = str(made.id)
         strategies.append(operation.as_strategy(path_parameters=known))
     cases = st.one_of(*strategies)
-
-    @given(case=cases, signed=st.booleans())
-    @settings(
-        max_examples=40,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    def answers_well(case: Case, signed: bool) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if signed else {}
-        response = case.call(headers=headers)
-        assert response.status_code < 500
-        if routed(case):
-            case.validate_response(response, checks=CHECKS, headers=headers)
-
-    answers_well()
+    answers_as_described(cases, token)

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from schemathesis import GenerationMode
@@ -24,7 +23,7 @@ from paperwire.auth.sessions import new_api_token
 from paperwire.library_formats import MAX_BYTES
 from paperwire.store import Store
 from tests.api.conftest import Served
-from tests.api.test_schemathesis import CHECKS, routed
+from tests.api.test_schemathesis import answers_as_described
 from tests.auth.support import Community, fixed_clock, hidden_inputs, make_community
 
 Case = schemathesis.Case[Any]
@@ -669,20 +668,4 @@ def test_no_server_error(community: Community, method: str, path: str) -> None:
         chosen = st.fixed_dictionaries({name: st.sampled_from(known[name]) for name in names})
         strategies.append(chosen.flatmap(lambda p: operation.as_strategy(path_parameters=p)))
     cases = st.one_of(*strategies)
-
-    @given(case=cases, signed=st.booleans())
-    @settings(
-        max_examples=40,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    def answers_well(case: Case, signed: bool) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if signed else {}
-        response = case.call(headers=headers)
-        assert response.status_code < 500, response.text
-        if routed(case):
-            case.validate_response(response, checks=CHECKS, headers=headers)
-
-    answers_well()
+    answers_as_described(cases, token)

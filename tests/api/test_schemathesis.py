@@ -12,6 +12,7 @@ has the ``Item._nodeid`` attribute it renames, and the app needs the module's st
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import unquote
 
@@ -52,6 +53,31 @@ CHECKS = [
     content_type_conformance,
     response_schema_conformance,
 ]
+
+
+def answers_as_described(
+    cases: SearchStrategy[Case], token: str, *, server_errors: Collection[int] = ()
+) -> None:
+    """Each of 40 ``cases`` (derandomized) sent with ``Authorization: Bearer token`` or
+    without it: no server error but those of ``server_errors`` (502 from an upstream that
+    cannot be reached), and every answer of a routed request one the schema describes."""
+
+    @given(case=cases, signed=st.booleans())
+    @settings(
+        max_examples=40,
+        deadline=None,
+        database=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    def answers_well(case: Case, signed: bool) -> None:
+        headers = {"Authorization": f"Bearer {token}"} if signed else {}
+        response = case.call(headers=headers)
+        assert response.status_code < 500 or response.status_code in server_errors, response.text
+        if routed(case):
+            case.validate_response(response, checks=CHECKS, headers=headers)
+
+    answers_well()
 
 
 def routed(case: Case) -> bool:

@@ -5,52 +5,32 @@ real server on loopback: the emailed link, the confirm button, the upvote button
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from paperwire.store import Store
 from tests.auth.support import Community, make_community
-from tests.web.test_browser import ARGS, CHROMIUM, WATCH_CSP
+from tests.served import Loopback
+from tests.web.test_browser import WATCH_CSP, chromium
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/login/confirm\?token=\S+")
 
 
 @pytest.fixture
 def running(store: Store, tmp_path: Path) -> Iterator[tuple[Community, str]]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    community = make_community(store, tmp_path, base_url=base)
-    config = uvicorn.Config(community.app, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield community, base
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    place = Loopback()
+    community = make_community(store, tmp_path, base_url=place.base)
+    with place.serve(community.app) as base:
+        yield community, base
 
 
 @pytest.fixture
 def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/install-system)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def local_upvotes(store: Store, paper_id: str) -> int:

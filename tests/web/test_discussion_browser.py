@@ -6,90 +6,40 @@ light and dark."""
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from paperwire.store import open_store
-from tests.auth.support import LINK, Community, make_community
+from tests.auth.support import Community, make_community
+from tests.fresh import isolated
+from tests.served import Loopback
+from tests.web import test_browser as browser_tests
 from tests.web.test_axe_browser import violations
-from tests.web.test_browser import ARGS, CHROMIUM, WATCH_CSP
+from tests.web.test_browser import WATCH_CSP
+from tests.web.test_header_browser import signed_in_state
 
 PAPER = "2607.00001"
+browser = browser_tests.browser  # one headless chromium for the module
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Community, str]]:
     folder = tmp_path_factory.mktemp("discussion-browser")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with pytest.MonkeyPatch.context() as env:
-        for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
-            env.delenv(key)
-        env.chdir(folder)
+    place = Loopback()
+    with isolated(folder):
         store = open_store(f"sqlite:///{folder / 'paperwire.db'}")
         store.migrate()
         community = make_community(
-            store, folder, base_url=base, comment_hold_days=0, login_limit_per_address=100
+            store, folder, base_url=place.base, comment_hold_days=0, login_limit_per_address=100
         )
-    server = uvicorn.Server(uvicorn.Config(community.app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield community, base
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    with place.serve(community.app) as base:
+        yield community, base
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/install-system)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
-
-
-def signed_in(browser: Browser, community: Community, base: str, email: str) -> Any:
-    """The cookies of ``email`` signed in through the mailed link."""
-    context = browser.new_context()
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    before = len(community.mails())
-    with page.expect_navigation(wait_until="load"):
-        page.click("form.login button")
-    mails = community.mails()
-    assert len(mails) == before + 1 and mails[-1]["To"] == email, "no sign-in link was mailed"
-    body = mails[-1].get_body(("plain",))
-    assert body is not None
-    pattern = re.escape(base) + LINK.pattern.removeprefix("http://testserver")
-    (link,) = re.findall(pattern, body.get_content())
-    page.goto(link)
-    with page.expect_navigation(wait_until="load"):
-        page.click("form.login-confirm button")
-    state = context.storage_state()
-    context.close()
-    return state
 
 
 def open_page(browser: Browser, state: Any, scheme: str = "light") -> tuple[Page, list[str]]:
@@ -117,7 +67,7 @@ def test_comment_reply_edit_report_and_hide(
     url = f"{base}/papers/{PAPER}"
 
     # ada comments: a preview first (typeset by KaTeX), then the post
-    page, errors = open_page(browser, signed_in(browser, community, base, "ada@example.org"))
+    page, errors = open_page(browser, signed_in_state(browser, community, base, "ada@example.org"))
     page.goto(url)
     page.fill("#comment-new", "Is $\\sum_i x_i^2$ *bounded*?")
     form = page.locator("form.new-comment")
@@ -157,7 +107,7 @@ def test_comment_reply_edit_report_and_hide(
     page.context.close()
 
     # bo reports the reply
-    page, errors = open_page(browser, signed_in(browser, community, base, "bo@example.org"))
+    page, errors = open_page(browser, signed_in_state(browser, community, base, "bo@example.org"))
     page.goto(url)
     shown = page.locator(f"#comment-{reply.id}")
     with page.expect_navigation(wait_until="load"):
@@ -170,7 +120,7 @@ def test_comment_reply_edit_report_and_hide(
     page.context.close()
 
     # cy hides it from the queue
-    page, errors = open_page(browser, signed_in(browser, community, base, "cy@example.org"))
+    page, errors = open_page(browser, signed_in_state(browser, community, base, "cy@example.org"))
     page.goto(f"{base}/discussion/queue")
     row = page.locator(f"#queued-{reply.id}")
     assert "off topic" in row.inner_text()
@@ -199,7 +149,7 @@ def test_the_discussion_and_the_queue_have_no_axe_violations(
     community, base = running
     if community.store.user_by_email("cy@example.org") is None:
         community.store.add_user("cy@example.org", role="curator", now=store_now())
-    state = signed_in(browser, community, base, "cy@example.org")
+    state = signed_in_state(browser, community, base, "cy@example.org")
     page, _ = open_page(browser, state, scheme)
     url = f"{base}/papers/{PAPER}"
     page.goto(url)

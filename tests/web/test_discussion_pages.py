@@ -219,6 +219,31 @@ def test_lock_follow_claim_and_held_comments(store: Store, tmp_path: Path) -> No
     community.close()
 
 
+def test_a_curator_declines_a_claim_from_the_queue(community: Community) -> None:
+    ada = signed_in(community, "ada@example.org")
+    assert send(ada, "form.claim").status_code == 303
+    assert "Your claim to be an author waits for a curator" in ada.get(PAGE).text
+    cy = signed_in(community, "cy@example.org", role="curator")
+    queue = cy.get("/discussion/queue").text
+    assert "ada</span> says they wrote it" in queue
+    action, values = hidden_inputs(queue, "form[action$='/discussion/reject']")
+    assert action == f"{PAGE}/discussion/reject"
+    token = hidden_inputs(ada.get(PAGE).text, "form.claim")[1]["csrf_token"]
+    refused = ada.post(action, data={"csrf_token": token, "reader": values["reader"]})
+    assert refused.status_code == 403 and "only curators" in refused.text
+    declined = cy.post(action, data=values, follow_redirects=False)
+    assert declined.status_code == 303 and declined.headers["location"] == "/discussion/queue"
+    queue = cy.get("/discussion/queue").text
+    assert "No claims wait." in queue and "· cy · reject ·" in queue
+    ada_id = community.store.user_by_email("ada@example.org").id  # type: ignore[union-attr]
+    assert community.store.get_claim(ada_id, PAPER) is None
+    (entry,) = community.store.moderation_log()
+    assert (entry.action, entry.curator, entry.subject_id) == ("reject", "cy", ada_id)
+    assert "Wrote this paper?" in ada.get(PAGE).text  # the reader may claim again
+    again = cy.post(action, data=values, follow_redirects=False)
+    assert again.status_code == 404 and "no claim" in again.text
+
+
 def test_delete_own_comment(community: Community) -> None:
     ada = signed_in(community, "ada@example.org")
     send(ada, "form.new-comment", {"body": "regret"})

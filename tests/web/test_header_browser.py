@@ -49,17 +49,19 @@ def local_upvotes(store: Store, paper_id: str) -> int:
     return paper.local_upvotes
 
 
-def signed_in_state(browser: Browser, community: Community, base: str) -> Any:
+def signed_in_state(
+    browser: Browser, community: Community, base: str, email: str = "ada@example.org"
+) -> Any:
     """The cookies of a reader who signed in through the mailed link, for new contexts."""
     context = browser.new_context()
     page = context.new_page()
     page.goto(f"{base}/login")
-    page.fill("#email", "ada@example.org")
+    page.fill("#email", email)
     before = len(community.mails())
     with page.expect_navigation(wait_until="load"):
         page.click("form.login button")
     mails = community.mails()
-    assert len(mails) == before + 1, "the sign-in link was not mailed"
+    assert len(mails) == before + 1 and mails[-1]["To"] == email, "no sign-in link was mailed"
     body = mails[-1].get_body(("plain",))
     assert body is not None
     (link,) = LINK.findall(body.get_content())

@@ -6,7 +6,6 @@ feed or API answer down and never become a link."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from paperwire.index.jobs import update_index
 from paperwire.models import Author, FeedDate, Paper
 from paperwire.store import Store, open_store
 from paperwire.web.app import create_app
+from tests.fresh import isolated
 
 DAY = date(2026, 7, 1)
 EARLIER = date(2026, 6, 30)
@@ -102,10 +102,7 @@ class Site:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     folder = tmp_path_factory.mktemp("hostile")
-    with pytest.MonkeyPatch.context() as env:
-        for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
-            env.delenv(key)
-        env.chdir(folder)
+    with isolated(folder):
         settings = Settings(
             database_url=f"sqlite:///{folder / 'paperwire.db'}", index_dir=str(folder / "index")
         )

@@ -6,66 +6,39 @@ they are plain forms that come back to the same page."""
 
 from __future__ import annotations
 
-import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from paperwire.index.jobs import update_index
 from paperwire.ingest import import_files, sample_path
 from paperwire.store import open_store
 from tests.auth.support import Community, make_community
-from tests.web.test_browser import ARGS, CHROMIUM, WATCH_CSP
+from tests.fresh import isolated
+from tests.served import Loopback
+from tests.web import test_browser as browser_tests
+from tests.web.test_browser import WATCH_CSP
 from tests.web.test_header_browser import signed_in_state
 
 DAY = "2026-07-01"
 EMAIL = "ada@example.org"  # the reader signed_in_state signs in
+browser = browser_tests.browser  # one headless chromium for the module
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Community, str]]:
     folder = tmp_path_factory.mktemp("library-browser")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    with pytest.MonkeyPatch.context() as env:
-        for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
-            env.delenv(key)
-        env.chdir(folder)
+    place = Loopback()
+    with isolated(folder):
         store = open_store(f"sqlite:///{folder / 'paperwire.db'}")
         store.migrate()
         assert import_files(store, [sample_path()]).ok
-        community = make_community(store, folder, base_url=base)
+        community = make_community(store, folder, base_url=place.base)
         update_index(store, community.settings, similar=False)
-    server = uvicorn.Server(uvicorn.Config(community.app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.02)
-    yield community, base
-    server.should_exit = True
-    thread.join(10)
-    sock.close()
+    with place.serve(community.app) as base:
+        yield community, base
     store.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (scripts/install-system)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
 
 
 def reader_id(community: Community) -> int:

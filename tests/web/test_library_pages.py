@@ -7,7 +7,6 @@ for a reader, "top recent"; hostile values never a server error."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import quote
@@ -28,6 +27,7 @@ from paperwire.recommend import Recommender
 from paperwire.store import Store, open_store
 from paperwire.text import plain_text
 from tests.auth.support import Community, hidden_inputs, make_community, submit_form
+from tests.fresh import isolated
 
 DAY = "2026-07-01"  # the community's papers; the sample's last days are before it
 SPLIT = date(2026, 6, 24)
@@ -37,10 +37,7 @@ UNKNOWN_ID = "2601.99999"
 @pytest.fixture(scope="module")
 def community(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Community]:
     folder = tmp_path_factory.mktemp("library-pages")
-    with pytest.MonkeyPatch.context() as env:
-        for key in [k for k in os.environ if k.startswith("PAPERWIRE_")]:
-            env.delenv(key)
-        env.chdir(folder)
+    with isolated(folder):
         store = open_store(f"sqlite:///{folder / 'paperwire.db'}")
         store.migrate()
         assert import_files(store, [sample_path()]).ok

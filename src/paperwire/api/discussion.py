@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response
 
 from paperwire import discussion
 from paperwire.accounts import User
@@ -46,6 +47,7 @@ from paperwire.api.schemas import (
 )
 from paperwire.config import Settings
 from paperwire.http.deps import NowDep, ReaderDep, SettingsDep, StoreDep, UserDep
+from paperwire.models import Paper
 from paperwire.store import Store
 
 router = APIRouter(prefix="/api/v1", tags=["discussion"], route_class=ApiRoute)
@@ -67,8 +69,26 @@ WRITE: Responses = READ | {
 CommentPath = Annotated[int, Path(ge=1, le=MAX_COMMENT_ID, description="The comment's id.")]
 
 
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """A reader's write to a discussion: the reader (401 without one), the store, the
+    settings and the time of the request."""
+
+    user: User
+    store: Store
+    settings: Settings
+    now: datetime
+
+
+async def _writer(user: ReaderDep, store: StoreDep, settings: SettingsDep, now: NowDep) -> Writer:
+    return Writer(user, store, settings, now)
+
+
+WriterDep = Annotated[Writer, Depends(_writer)]
+
+
 @contextmanager
-def answering() -> Iterator[None]:
+def refusals() -> Iterator[None]:
     """The discussion's refusals as answers with their status and message."""
     try:
         yield
@@ -76,6 +96,15 @@ def answering() -> Iterator[None]:
         raise HTTPException(429, str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     except discussion.DiscussionError as exc:
         raise HTTPException(exc.status, str(exc)) from None
+
+
+@contextmanager
+def answering(store: Store, paper_id: str) -> Iterator[Paper]:
+    """The paper (404 when there is none), with the discussion's refusals inside the
+    block answered with their status and message (``refusals``)."""
+    paper = get_paper_or_404(store, paper_id)
+    with refusals():
+        yield paper
 
 
 @router.get("/papers/{paper_id:path}/comments", responses=READ, summary="The discussion of a paper")
@@ -104,26 +133,18 @@ def list_comments(
     responses=WRITE,
     summary="Comment on a paper, or reply to a comment",
 )
-def post_comment(
-    paper_id: str,
-    body: CommentIn,
-    user: ReaderDep,
-    store: StoreDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> CommentOut:
+def post_comment(paper_id: str, body: CommentIn, writer: WriterDep) -> CommentOut:
     """The comment as stored (``state`` is ``held`` while a new account's first comment
     waits for a curator). The poster follows the discussion."""
-    paper = get_paper_or_404(store, paper_id)
-    with answering():
+    with answering(writer.store, paper_id) as paper:
         made = discussion.post_comment(
-            store,
-            settings,
-            user=user,
+            writer.store,
+            writer.settings,
+            user=writer.user,
             paper_id=paper.id,
             body=body.body,
             parent_id=body.parent_id,
-            now=now,
+            now=writer.now,
         )
     return CommentOut.of(made, False)
 
@@ -134,24 +155,18 @@ def post_comment(
     summary="Edit one's comment",
 )
 def edit_comment(
-    paper_id: str,
-    comment_id: CommentPath,
-    body: CommentEditIn,
-    user: ReaderDep,
-    store: StoreDep,
-    settings: SettingsDep,
-    now: NowDep,
+    paper_id: str, comment_id: CommentPath, body: CommentEditIn, writer: WriterDep
 ) -> CommentOut:
-    paper = get_paper_or_404(store, paper_id)
-    with answering():
+    store, user = writer.store, writer.user
+    with answering(store, paper_id) as paper:
         edited = discussion.edit_comment(
             store,
-            settings,
+            writer.settings,
             user=user,
             paper_id=paper.id,
             comment_id=comment_id,
             body=body.body,
-            now=now,
+            now=writer.now,
         )
     return CommentOut.of(edited, comment_id in store.voted_comments(user.id, [comment_id]))
 
@@ -162,30 +177,24 @@ def edit_comment(
     responses=WRITE,
     summary="Delete one's comment (curators: any comment)",
 )
-def delete_comment(
-    paper_id: str, comment_id: CommentPath, user: ReaderDep, store: StoreDep, now: NowDep
-) -> Response:
-    paper = get_paper_or_404(store, paper_id)
-    with answering():
+def delete_comment(paper_id: str, comment_id: CommentPath, writer: WriterDep) -> Response:
+    with answering(writer.store, paper_id) as paper:
         discussion.delete_comment(
-            store, user=user, paper_id=paper.id, comment_id=comment_id, now=now
+            writer.store, user=writer.user, paper_id=paper.id, comment_id=comment_id, now=writer.now
         )
     return Response(status_code=204)
 
 
-def _vote(
-    paper_id: str,
-    comment_id: int,
-    up: bool,
-    user: User,
-    store: Store,
-    settings: Settings,
-    now: datetime,
-) -> CommentVoteOut:
-    paper = get_paper_or_404(store, paper_id)
-    with answering():
+def _vote(paper_id: str, comment_id: int, up: bool, writer: Writer) -> CommentVoteOut:
+    with answering(writer.store, paper_id) as paper:
         after, voted = discussion.vote(
-            store, settings, user=user, paper_id=paper.id, comment_id=comment_id, up=up, now=now
+            writer.store,
+            writer.settings,
+            user=writer.user,
+            paper_id=paper.id,
+            comment_id=comment_id,
+            up=up,
+            now=writer.now,
         )
     return CommentVoteOut(id=after.id, upvotes=after.upvotes, voted=voted)
 
@@ -195,15 +204,8 @@ def _vote(
     responses=WRITE,
     summary="Upvote a comment (idempotent)",
 )
-def vote(
-    paper_id: str,
-    comment_id: CommentPath,
-    user: ReaderDep,
-    store: StoreDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> CommentVoteOut:
-    return _vote(paper_id, comment_id, True, user, store, settings, now)
+def vote(paper_id: str, comment_id: CommentPath, writer: WriterDep) -> CommentVoteOut:
+    return _vote(paper_id, comment_id, True, writer)
 
 
 @router.delete(
@@ -211,15 +213,8 @@ def vote(
     responses=WRITE,
     summary="Take back an upvote of a comment (idempotent)",
 )
-def unvote(
-    paper_id: str,
-    comment_id: CommentPath,
-    user: ReaderDep,
-    store: StoreDep,
-    settings: SettingsDep,
-    now: NowDep,
-) -> CommentVoteOut:
-    return _vote(paper_id, comment_id, False, user, store, settings, now)
+def unvote(paper_id: str, comment_id: CommentPath, writer: WriterDep) -> CommentVoteOut:
+    return _vote(paper_id, comment_id, False, writer)
 
 
 @router.post(
@@ -229,17 +224,16 @@ def unvote(
     summary="Report a comment to the curators",
 )
 def report(
-    paper_id: str,
-    comment_id: CommentPath,
-    body: ReportIn,
-    user: ReaderDep,
-    store: StoreDep,
-    now: NowDep,
+    paper_id: str, comment_id: CommentPath, body: ReportIn, writer: WriterDep
 ) -> ReportedOut:
-    paper = get_paper_or_404(store, paper_id)
-    with answering():
+    with answering(writer.store, paper_id) as paper:
         filed = discussion.report(
-            store, user=user, paper_id=paper.id, comment_id=comment_id, reason=body.reason, now=now
+            writer.store,
+            user=writer.user,
+            paper_id=paper.id,
+            comment_id=comment_id,
+            reason=body.reason,
+            now=writer.now,
         )
     return ReportedOut(id=comment_id, reported=filed)
 
@@ -266,5 +260,5 @@ def unfollow(paper_id: str, user: ReaderDep, store: StoreDep) -> FollowOut:
 @router.post("/comments/preview", responses=WRITE, summary="Preview a comment's HTML")
 def preview(body: PreviewIn, user: ReaderDep) -> PreviewOut:
     """The HTML a comment with this Markdown would show; nothing is stored."""
-    with answering():
+    with refusals():
         return PreviewOut(body_html=discussion.preview(body.body))

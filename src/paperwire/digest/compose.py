@@ -13,8 +13,10 @@ distinct topic plus a little bookkeeping per subscriber.
 A digest lists, in this order and without repeats: trending papers (in the
 subscriber's categories, if any), then, for a signed-up reader with signals, "For you":
 their recommendations among the period's papers (``digest/for_you.py`` chooses them for
-many subscribers at once and hands each digest its own), then papers matching each
-topic (a heading per topic;
+many subscribers at once and hands each digest its own), then "Most discussed": the
+papers (of any day, in the subscriber's categories) with the most visible comments
+written in the period, at least ``DISCUSSED_AT_LEAST`` each (counted once per period,
+``Store.most_discussed``), then papers matching each topic (a heading per topic;
 a topic that found nothing new says so, "Nothing new on “x” this time.", or that its
 papers are listed above), then, for subscribers without topics, the newest papers of
 their categories; never a paper sent to that subscriber before, at most
@@ -28,7 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from paperwire.config import Settings
@@ -52,6 +54,11 @@ RELEVANCE = 0.5
 TOPIC_SEARCH: Literal["keyword", "hybrid"] = "keyword"
 #: The heading of a reader's recommendations.
 FOR_YOU = "For you"
+#: The heading of the papers most commented on in the period.
+MOST_DISCUSSED = "Most discussed"
+#: The fewest visible comments written in the period that put a paper in "Most
+#: discussed": one comment is a remark, two are the start of a discussion.
+DISCUSSED_AT_LEAST = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +78,16 @@ class Period:
     @property
     def slug(self) -> str:
         return self.key.replace(":", "-")
+
+    @property
+    def since(self) -> datetime:
+        """The period's first moment (midnight UTC of its first day)."""
+        return datetime.combine(self.start, time(), UTC)
+
+    @property
+    def until(self) -> datetime:
+        """The moment after the period (midnight UTC after its last day)."""
+        return datetime.combine(self.end + timedelta(days=1), time(), UTC)
 
     @property
     def title(self) -> str:
@@ -128,6 +145,11 @@ class Group:
     #: What a group without papers says instead ("Nothing new on ‘x’ this time.").
     note: str = ""
 
+    @property
+    def is_discussion(self) -> bool:
+        """The "Most discussed" group: its cards link to the paper's discussion."""
+        return self.heading == MOST_DISCUSSED
+
 
 @dataclass(slots=True)
 class Digest:
@@ -184,6 +206,19 @@ class Composer:
         ]
         for paper, _ in self.trending:
             self.papers.setdefault(paper.id, paper)
+        # Papers of any day may be discussed in the period: kept apart from the period's
+        # papers (which "New papers" lists).
+        self.discussed: list[tuple[Paper, int]] = []
+        if settings.digest_most_discussed > 0:
+            counts = store.most_discussed(
+                since=period.since,
+                until=period.until,
+                at_least=DISCUSSED_AT_LEAST,
+                limit=max(50, settings.digest_most_discussed * 10),
+            )
+            known = store.get_papers([pid for pid, _ in counts if pid not in self.papers])
+            known.update({pid: self.papers[pid] for pid, _ in counts if pid in self.papers})
+            self.discussed = [(known[pid], n) for pid, n in counts if pid in known]
         self.searcher = None
         if use_index:
             from paperwire.index.search import Searcher
@@ -196,6 +231,12 @@ class Composer:
         self._summaries: dict[str, str] = {}
         self._texts: dict[str, str] | None = None
         self.searches = 0
+
+    def discussed_reason(self, comments: int) -> str:
+        """``12 comments this week`` (weekly), ``3 comments on Jul 1`` (daily)."""
+        start = self.period.start
+        when = "this week" if self.period.frequency == "weekly" else f"on {start:%b} {start.day}"
+        return f"{comments} comment{'s' if comments != 1 else ''} {when}"
 
     def summary(self, paper: Paper) -> str:
         found = self._summaries.get(paper.id)
@@ -275,7 +316,8 @@ class Composer:
 
         ``picks``: the reader's recommendations, best first, with their reasons (see
         ``digest/for_you.py``); up to ``digest_for_you`` of them not listed under
-        Trending nor sent before make the "For you" section, right after Trending."""
+        Trending nor sent before make the "For you" section, right after Trending.
+        "Most discussed" comes next (up to ``digest_most_discussed`` papers)."""
         settings = self.settings
         prefs = subscriber.prefs
         wanted = set(prefs.categories)
@@ -314,6 +356,15 @@ class Composer:
                     add(for_you, paper, reason)
             if for_you.items:
                 groups.append(for_you)
+        if self.discussed and settings.digest_most_discussed > 0:
+            discussed = Group(MOST_DISCUSSED)
+            for paper, comments in self.discussed:
+                if len(discussed.items) >= settings.digest_most_discussed or count >= limit:
+                    break
+                if fits(paper):
+                    add(discussed, paper, self.discussed_reason(comments))
+            if discussed.items:
+                groups.append(discussed)
         for topic in prefs.topics:
             group = Group(f"On “{topic}”")
             listed = False  # a match is already in this digest, under another heading

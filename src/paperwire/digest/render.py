@@ -221,7 +221,7 @@ class Renderer:
         self._card_text = self.env.get_template("_card.txt")
         self._note_html = self.env.get_template("_note.html")
         self._notes: dict[str, bytes] = {}
-        self._cards: dict[tuple[str, str], tuple[bytes, str, bytes]] = {}
+        self._cards: dict[tuple[str, str, bool], tuple[bytes, str, bytes]] = {}
         self._frames: dict[tuple[str, str], _Frame] = {}
         self._headings: dict[tuple[str, str, str], bytes] = {}
         self._pieces: dict[str, bytes] = {}
@@ -230,15 +230,18 @@ class Renderer:
     def paper_url(self, paper: Paper) -> str:
         return self.base_url + paper_url(paper)
 
-    def _card(self, item: Item) -> tuple[bytes, str, bytes]:
+    def _card(self, item: Item, *, discussion: bool = False) -> tuple[bytes, str, bytes]:
         """One paper's card: its HTML (CSS inlined, quoted-printable), its text, and its
-        text quoted-printable with the line break after it."""
-        key = (item.paper.id, item.reason)
+        text quoted-printable with the line break after it. ``discussion``: its link
+        is "Read the discussion", to the paper page's ``#discussion``."""
+        key = (item.paper.id, item.reason, discussion)
         card = self._cards.get(key)
         if card is None:
+            url = self.paper_url(item.paper)
             context = {
                 "paper": item.paper,
-                "url": self.paper_url(item.paper),
+                "url": url,
+                "discussion": f"{url}#discussion" if discussion else "",
                 "pdf": pdf_url(item.paper),
                 "authors": _authors(item.paper),
                 "reason": item.reason,
@@ -351,7 +354,7 @@ class Renderer:
             html.append(self._heading(frame, title, group.heading))
             numbers = []
             for item in group.items:
-                card_html, _, card_text = self._card(item)
+                card_html, _, card_text = self._card(item, discussion=group.is_discussion)
                 html.append(card_html)
                 numbers.append(f"<!--card:{len(texts)}-->")
                 texts.append(card_text)

@@ -43,6 +43,19 @@ class Comment:
 
 
 @dataclass(frozen=True, slots=True)
+class NewComment:
+    """A comment to store (``add_comment``); the store gives it back as a ``Comment``."""
+
+    paper_id: str
+    user_id: int
+    parent_id: int | None
+    depth: int
+    body_md: str
+    body_html: str
+    state: CommentState
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     id: int
     comment_id: int
@@ -54,7 +67,7 @@ class Report:
 @dataclass(frozen=True, slots=True)
 class ModerationEntry:
     """One thing a curator did: ``action`` is hide, restore, delete, approve, dismiss
-    (reports), lock, unlock or confirm (an author's claim)."""
+    (reports), lock, unlock, confirm or reject (an author's claim)."""
 
     id: int
     curator_id: int
@@ -64,6 +77,19 @@ class ModerationEntry:
     comment_id: int | None
     subject_id: int | None  # the reader an action was about (a claim), else None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CuratorAction:
+    """What a curator did, to write to the log (``log_moderation``); see
+    ``ModerationEntry`` for the actions."""
+
+    curator_id: int
+    curator: str
+    action: str
+    paper_id: str
+    comment_id: int | None = None
+    subject_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,18 +115,7 @@ class FollowNews:
 class DiscussionStore(Protocol):
     # -- comments ----------------------------------------------------------------------
 
-    def add_comment(
-        self,
-        *,
-        paper_id: str,
-        user_id: int,
-        parent_id: int | None,
-        depth: int,
-        body_md: str,
-        body_html: str,
-        state: CommentState,
-        now: datetime,
-    ) -> Comment: ...
+    def add_comment(self, new: NewComment, *, now: datetime) -> Comment: ...
 
     def get_comment(self, comment_id: int) -> Comment | None: ...
 
@@ -122,6 +137,13 @@ class DiscussionStore(Protocol):
 
     def comments_in_state(self, state: CommentState, *, limit: int = 200) -> list[Comment]:
         """Comments in ``state``, oldest first (the curators' queue of held comments)."""
+        ...
+
+    def most_discussed(
+        self, *, since: datetime, until: datetime, at_least: int = 1, limit: int
+    ) -> list[tuple[str, int]]:
+        """Papers by their visible comments written from ``since`` until before ``until``,
+        most first (then by paper id); only papers with at least ``at_least`` of them."""
         ...
 
     # -- votes -------------------------------------------------------------------------
@@ -146,17 +168,7 @@ class DiscussionStore(Protocol):
 
     def resolve_reports(self, comment_id: int, *, by: int, now: datetime) -> int: ...
 
-    def log_moderation(
-        self,
-        *,
-        curator_id: int,
-        curator: str,
-        action: str,
-        paper_id: str,
-        comment_id: int | None = None,
-        subject_id: int | None = None,
-        now: datetime,
-    ) -> None: ...
+    def log_moderation(self, done: CuratorAction, *, now: datetime) -> None: ...
 
     def moderation_log(self, *, limit: int = 100) -> list[ModerationEntry]:
         """The latest first."""
@@ -191,6 +203,11 @@ class DiscussionStore(Protocol):
     ) -> AuthorClaim | None: ...
 
     def withdraw_claim(self, user_id: int, paper_id: str) -> bool: ...
+
+    def reject_claim(self, user_id: int, paper_id: str) -> bool:
+        """Remove the reader's claim if it still waits for a curator (a confirmed one
+        stays); False when there is none waiting."""
+        ...
 
     def get_claim(self, user_id: int, paper_id: str) -> AuthorClaim | None: ...
 

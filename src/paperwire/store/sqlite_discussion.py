@@ -10,15 +10,17 @@ statement order and transaction; the database's row lock makes concurrent votes 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import cast
 
 from paperwire.store.base_discussion import (
     AuthorClaim,
     Comment,
     CommentState,
+    CuratorAction,
     FollowNews,
     ModerationEntry,
+    NewComment,
     Report,
 )
 from paperwire.store.sqlite_base import SQLiteParts
@@ -75,24 +77,22 @@ def _marks(count: int) -> str:
 class DiscussionSupport(SQLiteParts):
     # -- comments ----------------------------------------------------------------------
 
-    def add_comment(
-        self,
-        *,
-        paper_id: str,
-        user_id: int,
-        parent_id: int | None,
-        depth: int,
-        body_md: str,
-        body_html: str,
-        state: CommentState,
-        now: datetime,
-    ) -> Comment:
+    def add_comment(self, new: NewComment, *, now: datetime) -> Comment:
         self._require_schema()
         with self.atomic():
             row = self._conn.execute(
                 "INSERT INTO comments (paper_id, parent_id, user_id, depth, body_md, body_html, "
                 "state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-                (paper_id, parent_id, user_id, depth, body_md, body_html, state, now.isoformat()),
+                (
+                    new.paper_id,
+                    new.parent_id,
+                    new.user_id,
+                    new.depth,
+                    new.body_md,
+                    new.body_html,
+                    new.state,
+                    now.isoformat(),
+                ),
             ).fetchone()
             self._bump_results()
             made = self._conn.execute(f"{_COMMENT} WHERE c.id = ?", (int(row[0]),)).fetchone()
@@ -124,23 +124,24 @@ class DiscussionSupport(SQLiteParts):
     def edit_comment(
         self, comment_id: int, *, body_md: str, body_html: str, now: datetime
     ) -> Comment | None:
-        self._require_schema()
-        with self.atomic():
-            changed = self._conn.execute(
-                "UPDATE comments SET body_md = ?, body_html = ?, edited_at = ? WHERE id = ?",
-                (body_md, body_html, now.isoformat(), comment_id),
-            ).rowcount
-            if not changed:
-                return None
-            self._bump_results()
-            row = self._conn.execute(f"{_COMMENT} WHERE c.id = ?", (comment_id,)).fetchone()
-        return _comment(row)
+        return self._update_comment(
+            comment_id,
+            "body_md = ?, body_html = ?, edited_at = ?",
+            body_md,
+            body_html,
+            now.isoformat(),
+        )
 
     def set_comment_state(self, comment_id: int, state: CommentState) -> Comment | None:
+        return self._update_comment(comment_id, "state = ?", state)
+
+    def _update_comment(self, comment_id: int, columns: str, *values: object) -> Comment | None:
+        """``UPDATE comments SET {columns}`` of one comment; the comment as it is after,
+        or None when there is no such comment."""
         self._require_schema()
         with self.atomic():
             changed = self._conn.execute(
-                "UPDATE comments SET state = ? WHERE id = ?", (state, comment_id)
+                f"UPDATE comments SET {columns} WHERE id = ?", (*values, comment_id)
             ).rowcount
             if not changed:
                 return None
@@ -180,36 +181,49 @@ class DiscussionSupport(SQLiteParts):
         )
         return [_comment(r) for r in rows]
 
+    def most_discussed(
+        self, *, since: datetime, until: datetime, at_least: int = 1, limit: int
+    ) -> list[tuple[str, int]]:
+        self._require_schema()
+        rows = self._db().execute(
+            "SELECT paper_id, count(*) FROM comments WHERE state = 'visible' "
+            "AND created_at >= ? AND created_at < ? GROUP BY paper_id HAVING count(*) >= ? "
+            "ORDER BY count(*) DESC, paper_id LIMIT ?",
+            (since.astimezone(UTC).isoformat(), until.astimezone(UTC).isoformat(), at_least, limit),
+        )
+        return [(str(p), int(n)) for p, n in rows]
+
     # -- votes -------------------------------------------------------------------------
 
     def vote_comment(self, comment_id: int, user_id: int, *, now: datetime) -> bool:
-        self._require_schema()
-        with self.atomic():
-            added = self._conn.execute(
-                "INSERT OR IGNORE INTO comment_votes (comment_id, user_id, created_at) "
-                "VALUES (?, ?, ?)",
-                (comment_id, user_id, now.isoformat()),
-            ).rowcount
-            if added:
-                self._conn.execute(
-                    "UPDATE comments SET upvotes = upvotes + 1 WHERE id = ?", (comment_id,)
-                )
-                self._bump_results()
-        return bool(added)
+        return self._count_vote(
+            comment_id,
+            +1,
+            "INSERT OR IGNORE INTO comment_votes (comment_id, user_id, created_at) "
+            "VALUES (?, ?, ?)",
+            (comment_id, user_id, now.isoformat()),
+        )
 
     def unvote_comment(self, comment_id: int, user_id: int) -> bool:
+        return self._count_vote(
+            comment_id,
+            -1,
+            "DELETE FROM comment_votes WHERE comment_id = ? AND user_id = ?",
+            (comment_id, user_id),
+        )
+
+    def _count_vote(self, comment_id: int, delta: int, sql: str, params: Sequence[object]) -> bool:
+        """Add or remove the vote's row (``sql``) and, only when that changed a row, move
+        the comment's ``upvotes`` by ``delta`` in the same transaction."""
         self._require_schema()
         with self.atomic():
-            removed = self._conn.execute(
-                "DELETE FROM comment_votes WHERE comment_id = ? AND user_id = ?",
-                (comment_id, user_id),
-            ).rowcount
-            if removed:
+            changed = self._conn.execute(sql, params).rowcount
+            if changed:
                 self._conn.execute(
-                    "UPDATE comments SET upvotes = upvotes - 1 WHERE id = ?", (comment_id,)
+                    "UPDATE comments SET upvotes = upvotes + ? WHERE id = ?", (delta, comment_id)
                 )
                 self._bump_results()
-        return bool(removed)
+        return bool(changed)
 
     def voted_comments(self, user_id: int, comment_ids: Sequence[int]) -> set[int]:
         self._require_schema()
@@ -282,23 +296,21 @@ class DiscussionSupport(SQLiteParts):
                 (now.isoformat(), by, comment_id),
             ).rowcount
 
-    def log_moderation(
-        self,
-        *,
-        curator_id: int,
-        curator: str,
-        action: str,
-        paper_id: str,
-        comment_id: int | None = None,
-        subject_id: int | None = None,
-        now: datetime,
-    ) -> None:
+    def log_moderation(self, done: CuratorAction, *, now: datetime) -> None:
         self._require_schema()
         with self.atomic():
             self._conn.execute(
                 "INSERT INTO moderation_log (curator_id, curator, action, paper_id, comment_id, "
                 "subject_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (curator_id, curator, action, paper_id, comment_id, subject_id, now.isoformat()),
+                (
+                    done.curator_id,
+                    done.curator,
+                    done.action,
+                    done.paper_id,
+                    done.comment_id,
+                    done.subject_id,
+                    now.isoformat(),
+                ),
             )
 
     def moderation_log(self, *, limit: int = 100) -> list[ModerationEntry]:
@@ -437,10 +449,17 @@ class DiscussionSupport(SQLiteParts):
         return self.get_claim(user_id, paper_id)
 
     def withdraw_claim(self, user_id: int, paper_id: str) -> bool:
+        return self._delete_claim(user_id, paper_id, "")
+
+    def reject_claim(self, user_id: int, paper_id: str) -> bool:
+        return self._delete_claim(user_id, paper_id, " AND confirmed_at IS NULL")
+
+    def _delete_claim(self, user_id: int, paper_id: str, only: str) -> bool:
         self._require_schema()
         with self.atomic():
             removed = self._conn.execute(
-                "DELETE FROM author_claims WHERE user_id = ? AND paper_id = ?", (user_id, paper_id)
+                f"DELETE FROM author_claims WHERE user_id = ? AND paper_id = ?{only}",
+                (user_id, paper_id),
             ).rowcount
             self._bump_results()
         return bool(removed)

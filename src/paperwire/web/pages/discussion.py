@@ -14,11 +14,12 @@ for a locked thread, 429 with ``Retry-After``). The rules live in ``paperwire.di
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -109,39 +110,80 @@ def _back(paper_id: str, anchor: str = "discussion") -> RedirectResponse:
     return RedirectResponse(f"{paper_url(paper_id)}#{anchor}", status_code=303)
 
 
-def act(
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """What the handler of every form works with: the request, the store, the settings,
+    the templates, the reader (None signed out) and the time of the request."""
+
+    request: Request
+    store: Store
+    settings: Settings
+    templates: Jinja2Templates
+    user: User | None
+    now: datetime
+
+    def act(
+        self, paper_id: str, change: Callable[[User, Paper], str], *, back: str = ""
+    ) -> Response:
+        """Signed in, the paper stored, the change made (``change`` returns the anchor of
+        the paper's page to go back to), or the refusal as an error page. ``back``: where
+        a redirect goes instead (the curators' queue)."""
+        answer = self._act(paper_id, change)
+        if back and answer.status_code == 303:
+            return RedirectResponse(back, status_code=303)
+        return answer
+
+    def on_comment(
+        self, paper_id: str, comment_id: str, change: Callable[[User, Paper, int], object]
+    ) -> Response:
+        """``act`` on one comment (its id as the form sent it), back at that comment."""
+
+        def on(user: User, paper: Paper) -> str:
+            cid = _comment_id(comment_id)
+            change(user, paper, cid)
+            return f"comment-{cid}"
+
+        return self.act(paper_id, on)
+
+    def _act(self, paper_id: str, change: Callable[[User, Paper], str]) -> Response:
+        request, templates = self.request, self.templates
+        if self.user is None:
+            return sign_in_first(paper_url(paper_id))
+        try:
+            check_paper_id(paper_id)
+        except BadParam as error:
+            return error_page(request, templates, 400, "Bad paper id", str(error))
+        paper = self.store.get_paper(paper_id)
+        if paper is None:
+            return error_page(
+                request, templates, 404, "Paper not found", f"There is no paper “{paper_id}” here."
+            )
+        try:
+            anchor = change(self.user, paper)
+        except discussion.TooMany as error:
+            page = error_page(request, templates, 429, "Too many", str(error))
+            page.headers["Retry-After"] = str(error.retry_after)
+            return page
+        except discussion.DiscussionError as error:
+            titles = {403: "Not allowed", 404: "Comment not found", 422: "Comment not posted"}
+            return error_page(
+                request, templates, error.status, titles.get(error.status, "Not done"), str(error)
+            )
+        return _back(paper.id, anchor)
+
+
+async def _posted(
     request: Request,
-    store: Store,
-    templates: Jinja2Templates,
-    user: User | None,
-    paper_id: str,
-    change: Callable[[User, Paper], str],
-) -> Response:
-    """Signed in, the paper stored, the change made (``change`` returns the anchor to go
-    back to), or the refusal as an error page."""
-    if user is None:
-        return sign_in_first(paper_url(paper_id))
-    try:
-        check_paper_id(paper_id)
-    except BadParam as error:
-        return error_page(request, templates, 400, "Bad paper id", str(error))
-    paper = store.get_paper(paper_id)
-    if paper is None:
-        return error_page(
-            request, templates, 404, "Paper not found", f"There is no paper “{paper_id}” here."
-        )
-    try:
-        anchor = change(user, paper)
-    except discussion.TooMany as error:
-        page = error_page(request, templates, 429, "Too many", str(error))
-        page.headers["Retry-After"] = str(error.retry_after)
-        return page
-    except discussion.DiscussionError as error:
-        titles = {403: "Not allowed", 404: "Comment not found", 422: "Comment not posted"}
-        return error_page(
-            request, templates, error.status, titles.get(error.status, "Not done"), str(error)
-        )
-    return _back(paper.id, anchor)
+    store: StoreDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    user: UserDep,
+    now: NowDep,
+) -> Posted:
+    return Posted(request, store, settings, templates, user, now)
+
+
+PostedDep = Annotated[Posted, Depends(_posted)]
 
 
 def _comment_id(value: str) -> int:
@@ -159,162 +201,116 @@ def _parent(value: str) -> int | None:
 
 @router.post("/papers/{paper_id:path}/comments")
 def post_comment(
-    request: Request,
-    paper_id: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    body: Text = "",
-    parent_id: Text = "",
+    paper_id: str, posted: PostedDep, body: Text = "", parent_id: Text = ""
 ) -> Response:
     def change(user: User, paper: Paper) -> str:
         made = discussion.post_comment(
-            store,
-            settings,
+            posted.store,
+            posted.settings,
             user=user,
             paper_id=paper.id,
             body=body,
             parent_id=_parent(parent_id),
-            now=now,
+            now=posted.now,
         )
         return f"comment-{made.id}"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.act(paper_id, change)
 
 
 @router.post("/papers/{paper_id:path}/comments/{comment_id}/edit")
-def edit_comment(
-    request: Request,
-    paper_id: str,
-    comment_id: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    body: Text = "",
-) -> Response:
-    def change(user: User, paper: Paper) -> str:
-        cid = _comment_id(comment_id)
+def edit_comment(paper_id: str, comment_id: str, posted: PostedDep, body: Text = "") -> Response:
+    def change(user: User, paper: Paper, cid: int) -> None:
         discussion.edit_comment(
-            store, settings, user=user, paper_id=paper.id, comment_id=cid, body=body, now=now
+            posted.store,
+            posted.settings,
+            user=user,
+            paper_id=paper.id,
+            comment_id=cid,
+            body=body,
+            now=posted.now,
         )
-        return f"comment-{cid}"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.on_comment(paper_id, comment_id, change)
 
 
 @router.post("/papers/{paper_id:path}/comments/{comment_id}/delete")
-def delete_comment(
-    request: Request,
-    paper_id: str,
-    comment_id: str,
-    store: StoreDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-) -> Response:
+def delete_comment(paper_id: str, comment_id: str, posted: PostedDep) -> Response:
     def change(user: User, paper: Paper) -> str:
         discussion.delete_comment(
-            store, user=user, paper_id=paper.id, comment_id=_comment_id(comment_id), now=now
+            posted.store,
+            user=user,
+            paper_id=paper.id,
+            comment_id=_comment_id(comment_id),
+            now=posted.now,
         )
         return "discussion"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.act(paper_id, change)
 
 
 @router.post("/papers/{paper_id:path}/comments/{comment_id}/vote")
 def vote_comment(
-    request: Request,
-    paper_id: str,
-    comment_id: str,
-    store: StoreDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    action: Text = "up",
+    paper_id: str, comment_id: str, posted: PostedDep, action: Text = "up"
 ) -> Response:
-    def change(user: User, paper: Paper) -> str:
-        cid = _comment_id(comment_id)
+    def change(user: User, paper: Paper, cid: int) -> None:
         discussion.vote(
-            store,
-            settings,
+            posted.store,
+            posted.settings,
             user=user,
             paper_id=paper.id,
             comment_id=cid,
             up=action != "down",
-            now=now,
+            now=posted.now,
         )
-        return f"comment-{cid}"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.on_comment(paper_id, comment_id, change)
 
 
 @router.post("/papers/{paper_id:path}/comments/{comment_id}/report")
 def report_comment(
-    request: Request,
-    paper_id: str,
-    comment_id: str,
-    store: StoreDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    reason: Text = "",
+    paper_id: str, comment_id: str, posted: PostedDep, reason: Text = ""
 ) -> Response:
-    def change(user: User, paper: Paper) -> str:
-        cid = _comment_id(comment_id)
+    def change(user: User, paper: Paper, cid: int) -> None:
         discussion.report(
-            store, user=user, paper_id=paper.id, comment_id=cid, reason=reason, now=now
+            posted.store,
+            user=user,
+            paper_id=paper.id,
+            comment_id=cid,
+            reason=reason,
+            now=posted.now,
         )
-        return f"comment-{cid}"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.on_comment(paper_id, comment_id, change)
 
 
 @router.post("/papers/{paper_id:path}/discussion/follow")
-def follow(
-    request: Request,
-    paper_id: str,
-    store: StoreDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    action: Text = "follow",
-) -> Response:
+def follow(paper_id: str, posted: PostedDep, action: Text = "follow") -> Response:
     def change(user: User, paper: Paper) -> str:
         if action == "unfollow":
-            store.unfollow_thread(user.id, paper.id)
+            posted.store.unfollow_thread(user.id, paper.id)
         else:
-            store.follow_thread(user.id, paper.id, now=now)
+            posted.store.follow_thread(user.id, paper.id, now=posted.now)
         return "discussion"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.act(paper_id, change)
 
 
 @router.post("/papers/{paper_id:path}/discussion/claim")
-def claim(
-    request: Request,
-    paper_id: str,
-    store: StoreDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    action: Text = "claim",
-) -> Response:
+def claim(paper_id: str, posted: PostedDep, action: Text = "claim") -> Response:
     def change(user: User, paper: Paper) -> str:
         if action == "withdraw":
-            store.withdraw_claim(user.id, paper.id)
+            posted.store.withdraw_claim(user.id, paper.id)
         else:
-            store.claim_authorship(user.id, paper.id, now=now)
+            posted.store.claim_authorship(user.id, paper.id, now=posted.now)
         return "discussion"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.act(paper_id, change)
 
 
 # -- curators -----------------------------------------------------------------------------
+
+QUEUE = "/discussion/queue"
 
 
 def _curator(user: User) -> User:
@@ -325,86 +321,73 @@ def _curator(user: User) -> User:
 
 @router.post("/papers/{paper_id:path}/comments/{comment_id}/moderate")
 def moderate(
-    request: Request,
-    paper_id: str,
-    comment_id: str,
-    store: StoreDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    action: Text = "",
-    back: Text = "",
+    paper_id: str, comment_id: str, posted: PostedDep, action: Text = "", back: Text = ""
 ) -> Response:
     def change(user: User, paper: Paper) -> str:
         if action not in discussion.ACTIONS:
             raise discussion.DiscussionError(f"action: one of {', '.join(discussion.ACTIONS)}")
         cid = _comment_id(comment_id)
         discussion.moderate(
-            store,
+            posted.store,
             curator=_curator(user),
             paper_id=paper.id,
             comment_id=cid,
             action=action,
-            now=now,
+            now=posted.now,
         )
         return f"comment-{cid}"
 
-    answer = act(request, store, templates, user, paper_id, change)
-    if back == "queue" and answer.status_code == 303:
-        return RedirectResponse("/discussion/queue", status_code=303)
-    return answer
+    return posted.act(paper_id, change, back=QUEUE if back == "queue" else "")
 
 
 @router.post("/papers/{paper_id:path}/discussion/lock")
-def lock(
-    request: Request,
-    paper_id: str,
-    store: StoreDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    action: Text = "lock",
-) -> Response:
+def lock(paper_id: str, posted: PostedDep, action: Text = "lock") -> Response:
     def change(user: User, paper: Paper) -> str:
         discussion.set_lock(
-            store, curator=_curator(user), paper_id=paper.id, locked=action != "unlock", now=now
+            posted.store,
+            curator=_curator(user),
+            paper_id=paper.id,
+            locked=action != "unlock",
+            now=posted.now,
         )
         return "discussion"
 
-    return act(request, store, templates, user, paper_id, change)
+    return posted.act(paper_id, change)
 
 
 @router.post("/papers/{paper_id:path}/discussion/confirm")
-def confirm(
-    request: Request,
-    paper_id: str,
-    store: StoreDep,
-    templates: TemplatesDep,
-    user: UserDep,
-    now: NowDep,
-    reader: Text = "",
-) -> Response:
+def confirm(paper_id: str, posted: PostedDep, reader: Text = "") -> Response:
+    return _decide_claim(posted, paper_id, reader, confirm=True)
+
+
+@router.post("/papers/{paper_id:path}/discussion/reject")
+def reject(paper_id: str, posted: PostedDep, reader: Text = "") -> Response:
+    return _decide_claim(posted, paper_id, reader, confirm=False)
+
+
+def _decide_claim(posted: Posted, paper_id: str, reader: str, *, confirm: bool) -> Response:
+    """A curator confirms or declines a reader's claim (the form's ``reader``), then goes
+    back to the queue."""
+    decide = discussion.confirm_author if confirm else discussion.reject_author
+
     def change(user: User, paper: Paper) -> str:
-        discussion.confirm_author(
-            store,
+        decide(
+            posted.store,
             curator=_curator(user),
             user_id=_comment_id(reader),
             paper_id=paper.id,
-            now=now,
+            now=posted.now,
         )
         return "discussion"
 
-    answer = act(request, store, templates, user, paper_id, change)
-    if answer.status_code == 303:
-        return RedirectResponse("/discussion/queue", status_code=303)
-    return answer
+    return posted.act(paper_id, change, back=QUEUE)
 
 
-@router.get("/discussion/queue", response_class=HTMLResponse)
+@router.get(QUEUE, response_class=HTMLResponse)
 def queue(request: Request, store: StoreDep, templates: TemplatesDep, user: UserDep) -> Response:
     """Curators: held comments, reported ones, authors' claims and the latest log."""
     if user is None:
-        return sign_in_first("/discussion/queue")
+        return sign_in_first(QUEUE)
     if not user.is_curator:
         return error_page(request, templates, 403, "Not allowed", "Only curators see the queue.")
     held = store.comments_in_state("held")
