@@ -411,7 +411,12 @@ def test_more_like_this_list(community: Community, reader: TestClient) -> None:
     titles = [li.select_one("a").get_text() for li in picks]
     assert not set(titles) & {p.title for p in robots}
     assert all(li.select_one(".reason") for li in picks)
-    assert sum("robot" in t.lower() for t in titles) >= len(titles) // 2
+    ids = [li.select_one("a")["href"].rsplit("/", 1)[-1] for li in picks]
+    found = community.store.get_papers(ids)
+    # About robots: the word in the title or the abstract (a vision-language-action
+    # model for manipulation may say "robot" only there).
+    about = [pid for pid in ids if "robot" in f"{found[pid].title} {found[pid].abstract}".lower()]
+    assert len(about) >= len(ids) // 2
 
 
 # -- import and export ----------------------------------------------------------------------
