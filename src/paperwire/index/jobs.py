@@ -130,9 +130,16 @@ def note_models(store: Store) -> list[str]:
     paperwire loads (see the module docstring); returns the tiers marked. Tiers marked
     before and not yet computed again stay listed under ``stale`` in the checkpoint."""
     current = {tier: model_identity(tier) for tier in TIERS}
+
+    def changed_tiers() -> list[str]:
+        known = store.get_checkpoint(MODELS) or {}
+        return [tier for tier in TIERS if known.get(tier) != current[tier]]
+
+    if not changed_tiers():  # every run: a read, no write transaction
+        return []
     with store.atomic():
         known = store.get_checkpoint(MODELS) or {}
-        changed = [tier for tier in TIERS if known.get(tier) != current[tier]]
+        changed = changed_tiers()
         if not changed:
             return []
         marked = [tier for tier in changed if store.mark_vectors_stale(tier)]
