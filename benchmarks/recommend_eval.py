@@ -179,7 +179,7 @@ def main() -> None:
     papers = {}
     for start in range(0, len(ids), 5000):
         papers.update(store.get_papers(ids[start : start + 5000]))
-    words = rec.term_vectors([papers[i] for i in ids])
+    words = rec.term_weights([papers[i] for i in ids])
     paper_words = rmodel.PaperWords.build([words[i] for i in ids])
     print(f"loaded vectors and word vectors in {time.perf_counter() - started:.0f} s", flush=True)
 
@@ -286,7 +286,7 @@ def quality_pool(
     readers: list[Reader],
     ids: list[str],
     papers: dict[str, object],
-    words: dict[str, rmodel.TermVector],
+    words: dict[str, rmodel.TermWeights],
     x_fast: Scores,
     svm_scores: Callable[..., Scores],
     day_array: npt.NDArray[np.str_],

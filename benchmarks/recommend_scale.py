@@ -96,7 +96,7 @@ def main() -> None:
     started = time.perf_counter()
     found = store.vectors_of("fast", [p.id for p in papers])
     x = np.stack([np.frombuffer(found[p.id], dtype="<f2") for p in papers]).astype(np.float32)
-    words = rec.term_vectors(papers)
+    words = rec.term_weights(papers)
     paper_words = rmodel.PaperWords.build([words[p.id] for p in papers])
     prepare = time.perf_counter() - started
     repeats = -(-args.scored // len(stored))

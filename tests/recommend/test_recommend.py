@@ -186,13 +186,16 @@ def test_model_parts_on_edge_input() -> None:
     for broken in ("", "not json", "[1, 2]", '{"buckets": "??"}', '{"version": 1, "terms": 5}'):
         profile = model.WordProfile.from_json(broken)
         assert len(profile.weights) == 0 == len(profile.buckets)
+    weights = model.TermWeights.of
     profile = model.train_words(
         [
-            {"graph": ("graphs", 1.0)},
-            {"graph": ("graph", 0.6), "neural graph": ("neural graph", 0.8)},
+            weights({"graph": ("graphs", 1.0)}),
+            weights({"graph": ("graph", 0.6), "neural graph": ("neural graph", 0.8)}),
         ],
         [],
-        [{"graph": ("graph", 0.5)}, {"tree": ("tree", 1.0)}],
+        model.PaperWords.build(
+            [weights({"graph": ("graph", 0.5)}), weights({"tree": ("tree", 1.0)})]
+        ),
     )
     again = model.WordProfile.from_json(profile.to_json())
     assert list(again.buckets) == list(profile.buckets) and len(again.buckets) == 2
@@ -201,9 +204,29 @@ def test_model_parts_on_edge_input() -> None:
     assert again.spread > 0 and again.mean > 0
     vector = {"neural graph": ("neural graph", 0.7), "graph": ("graph", 0.7), "x": ("x", 0.1)}
     assert model.shared_terms(again, vector) == ["graph"]  # the phrase hides behind its word
-    papers = model.PaperWords.build([{"graph": ("graph", 1.0)}, {"tree": ("tree", 1.0)}, {}])
+    papers = model.PaperWords.build(
+        [weights({"graph": ("graph", 1.0)}), weights({"tree": ("tree", 1.0)}), weights({})]
+    )
     scores = model.word_scores([again], papers)
     assert scores.shape == (1, 3) and scores[0, 0] > scores[0, 1] == scores[0, 2]
+
+
+def test_word_profiles_keep_the_strongest_terms_and_hidden_papers_pull_them_down() -> None:
+    weights = model.TermWeights.of
+    saved = [
+        weights({"graph": ("graph", 0.8), "tree": ("tree", 0.6)}),
+        weights({"graph": ("graphs", 1.0)}),
+    ]
+    hidden = [weights({"tree": ("tree", 1.0), "noise": ("noise", 1.0)})]
+    profile = model.train_words(saved, hidden, None)
+    assert profile.weight_of("graph") == pytest.approx(1.8, abs=1e-2)
+    assert profile.weight_of("tree") == pytest.approx(0.1, abs=1e-2)  # 0.6 - half of 1.0
+    assert profile.weight_of("noise") == 0  # only the reader's own terms are kept
+    strongest = model.train_words(saved, [], None, size=1)
+    assert list(strongest.buckets) == [model.bucket("graph")]
+    outweighed = model.train_words(saved[:1], [weights({"tree": ("tree", 2.0)})], None)
+    assert outweighed.weight_of("tree") == 0 and outweighed.weight_of("graph") > 0
+    assert not len(model.train_words([], hidden, None).buckets)
 
 
 def test_phrases_are_counted_by_the_job_and_weigh_in_profiles(

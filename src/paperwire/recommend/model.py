@@ -160,38 +160,63 @@ class WordProfile:
         return 0.0
 
 
+@dataclass(frozen=True)
+class TermWeights:
+    """A paper's tf-idf vector as training reads it: sorted buckets and their weights
+    (about 8 bytes a term, where a ``TermVector`` with its words takes ~250)."""
+
+    buckets: npt.NDArray[np.int32]
+    weights: Matrix
+
+    @classmethod
+    def of(cls, vector: TermVector) -> TermWeights:
+        merged: dict[int, float] = {}
+        for stem, (_, weight) in vector.items():
+            key = bucket(stem)
+            merged[key] = merged.get(key, 0.0) + weight
+        keys = sorted(merged)
+        return cls(
+            buckets=np.asarray(keys, dtype=np.int32),
+            weights=np.asarray([merged[k] for k in keys], dtype=np.float32),
+        )
+
+
+def _summed(vectors: Sequence[TermWeights]) -> tuple[npt.NDArray[np.int32], Matrix]:
+    """The sum of sparse vectors: sorted buckets and their totals."""
+    if not vectors:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+    keys, at = np.unique(np.concatenate([v.buckets for v in vectors]), return_inverse=True)
+    totals = np.bincount(at, weights=np.concatenate([v.weights for v in vectors]))
+    return keys.astype(np.int32), totals.astype(np.float32)
+
+
 def train_words(
-    positives: Sequence[TermVector],
-    negatives: Sequence[TermVector],
-    background: Sequence[TermVector],
+    positives: Sequence[TermWeights],
+    negatives: Sequence[TermWeights],
+    background: PaperWords | None,
     *,
     size: int = PROFILE_TERMS,
 ) -> WordProfile:
-    totals: dict[str, float] = {}
-    for vector in positives:
-        for stem, (_, weight) in vector.items():
-            totals[stem] = totals.get(stem, 0.0) + weight
-    if negatives:
-        share = 0.5 / len(negatives)
-        for vector in negatives:
-            for stem, (_, weight) in vector.items():
-                if stem in totals:
-                    totals[stem] -= share * weight
-    kept = sorted(((w, s) for s, w in totals.items() if w > 0), reverse=True)[:size]
-    if not kept:
+    keys, totals = _summed(positives)
+    if negatives and len(keys):
+        hidden, amounts = _summed(negatives)
+        at = np.minimum(np.searchsorted(keys, hidden), len(keys) - 1)
+        found = keys[at] == hidden
+        np.subtract.at(totals, at[found], 0.5 / len(negatives) * amounts[found])
+    positive = np.flatnonzero(totals > 0)
+    if len(positive) > size:
+        # The strongest ``size`` (ties broken by bucket, so a profile is reproducible).
+        order = np.lexsort((keys[positive], -totals[positive]))
+        positive = np.sort(positive[order[:size]])
+    if not len(positive):
         return WordProfile.empty()
-    merged: dict[int, float] = {}
-    for weight, stem in kept:
-        key = bucket(stem)
-        merged[key] = merged.get(key, 0.0) + weight
-    keys = sorted(merged)
     profile = WordProfile(
-        buckets=np.asarray(keys, dtype=np.int32),
-        weights=np.asarray([merged[k] for k in keys], dtype=np.float16).astype(np.float32),
+        buckets=keys[positive],
+        weights=totals[positive].astype(np.float16).astype(np.float32),
     )
-    if not background:
+    if background is None or not background.matrix.shape[1]:
         return profile
-    seen = word_scores([profile], PaperWords.build(background))[0]
+    seen = word_scores([profile], background)[0]
     return WordProfile(
         buckets=profile.buckets,
         weights=profile.weights,
@@ -209,19 +234,17 @@ class PaperWords:
     matrix: sparse.csr_matrix
 
     @classmethod
-    def build(cls, vectors: Sequence[TermVector]) -> PaperWords:
-        keys: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
-        for j, vector in enumerate(vectors):
-            for stem, (_, weight) in vector.items():
-                keys.append(bucket(stem))
-                cols.append(j)
-                vals.append(weight)
-        buckets, rows = np.unique(np.asarray(keys, dtype=np.int32), return_inverse=True)
+    def build(cls, vectors: Sequence[TermWeights]) -> PaperWords:
+        lengths = [len(v.buckets) for v in vectors]
+        if sum(lengths):
+            keys = np.concatenate([v.buckets for v in vectors])
+            vals = np.concatenate([v.weights for v in vectors])
+        else:
+            keys, vals = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        cols = np.repeat(np.arange(len(vectors), dtype=np.int64), lengths)
+        buckets, rows = np.unique(keys, return_inverse=True)
         matrix = sparse.csr_matrix(
-            (np.asarray(vals, dtype=np.float32), (rows, np.asarray(cols, dtype=np.int64))),
-            shape=(len(buckets), len(vectors)),
+            (vals.astype(np.float32), (rows, cols)), shape=(len(buckets), len(vectors))
         )
         return cls(buckets=buckets.astype(np.int32), matrix=matrix)
 

@@ -11,7 +11,7 @@ the job that trains the others in batches, for digests and ``recommend --batch``
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,7 +22,14 @@ from paperwire.index.keyword import KeywordIndex
 from paperwire.models import Filters, Paper
 from paperwire.normalize import utcnow
 from paperwire.recommend import model
-from paperwire.recommend.model import Background, Matrix, TermVector, WordProfile
+from paperwire.recommend.model import (
+    Background,
+    Matrix,
+    PaperWords,
+    TermVector,
+    TermWeights,
+    WordProfile,
+)
 from paperwire.recommend.phrases import PhraseCounts
 from paperwire.store.base import Store
 from paperwire.store.base_library import Signals, StoredModel
@@ -39,7 +46,10 @@ AUTHOR_PAPERS = 20
 #: Days before ``since`` where a paper's stored date may lie when its first announcement
 #: is on or after ``since`` (published a few days before it was listed).
 _EARLIER = 14
-_TERM_CACHE = 50_000
+#: Papers whose words are kept: compact for training and scoring (~1 KB each), with the
+#: words as written for reasons (~20 KB each).
+_WEIGHTS_CACHE = 200_000
+_TERM_CACHE = 5_000
 _TIERS_FOR = 60.0
 
 
@@ -97,21 +107,28 @@ class Recommender:
         self.keyword = keyword
         self.phrases = PhraseCounts(directory) if directory is not None else None
         self._backgrounds: dict[str, tuple[int, Background]] = {}
-        self._background_terms: list[TermVector] | None = None
+        self._counts: dict[str, tuple[float, int]] = {}
+        self._background_words: PaperWords | None = None
         self._terms: dict[str, TermVector] = {}
-        self._tiers: tuple[float, list[str]] | None = None
+        self._weights: dict[str, TermWeights] = {}
 
     # -- shared state ------------------------------------------------------------------
 
     def tiers(self) -> list[str]:
-        """The tiers with vectors, best first (asked again after ``_TIERS_FOR`` seconds)."""
+        """The tiers with vectors, best first."""
+        return [t for t in TIERS if self._count(t) > 0]
+
+    def _count(self, tier: str) -> int:
+        """How many vectors the tier holds (asked again after ``_TIERS_FOR`` seconds)."""
         now = time.monotonic()
-        if self._tiers is None or now - self._tiers[0] > _TIERS_FOR:
-            self._tiers = (now, [t for t in TIERS if self.store.count_vectors(t) > 0])
-        return list(self._tiers[1])
+        known = self._counts.get(tier)
+        if known is None or now - known[0] > _TIERS_FOR:
+            known = (now, self.store.count_vectors(tier))
+            self._counts[tier] = known
+        return known[1]
 
     def background(self, tier: str) -> Background | None:
-        count = self.store.count_vectors(tier)
+        count = self._count(tier)
         cached = self._backgrounds.get(tier)
         # Drawn again when the tier grew by a tenth: the average paper barely moves.
         if cached is not None and count <= cached[0] * 1.1:
@@ -124,22 +141,38 @@ class Recommender:
         self._backgrounds[tier] = (count, found)
         return found
 
-    def term_vectors(self, papers: Sequence[Paper]) -> dict[str, TermVector]:
+    def _analysed(self, papers: Sequence[Paper]) -> Mapping[str, TermVector]:
         if self.keyword is None:
             return {p.id: {} for p in papers}
+        return self.keyword.term_vectors(
+            papers,
+            max_share=model.MAX_SHARE,
+            phrases=self.phrases.frequencies if self.phrases else None,
+            phrase_total=self.phrases.papers if self.phrases else 0,
+        )
+
+    def term_vectors(self, papers: Sequence[Paper]) -> dict[str, TermVector]:
+        """Papers' tf-idf vectors with their words as written (for reasons)."""
         missing = [p for p in papers if p.id not in self._terms]
         if missing:
             if len(self._terms) + len(missing) > _TERM_CACHE:
                 self._terms.clear()
-            self._terms.update(
-                self.keyword.term_vectors(
-                    missing,
-                    max_share=model.MAX_SHARE,
-                    phrases=self.phrases.frequencies if self.phrases else None,
-                    phrase_total=self.phrases.papers if self.phrases else 0,
-                )
-            )
+            self._terms.update(self._analysed(missing))
         return {p.id: self._terms.get(p.id, {}) for p in papers}
+
+    def term_weights(self, papers: Sequence[Paper]) -> dict[str, TermWeights]:
+        """Papers' tf-idf vectors as training and scoring read them."""
+        missing = [p for p in papers if p.id not in self._weights]
+        if missing:
+            if len(self._weights) + len(missing) > _WEIGHTS_CACHE:
+                self._weights.clear()
+            known = self._terms
+            analysed = self._analysed([p for p in missing if p.id not in known])
+            for p in missing:
+                vector = known.get(p.id)
+                self._weights[p.id] = TermWeights.of(analysed[p.id] if vector is None else vector)
+        empty = TermWeights.of({})
+        return {p.id: self._weights.get(p.id, empty) for p in papers}
 
     def update_phrases(self) -> int:
         """Count the phrases of papers stored since the last count (the job does)."""
@@ -148,15 +181,18 @@ class Recommender:
         added = self.phrases.update(self.store, self.keyword)
         if added:
             self._terms.clear()
-            self._background_terms = None
+            self._weights.clear()
+            self._background_words = None
         return added
 
-    def _background_words(self) -> list[TermVector]:
-        if self._background_terms is None:
+    def background_words(self) -> PaperWords:
+        """The words of ``BACKGROUND_TEXTS`` stored papers, to standardise profiles."""
+        if self._background_words is None:
             rows = self.store.sample_vectors("fast", BACKGROUND_TEXTS, seed=1)
             papers = self.store.get_papers([pid for pid, _ in rows])
-            self._background_terms = list(self.term_vectors(list(papers.values())).values())
-        return self._background_terms
+            found = self.term_weights(list(papers.values()))
+            self._background_words = PaperWords.build(list(found.values()))
+        return self._background_words
 
     # -- training ----------------------------------------------------------------------
 
@@ -184,13 +220,13 @@ class Recommender:
         if not positives and not topics:
             return []
         papers = self.store.get_papers(positives + negatives)
-        vectors = self.term_vectors(list(papers.values()))
+        vectors = self.term_weights(list(papers.values()))
         pos_terms = [vectors[p] for p in positives if p in vectors]
-        pos_terms += [_topic_terms(self, t) for t in topics]
+        pos_terms += [TermWeights.of(_topic_terms(self, t)) for t in topics]
         words = model.train_words(
             pos_terms,
             [vectors[p] for p in negatives if p in vectors],
-            self._background_words(),
+            self.background_words(),
         )
         trained: list[StoredModel] = []
         when = now or utcnow()
@@ -274,9 +310,9 @@ class Recommender:
             )
             scores[:, columns] = model.MEANING_WEIGHT * model.meaning_scores(weights, x)
             done[columns] = True
-        vectors = self.term_vectors(papers)
+        vectors = self.term_weights(papers)
         scores += model.word_scores(
-            [m.words for m in models], model.PaperWords.build([vectors[p.id] for p in papers])
+            [m.words for m in models], PaperWords.build([vectors[p.id] for p in papers])
         )
         return scores
 
