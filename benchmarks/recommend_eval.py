@@ -19,7 +19,7 @@ readers (``--readers``, ``--seed``), all methods on the same readers in one run:
 - ``arxiv-sanity-lite``: its recipe (tf-idf: ngrams 1-2, max_features 20000, min_df 5,
   max_df 0.1, sublinear tf, English stop words, on ``title | abstract``; LinearSVC C=0.01,
   class_weight balanced, tol 1e-6; the library as positives, every other paper as
-  negatives). Needs scikit-learn (``pip install -e .[bench]``).
+  negatives), with scikit-learn's ``TfidfVectorizer`` and ``LinearSVC``.
 
 The quality tier embeds ~10 abstracts/s on two cores, too slow for the whole corpus in a
 benchmark: ``--quality-pool N`` embeds N random papers plus every sampled reader's papers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -26,6 +27,14 @@ def _before(store: Store, word: str, n: int) -> list[Paper]:
     rec = Recommender(store)
     papers = [p for p in rec.candidates(date(2026, 6, 1), SPLIT - timedelta(days=1))]
     return [p for p in papers if word in p.title.lower()][:n]
+
+
+def _saving(store: Store, papers: list[Paper]) -> int:
+    """A reader whose "Saved" list holds ``papers``."""
+    user = _reader(store)
+    saved = store.ensure_list(user, "Saved", now=utcnow())
+    store.add_to_list(saved.id, [p.id for p in papers], now=utcnow())
+    return user
 
 
 def _recommender(store: Store, settings: Settings) -> Recommender:
@@ -199,7 +208,7 @@ def test_model_parts_on_edge_input() -> None:
     )
     again = model.WordProfile.from_json(profile.to_json())
     assert list(again.buckets) == list(profile.buckets) and len(again.buckets) == 2
-    assert again.weight_of("graph") == pytest.approx(1.6, abs=1e-3)
+    assert again.weight_of("graph") > 0 and again.weight_of("neural graph") > 0
     assert again.weight_of("tree") == 0
     assert again.spread > 0 and again.mean > 0
     vector = {"neural graph": ("neural graph", 0.7), "graph": ("graph", 0.7), "x": ("x", 0.1)}
@@ -227,6 +236,15 @@ def test_word_profiles_keep_the_strongest_terms_and_hidden_papers_pull_them_down
     outweighed = model.train_words(saved[:1], [weights({"tree": ("tree", 2.0)})], None)
     assert outweighed.weight_of("tree") == 0 and outweighed.weight_of("graph") > 0
     assert not len(model.train_words([], hidden, None).buckets)
+
+    # Against background papers, a term the reader shares with many of them weighs less
+    # than one only the reader's papers have.
+    mine = [weights({"graph": ("graph", 0.7), "common": ("common", 0.7)})] * 3
+    others = [weights({"common": ("common", 1.0)})] * 40 + [weights({"tree": ("tree", 1.0)})] * 40
+    separated = model.train_words(mine, [], model.PaperWords.build(others))
+    assert separated.weight_of("graph") > max(separated.weight_of("common"), 0)
+    assert separated.weight_of("tree") == 0  # not the reader's term
+    assert 0 < separated.spread
 
 
 def test_phrases_are_counted_by_the_job_and_weigh_in_profiles(
@@ -258,3 +276,41 @@ def test_phrases_are_counted_by_the_job_and_weigh_in_profiles(
         assert abs(sum(w * w for _, w in vector.values()) - 1.0) < 1e-6
     profile = model.WordProfile.from_json(store.stored_models("fast", [user])[0].terms)
     assert any(profile.weight_of(stem) > 0 for stem in phrases)
+
+
+def test_models_of_an_older_version_are_trained_again(indexed: tuple[Store, Settings]) -> None:
+    store, settings = indexed
+    user = _saving(store, _before(store, "speech", 3))
+    rec = _recommender(store, settings)
+    assert refresh_models(store, recommender=rec).trained == 1
+    assert refresh_models(store, recommender=rec).trained == 0  # nothing changed
+    # A model stored by the previous version, as after an upgrade:
+    old = store.stored_models("fast", [user])[0]
+    older = old.terms.replace(f'"version":{model.VERSION},', '"version":2,')
+    store.save_models([replace(old, terms=older)])
+    store.set_checkpoint("recommend_model", {"version": 2})
+    assert model.WordProfile.from_json(older).weights.size == 0
+    # A page trains it again on the spot; so does the job for readers not seen.
+    assert _recommender(store, settings).for_reader(user, since=SPLIT, limit=3)
+    assert model.is_current(store.stored_models("fast", [user])[0].terms)
+    store.save_models([replace(old, terms=older)])
+    assert refresh_models(store, recommender=rec).trained == 1
+    assert model.is_current(store.stored_models("fast", [user])[0].terms)
+    assert refresh_models(store, recommender=rec).trained == 0
+
+
+def test_the_background_words_are_kept_beside_the_indexes(
+    indexed: tuple[Store, Settings],
+) -> None:
+    store, settings = indexed
+    path = index_directory(settings) / "recommend-background.npz"
+    first = _recommender(store, settings).background_words()
+    assert path.exists() and first.matrix.shape[1] > 1000
+    made = path.stat().st_mtime_ns
+    again = _recommender(store, settings).background_words()  # another process reads it
+    assert path.stat().st_mtime_ns == made
+    assert list(again.buckets) == list(first.buckets)
+    assert (again.matrix != first.matrix).nnz == 0
+    path.write_bytes(b"not an archive")  # a broken file is made again
+    assert _recommender(store, settings).background_words().matrix.shape == first.matrix.shape
+    assert path.stat().st_size > 1000
