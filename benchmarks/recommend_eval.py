@@ -26,6 +26,11 @@ benchmark: ``--quality-pool N`` embeds N random papers plus every sampled reader
 and ranks within that pool only, every method again (the pool's figures are comparable
 with each other, not with the full corpus's).
 
+``--quality-db`` names a store whose quality tier covers the corpus (``paperwire index
+--quality`` on the same corpus, with or without authors: only its vectors are read); the
+full-corpus run then scores the readers' models on the quality tier as well
+(``paperwire (quality)``: the same word profile, the meaning part on quality vectors).
+
 ``--db`` reuses a store that already holds the corpus without authors and its fast index
 (the import and ``paperwire index`` take ~17 minutes); without it they are made in a
 temporary directory.
@@ -52,6 +57,7 @@ from paperwire.index.embed import load_embedder, paper_text
 from paperwire.index.jobs import update_index
 from paperwire.recommend import Recommender
 from paperwire.recommend import model as rmodel
+from paperwire.recommend.service import BACKGROUND_VECTORS
 from paperwire.sources.arxiv_jsonl import parse_record
 from paperwire.store import open_store
 from paperwire.store.base_library import Signals
@@ -143,6 +149,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--svm", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--quality-pool", type=int, default=0)
+    parser.add_argument("--quality-db", help="a store with quality vectors of the corpus")
     parser.add_argument(
         "--phrases",
         action=argparse.BooleanOptionalAction,
@@ -181,6 +188,16 @@ def main() -> None:
         papers.update(store.get_papers(ids[start : start + 5000]))
     words = rec.term_weights([papers[i] for i in ids])
     paper_words = rmodel.PaperWords.build([words[i] for i in ids])
+    x_quality = None
+    if args.quality_db:
+        quality_store = open_store(args.quality_db)
+        x_quality = vectors(quality_store, "quality", ids, 384)
+        quality_store.close()
+        missing = int((~x_quality.any(axis=1)).sum())
+        if missing:
+            raise SystemExit(f"--quality-db lacks the quality vectors of {missing} papers")
+        sample = np.random.default_rng(args.seed).choice(len(ids), BACKGROUND_VECTORS, False)
+        quality_background = rmodel.Background.fit(x_quality[sample])
     print(f"loaded vectors and word vectors in {time.perf_counter() - started:.0f} s", flush=True)
 
     svm_matrix = None
@@ -255,6 +272,15 @@ def main() -> None:
 
         both = lambda: rmodel.combine(meaning(), word_part())  # noqa: E731
         run("paperwire (fast)", both, pool, reader.targets)
+        if x_quality is not None:
+
+            def on_quality(
+                x: Scores = x_quality, r: Reader = reader, p: rmodel.WordProfile = profile
+            ) -> Scores:
+                w = rmodel.train_meaning(x[r.library], x[:0], quality_background)
+                return rmodel.combine(rmodel.meaning_scores(w, x)[0], word_part(p))
+
+            run("paperwire (quality)", on_quality, pool, reader.targets)
         run("paperwire meaning (fast)", meaning, pool, reader.targets)
         run("paperwire words", word_part, pool, reader.targets)
         centre = x_fast[reader.library].mean(axis=0)
