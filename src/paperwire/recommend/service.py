@@ -212,7 +212,10 @@ class Recommender:
         found = self.term_weights(list(papers.values()))
         words = PaperWords.build(list(found.values()))
         if path is not None and words.matrix.shape[1]:
-            _save_words(path, words, counted)
+            try:
+                _save_words(path, words, counted)
+            except OSError:
+                pass  # a read-only index folder: made again by the next process
         self._background_words = words
         return words
 
