@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import socket
 import threading
 import uuid
@@ -425,8 +426,17 @@ def stop_background(scheduler: BackgroundScheduler) -> None:
     scheduler.shutdown(wait=False)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def run_worker(settings: Settings, *, fetch: bool, announce: Callable[[str], None]) -> None:
-    """Run the scheduler in this thread until interrupted."""
+    """Run the scheduler in this thread until interrupted. SIGINT and SIGTERM stop it
+    alike, also when it was started with SIGINT ignored (in the background of a shell
+    without job control)."""
+    if threading.current_thread() is threading.main_thread():
+        for stopping in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stopping, _stop)
     scheduler = BlockingScheduler(timezone="UTC", job_defaults=_DEFAULTS)
     names = add_jobs(scheduler, settings, fetch=fetch)
     announce(f"worker: scheduled {', '.join(names)} (Ctrl-C stops)")

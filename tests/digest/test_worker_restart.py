@@ -3,8 +3,15 @@ starts again runs at once (and once) every job that missed a scheduled time."""
 
 from __future__ import annotations
 
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler  # type: ignore[import-untyped]
 
 from paperwire.store import open_store
@@ -88,3 +95,37 @@ def test_a_run_is_recorded_when_it_ends(site: Site) -> None:
     # Recorded times only move forward.
     site.store.record_job_run("digests", at=NOW - timedelta(days=30))
     assert site.store.job_runs()["digests"] == ran["digests"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_the_worker_stops_cleanly_on_sigint_and_sigterm(site: Site, stop: int) -> None:
+    """Also when a shell without job control started it in the background, where SIGINT
+    arrives ignored."""
+    settings = site.make_settings()
+    log = site.folder / "worker.log"
+    env = {
+        **os.environ,
+        "PAPERWIRE_DATABASE_URL": settings.database_url,
+        "PAPERWIRE_INDEX_DIR": str(site.folder / "paperwire.index"),
+    }
+    worker = f"{shlex.quote(sys.executable)} -m paperwire worker --no-fetch"
+    shell = subprocess.Popen(
+        ["sh", "-c", f'{worker} >{shlex.quote(str(log))} 2>&1 & echo $!; wait $!; echo "exit $?"'],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert shell.stdout is not None
+    pid = int(shell.stdout.readline())
+    try:
+        deadline = time.monotonic() + 60
+        while "Scheduler started" not in (log.read_text() if log.exists() else ""):
+            assert time.monotonic() < deadline, "the worker did not start"
+            time.sleep(0.2)
+        os.kill(pid, stop)
+        out, _ = shell.communicate(timeout=30)
+    finally:
+        if shell.poll() is None:
+            os.kill(pid, signal.SIGKILL)
+            shell.kill()
+    assert out.strip() == "exit 0", log.read_text()[-2000:]
