@@ -34,8 +34,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse  # type: ignore[import-untyped]
-from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
-from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
 Matrix = npt.NDArray[np.float32]
 TermVector = Mapping[str, tuple[str, float]]
@@ -264,12 +262,16 @@ def _separating(
     background: PaperWords,
 ) -> Matrix:
     """Weights of ``features`` from a linear SVM (liblinear, as arxiv-sanity-lite's) with
-    the reader's papers on one side and the background's papers (and half as much weight
-    again on the hidden ones, when there are some) on the other, the two sides weighing
-    the same."""
-    rows = [_rows(positives, features), _columns(background, features)]
+    the reader's papers on one side and the background's papers on the other (with the
+    hidden papers, when there are some, weighing as much as the background together),
+    the two sides weighing the same."""
+    # scikit-learn takes ~0.7 s to import: paid by the first training, not at start-up.
+    from sklearn.exceptions import ConvergenceWarning  # type: ignore[import-untyped]
+    from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+
+    rows = [_columns(PaperWords.build(positives), features), _columns(background, features)]
     if negatives:
-        rows.append(_rows(negatives, features))
+        rows.append(_columns(PaperWords.build(negatives), features))
     x = sparse.vstack(rows).tocsr()
     n_pos, n_bg = rows[0].shape[0], rows[1].shape[0]
     n_hidden = x.shape[0] - n_pos - n_bg
@@ -288,23 +290,8 @@ def _separating(
     return found
 
 
-def _rows(vectors: Sequence[TermWeights], features: npt.NDArray[np.int32]) -> sparse.csr_matrix:
-    """``papers x features``: the vectors' weights on the features (others dropped)."""
-    lengths = [len(v.buckets) for v in vectors]
-    if not sum(lengths):
-        return sparse.csr_matrix((len(vectors), len(features)), dtype=np.float32)
-    keys = np.concatenate([v.buckets for v in vectors])
-    values = np.concatenate([v.weights for v in vectors])
-    owners = np.repeat(np.arange(len(vectors)), lengths)
-    at = np.minimum(np.searchsorted(features, keys), len(features) - 1)
-    hit = features[at] == keys
-    return sparse.csr_matrix(
-        (values[hit], (owners[hit], at[hit])), shape=(len(vectors), len(features))
-    )
-
-
 def _columns(papers: PaperWords, features: npt.NDArray[np.int32]) -> sparse.csr_matrix:
-    """``papers x features`` of a ``PaperWords`` batch."""
+    """``papers x features`` of a ``PaperWords`` batch (other terms dropped)."""
     if not len(papers.buckets):
         return sparse.csr_matrix((papers.matrix.shape[1], len(features)), dtype=np.float32)
     at = np.minimum(np.searchsorted(papers.buckets, features), len(papers.buckets) - 1)
