@@ -107,7 +107,8 @@ def evaluate(papers: list[Paper], queries: list[Paper], *, quality: bool) -> dic
         ]
         store.upsert_papers(blanked)
         started = time.perf_counter()
-        report = update_index(store, settings, quality=quality)
+        # search reads neither the similar-paper lists nor the days' topics
+        report = update_index(store, settings, quality=quality, similar=False, topics=False)
         print(
             f"  indexed {len(papers)} papers in {time.perf_counter() - started:.1f} s "
             f"({report.summary()})"

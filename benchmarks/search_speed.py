@@ -61,6 +61,7 @@ from backends import NAMES, Backends
 from paperwire.config import Settings, index_directory
 from paperwire.index.embed import load_embedder, paper_text
 from paperwire.index.jobs import fill_quality, sync_graph, update_index
+from paperwire.index.neighbours import processes
 from paperwire.index.search import MODES, Searcher
 from paperwire.index.semantic import VectorSearch
 from paperwire.index.tiers import FAST, QUALITY
@@ -308,7 +309,7 @@ def run(
         if args.quality_full and first is None:
             # the whole store, as the quality job covers it, with the graph when it is due
             start = time.perf_counter()
-            filled = fill_quality(store)
+            filled = fill_quality(store, workers=processes(settings))
             sync_graph(store, settings, QUALITY)
             elapsed = time.perf_counter() - start
             figures["quality tier"] = (

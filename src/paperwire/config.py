@@ -53,8 +53,8 @@ class Settings(BaseSettings):
         0,
         ge=0,
         le=64,
-        description="Processes that compute similar papers when a run has many to do; "
-        "0: one per CPU core.",
+        description="Processes that compute similar papers and quality vectors when a run has "
+        "many to do; 0: one per CPU core.",
     )
     hnsw_threshold: int = Field(
         200_000,

@@ -9,7 +9,7 @@ import time
 from dataclasses import replace
 
 from paperwire.config import Settings, index_directory
-from paperwire.index.jobs import BATCH, FAST, QUALITY, fill_quality, update_index
+from paperwire.index.jobs import BATCH, FAST, QUALITY, QUALITY_BATCH, fill_quality, update_index
 from paperwire.index.keyword import KeywordIndex
 from paperwire.ingest import import_files
 from paperwire.models import Paper
@@ -75,6 +75,40 @@ def test_quality_tier_fills_newest_first_and_resumes(indexed):
     newest = {p.id for p in store.list_papers(limit=5)}
     assert set(store.vector_hashes(QUALITY, list(newest))) <= newest | set()
     assert store.count_vectors(QUALITY) < total
+
+
+def test_quality_tier_in_two_processes_gives_the_vectors_of_one(indexed):
+    import numpy as np
+
+    store, _ = indexed
+    here = QUALITY_BATCH * 2 + 5
+    # More than a batch for each of two workers: they run; the last 5 are done the same way.
+    assert fill_quality(store, limit=here, workers=2) == here
+    every = [p.id for p in store.list_papers(limit=store.count_papers())]
+    newest = sorted(store.vector_hashes(QUALITY, every))
+    assert len(newest) == here
+    parallel = store.vectors_of(QUALITY, newest)
+    store.mark_vectors_stale(QUALITY)
+    assert fill_quality(store, limit=here, workers=1) == here
+    alone = store.vectors_of(QUALITY, newest)
+    assert alone.keys() == parallel.keys() == set(newest)
+    for paper_id in newest:
+        a = np.frombuffer(parallel[paper_id], dtype="<f2").astype(np.float32)
+        b = np.frombuffer(alone[paper_id], dtype="<f2").astype(np.float32)
+        assert float(a @ b) / float(np.linalg.norm(a) * np.linalg.norm(b)) > 0.999, paper_id
+
+
+def test_quality_tier_stops_between_batches_and_keeps_them(indexed):
+    store, _ = indexed
+    rounds: list[int] = []
+    filled = fill_quality(
+        store,
+        workers=2,
+        progress=lambda _tier, done, _total: rounds.append(done),
+        should_stop=lambda: len(rounds) >= 2,
+    )
+    assert filled == QUALITY_BATCH * 2 * 2 == rounds[-1]
+    assert store.count_vectors(QUALITY) == filled
 
 
 def test_a_killed_index_run_is_finished_by_the_next(shared_data, tmp_path):

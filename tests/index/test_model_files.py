@@ -13,6 +13,7 @@ from paperwire.index.embed import (
     ASSETS,
     CHECKSUMS,
     MINILM_TOKENIZER,
+    QUALITY_MAX_TOKENS,
     QUALITY_MODEL,
     ModelFileError,
     OnnxEmbedder,
@@ -97,7 +98,9 @@ def test_each_tier_is_known_by_its_weights_digest(tmp_path: Path) -> None:
     assets = copy_assets(tmp_path)
     sums = assets / "SHA256SUMS"
     assert model_identity("fast", sums) == model_identity("fast")
-    assert model_identity("quality") == f"minilm-int8.onnx:{file_sha256(QUALITY_MODEL)}"
+    assert model_identity("quality") == (
+        f"minilm-int8.onnx:{file_sha256(QUALITY_MODEL)}:{QUALITY_MAX_TOKENS}"
+    )
     assert model_identity("fast") != model_identity("quality")
     kept = [line for line in sums.read_text().splitlines() if "onnx" not in line]
     sums.write_text("\n".join(kept) + "\n")

@@ -4,7 +4,7 @@
   token vectors averaged; thousands of abstracts/s on 2 cores, ~120 MB resident);
 - ``quality``: all-MiniLM-L6-v2 itself as int8 ONNX (``assets/minilm-int8.onnx``, integer
   MatMuls) on onnxruntime, mean-pooled like sentence-transformers (384 dimensions; texts
-  cut at 128 tokens, one text a run; ~0.3 GB resident).
+  cut at 192 tokens, one text a run; ~0.3 GB resident per process).
 
 ``encode`` returns float32, one row per text, each L2-normalised, so a dot product is the
 cosine. A text with no known token (an empty string) gets a zero row in the fast tier.
@@ -21,8 +21,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -38,6 +41,8 @@ MINILM_TOKENIZER = ASSETS / "minilm-tokenizer.json"
 #: The SHA-256 of every file in ``ASSETS`` that a tier loads, as ``sha256sum`` writes them.
 CHECKSUMS = ASSETS / "SHA256SUMS"
 QUALITY_MODEL = ASSETS / "minilm-int8.onnx"
+#: Where the quality tier cuts a text, in word pieces (see ``OnnxEmbedder``).
+QUALITY_MAX_TOKENS = 192
 
 Tier = Literal["fast", "quality"]
 Vectors = NDArray[np.float32]
@@ -92,7 +97,8 @@ def check_files(paths: Sequence[Path], sums: Path = CHECKSUMS) -> None:
 
 def model_identity(tier: str, sums: Path = CHECKSUMS) -> str:
     """What makes ``tier``'s vectors, read from ``sums`` without loading the model: the
-    SHA-256 of the tier's weights file. A new model (an upgrade) changes it."""
+    SHA-256 of the tier's weights file, and for the quality tier where it cuts a text. A new
+    model or cut (an upgrade) changes it."""
     folder = sums.parent
     weights = (
         folder / STATIC_MODEL.name / "model.safetensors"
@@ -106,7 +112,8 @@ def model_identity(tier: str, sums: Path = CHECKSUMS) -> str:
     digest = read_checksums(sums).get(weights.resolve())
     if digest is None:
         raise ModelFileError(f"{sums} has no SHA-256 of the model file {weights}")
-    return f"{weights.name}:{digest}"
+    cut = f":{QUALITY_MAX_TOKENS}" if tier == "quality" else ""
+    return f"{weights.name}:{digest}{cut}"
 
 
 class Embedder(Protocol):
@@ -199,12 +206,16 @@ class OnnxEmbedder:
     one text: the model quantises its activations with one scale per run, so in a batch a
     text's vector would depend on the texts beside it (cosine 0.986-0.993 to its vector
     alone), and one text a run is as fast here (no padding; 26.6 against 21.7 abstracts/s
-    on the same busy cores). The cut is 128, the
-    length all-MiniLM-L6-v2 was trained at (the model accepts 256): a paper's title and
-    about the first 100 words of its abstract. Measured on 2,000 papers of the daily corpus
-    (abstract alone, title -> abstract within them): 128 tokens MRR@10 0.915, recall@10
-    0.976, 7.1 abstracts/s; 256 tokens 0.941, 0.988, 2.3 abstracts/s, on the same busy
-    cores: three times the papers for 2.6 points of MRR.
+    on the same busy cores). The cut is 192 tokens (``QUALITY_MAX_TOKENS``; the model
+    was trained at 128 and accepts 256): a paper's title and about its first 150 words.
+    A question names what a paper finds, often past its first 100 words: questions in a
+    reader's words (``benchmarks/paraphrase_quality.py``) ranked among their 80 papers
+    and 5,000 others, semantic MRR@10 0.552 at 128 tokens, 0.612 at 192, 0.622 at 256,
+    at 62.7, 41.1 and 32.9 abstracts/s (2 threads). 256 would not fill the corpus in 30
+    minutes on 2 cores. A long fill runs in processes of one thread each
+    (``quality_encoder``): one text a run is too small for two threads to share (1,000
+    abstracts, one thread / two: 128 tokens 57.6 / 59.4 a second, 192 36.2 / 49.6, 256
+    23.3 / 30.5; two one-thread processes at 256: 45.8).
     """
 
     dim: int = 384
@@ -217,7 +228,7 @@ class OnnxEmbedder:
         sums: Path = CHECKSUMS,
         threads: int = 2,
         batch_size: int = 1,
-        max_tokens: int = 128,
+        max_tokens: int = QUALITY_MAX_TOKENS,
     ) -> None:
         import onnxruntime  # type: ignore[import-untyped]
 
@@ -232,7 +243,7 @@ class OnnxEmbedder:
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
-        # The file's own settings pad and cut every text to 128 tokens.
+        # The file's own settings pad and cut every text to 128 tokens: ours replace them.
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_tokens)
         self.batch_size = batch_size
@@ -265,3 +276,47 @@ def load_embedder(tier: Tier) -> Embedder:
     if tier == "quality":
         return OnnxEmbedder()
     raise ValueError(f"unknown embedding tier {tier!r} (expected 'fast' or 'quality')")
+
+
+_WORKER: OnnxEmbedder | None = None
+
+
+#: How much the quality tier's worker processes step back for the rest (``os.nice``): a
+#: backfill uses whatever the web, imports and the index job leave.
+WORKER_NICENESS = 10
+
+
+def _start_quality_worker() -> None:
+    global _WORKER
+    os.nice(WORKER_NICENESS)
+    _WORKER = OnnxEmbedder(threads=1)
+
+
+def _encode_in_worker(texts: list[str]) -> Vectors:
+    assert _WORKER is not None, "the worker process was not started"
+    return _WORKER.encode(texts)
+
+
+@contextmanager
+def quality_encoder(processes: int) -> Iterator[Callable[[Sequence[str]], Vectors]]:
+    """The quality tier's ``encode``: here (two threads), or with ``processes`` > 1 in that
+    many processes of one thread each, each text in one of them (the same vectors; one
+    text a run keeps two threads of one process half idle), at a lower priority
+    (``WORKER_NICENESS``). The processes start here and stop when the block ends."""
+    if processes < 2:
+        yield load_embedder("quality").encode
+        return
+    context = multiprocessing.get_context("spawn")  # safe from a thread of a server
+    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_quality_worker)
+
+    def encode(texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), OnnxEmbedder.dim), dtype=np.float32)
+        shares = [list(texts[i::processes]) for i in range(processes)]
+        for i, vectors in enumerate(pool.map(_encode_in_worker, shares)):
+            out[i::processes] = vectors
+        return out
+
+    try:
+        yield encode
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -49,9 +49,9 @@ from pathlib import Path
 from typing import IO, Any, cast
 
 from paperwire.config import Settings, index_directory
-from paperwire.index.embed import load_embedder, model_identity, paper_text
+from paperwire.index.embed import load_embedder, model_identity, paper_text, quality_encoder
 from paperwire.index.keyword import KeywordIndex
-from paperwire.index.neighbours import update_similar
+from paperwire.index.neighbours import processes, update_similar
 from paperwire.index.semantic import VectorSearch, encode_vector
 from paperwire.index.tiers import FAST, QUALITY, TIERS, Progress
 from paperwire.index.topics import update_topics
@@ -210,6 +210,7 @@ def fill_quality_slice(
         store,
         progress=progress,
         should_stop=lambda: should_stop() or time.monotonic() >= deadline,
+        workers=processes(settings),
     )
     if filled:
         sync_graph(store, settings, QUALITY)
@@ -222,31 +223,39 @@ def fill_quality(
     limit: int | None = None,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    workers: int = 1,
 ) -> int:
-    """Compute missing or stale quality vectors, newest papers first; returns how many."""
+    """Compute missing or stale quality vectors, newest papers first; returns how many.
+    With ``workers`` > 1 and more than a batch for each to do, in that many processes."""
     done = 0
-    embedder = None
     note_models(store)
-    while limit is None or done < limit:
-        size = QUALITY_BATCH if limit is None else min(QUALITY_BATCH, limit - done)
-        papers = store.papers_missing_vectors(QUALITY, limit=size)
-        if not papers and QUALITY in _stale_tiers(store):
-            _done_with_stale(store, QUALITY)
-        if not papers or should_stop():
-            break
-        embedder = embedder or load_embedder(QUALITY)
-        vectors = embedder.encode([paper_text(p.title, p.abstract) for p in papers])
-        with store.atomic():
-            store.save_vectors(
-                QUALITY,
-                [
-                    (p.id, text_hash(p.title, p.abstract), encode_vector(v))
-                    for p, v in zip(papers, vectors, strict=True)
-                ],
-            )
-        done += len(papers)
-        if progress is not None:
-            progress(QUALITY, done, done + store.count_papers() - store.count_vectors(QUALITY))
+    size = QUALITY_BATCH * max(1, workers)
+
+    def missing() -> list[Paper] | None:
+        """The next papers to do; None when ``limit`` is reached."""
+        left = size if limit is None else min(size, limit - done)
+        return store.papers_missing_vectors(QUALITY, limit=left) if left > 0 else None
+
+    papers = missing()
+    if papers and not should_stop():
+        with quality_encoder(workers if len(papers) == size else 1) as encode:
+            while papers and not should_stop():
+                vectors = encode([paper_text(p.title, p.abstract) for p in papers])
+                with store.atomic():
+                    store.save_vectors(
+                        QUALITY,
+                        [
+                            (p.id, text_hash(p.title, p.abstract), encode_vector(v))
+                            for p, v in zip(papers, vectors, strict=True)
+                        ],
+                    )
+                done += len(papers)
+                if progress is not None:
+                    left = store.count_papers() - store.count_vectors(QUALITY)
+                    progress(QUALITY, done, done + left)
+                papers = missing()
+    if papers == [] and QUALITY in _stale_tiers(store):
+        _done_with_stale(store, QUALITY)
     return done
 
 
@@ -319,7 +328,7 @@ def update_index(
         )
         report.similar, report.similar_changed = lists.computed, lists.changed
     if quality:
-        report.quality = fill_quality(store, progress=progress)
+        report.quality = fill_quality(store, progress=progress, workers=processes(settings))
         if report.quality:
             sync_graphs()
     report.seconds = time.perf_counter() - started
