@@ -17,6 +17,7 @@ from paperwire import worker
 from paperwire.config import index_directory
 from paperwire.index.jobs import QUALITY_BATCH, fill_quality_slice
 from paperwire.index.keyword import KeywordIndex
+from paperwire.index.neighbours import processes
 from paperwire.ingest import import_files
 from paperwire.normalize import utcnow
 from paperwire.store import Store, open_store
@@ -209,7 +210,7 @@ def test_the_quality_job_fills_in_slices_and_new_papers_do_not_wait_for_it(
     filled, left = fill_quality_slice(
         store, settings, seconds=3600, should_stop=lambda: next(batches)
     )
-    assert filled == QUALITY_BATCH
+    assert filled == QUALITY_BATCH * processes(settings)  # a batch for each process
     assert store.count_vectors("quality") == before + filled
     assert left == store.count_papers() - store.count_vectors("quality") > 0
 

@@ -42,14 +42,20 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, cast
 
 from paperwire.config import Settings, index_directory
-from paperwire.index.embed import load_embedder, model_identity, paper_text, quality_encoder
+from paperwire.index.embed import (
+    Vectors,
+    load_embedder,
+    model_identity,
+    paper_text,
+    quality_encoder,
+)
 from paperwire.index.keyword import KeywordIndex
 from paperwire.index.neighbours import processes, update_similar
 from paperwire.index.semantic import VectorSearch, encode_vector
@@ -237,23 +243,26 @@ def fill_quality(
         return store.papers_missing_vectors(QUALITY, limit=left) if left > 0 else None
 
     papers = missing()
-    if papers and not should_stop():
-        with quality_encoder(workers if len(papers) == size else 1) as encode:
-            while papers and not should_stop():
-                vectors = encode([paper_text(p.title, p.abstract) for p in papers])
-                with store.atomic():
-                    store.save_vectors(
-                        QUALITY,
-                        [
-                            (p.id, text_hash(p.title, p.abstract), encode_vector(v))
-                            for p, v in zip(papers, vectors, strict=True)
-                        ],
-                    )
-                done += len(papers)
-                if progress is not None:
-                    left = store.count_papers() - store.count_vectors(QUALITY)
-                    progress(QUALITY, done, done + left)
-                papers = missing()
+    with ExitStack() as stack:
+        # the model (or its processes) starts with the first batch
+        encode: Callable[[Sequence[str]], Vectors] | None = None
+        while papers and not should_stop():
+            if encode is None:
+                encode = stack.enter_context(quality_encoder(workers if len(papers) == size else 1))
+            vectors = encode([paper_text(p.title, p.abstract) for p in papers])
+            with store.atomic():
+                store.save_vectors(
+                    QUALITY,
+                    [
+                        (p.id, text_hash(p.title, p.abstract), encode_vector(v))
+                        for p, v in zip(papers, vectors, strict=True)
+                    ],
+                )
+            done += len(papers)
+            if progress is not None:
+                left = store.count_papers() - store.count_vectors(QUALITY)
+                progress(QUALITY, done, done + left)
+            papers = missing()
     if papers == [] and QUALITY in _stale_tiers(store):
         _done_with_stale(store, QUALITY)
     return done
