@@ -20,6 +20,7 @@ from paperwire.index.embed import (
     StaticEmbedder,
     file_sha256,
     model_identity,
+    quality_encoder,
 )
 
 
@@ -119,3 +120,17 @@ def test_a_changed_tokenizer_of_the_quality_tier_is_refused(tmp_path: Path) -> N
             sums=assets / "SHA256SUMS",
             threads=1,
         )
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_the_quality_encoder_names_a_damaged_model_file_before_it_starts(
+    tmp_path: Path, processes: int
+) -> None:
+    assets = copy_assets(tmp_path)
+    model = assets / QUALITY_MODEL.name
+    with quality_encoder(processes, sums=assets / "SHA256SUMS") as encode:
+        assert encode(["A paper about graphs."]).shape == (1, OnnxEmbedder.dim)
+    flip_last_byte(model)
+    with pytest.raises(ModelFileError, match=f"the embedding model file {model} has SHA-256"):
+        with quality_encoder(processes, sums=assets / "SHA256SUMS"):
+            pass

@@ -278,18 +278,18 @@ def load_embedder(tier: Tier) -> Embedder:
     raise ValueError(f"unknown embedding tier {tier!r} (expected 'fast' or 'quality')")
 
 
-_WORKER: OnnxEmbedder | None = None
-
-
 #: How much the quality tier's worker processes step back for the rest (``os.nice``): a
 #: backfill uses whatever the web, imports and the index job leave.
 WORKER_NICENESS = 10
+_WORKER: OnnxEmbedder | None = None
 
 
-def _start_quality_worker() -> None:
+def _start_quality_worker(model_path: Path, tokenizer_path: Path, sums: Path) -> None:
     global _WORKER
     os.nice(WORKER_NICENESS)
-    _WORKER = OnnxEmbedder(threads=1)
+    _WORKER = OnnxEmbedder(
+        model_path=model_path, tokenizer_path=tokenizer_path, sums=sums, threads=1
+    )
 
 
 def _encode_in_worker(texts: list[str]) -> Vectors:
@@ -298,16 +298,32 @@ def _encode_in_worker(texts: list[str]) -> Vectors:
 
 
 @contextmanager
-def quality_encoder(processes: int) -> Iterator[Callable[[Sequence[str]], Vectors]]:
+def quality_encoder(
+    processes: int, *, sums: Path = CHECKSUMS
+) -> Iterator[Callable[[Sequence[str]], Vectors]]:
     """The quality tier's ``encode``: here (two threads), or with ``processes`` > 1 in that
     many processes of one thread each, each text in one of them (the same vectors; one
     text a run keeps two threads of one process half idle), at a lower priority
-    (``WORKER_NICENESS``). The processes start here and stop when the block ends."""
+    (``WORKER_NICENESS``). The model files are those beside ``sums``, checked here first,
+    so a damaged one is a ``ModelFileError`` naming it, not a broken process pool. The
+    processes start here and stop when the block ends."""
+    model, tokenizer = sums.parent / QUALITY_MODEL.name, sums.parent / MINILM_TOKENIZER.name
     if processes < 2:
-        yield load_embedder("quality").encode
+        here = (
+            load_embedder("quality")
+            if sums == CHECKSUMS
+            else OnnxEmbedder(model_path=model, tokenizer_path=tokenizer, sums=sums)
+        )
+        yield here.encode
         return
+    check_files([model, tokenizer], sums)
     context = multiprocessing.get_context("spawn")  # safe from a thread of a server
-    pool = ProcessPoolExecutor(processes, mp_context=context, initializer=_start_quality_worker)
+    pool = ProcessPoolExecutor(
+        processes,
+        mp_context=context,
+        initializer=_start_quality_worker,
+        initargs=(model, tokenizer, sums),
+    )
 
     def encode(texts: Sequence[str]) -> Vectors:
         out = np.zeros((len(texts), OnnxEmbedder.dim), dtype=np.float32)
