@@ -12,8 +12,10 @@ backfills the whole corpus.
    under way at once); the benchmark waits until quality vectors are being stored.
 3. A searcher that lives through the whole run (as a web process's does) is opened.
 4. The held-back day is imported (``paperwire import``, another process), and each of its
-   papers is searched for by its title (hybrid, the first 10 results) every second until
-   all are found.
+   papers is searched for by its title (hybrid, the first 10 results of the index:
+   ``Searcher.search_index``, without the rule that puts a paper whose whole title is
+   the query first, which finds a paper as soon as it is stored) every second until all
+   are found.
 
 Prints the seconds from the end of the import until the first, half and all of the day's
 papers were found, how many quality vectors the backfill stored meanwhile, and the
@@ -136,7 +138,7 @@ def main() -> None:
         while len(found) < len(titles) and time.perf_counter() - imported < args.timeout:
             for pid, title in titles.items():
                 if pid not in found:
-                    hits = searcher.search(title, limit=10)
+                    hits = searcher.search_index(title, limit=10)
                     if pid in {h.paper_id for h in hits}:
                         found[pid] = time.perf_counter() - imported
             time.sleep(1)

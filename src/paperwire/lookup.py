@@ -16,15 +16,22 @@ Quotes, brackets and trailing punctuation around a word are ignored, and so is a
 ``arXiv``/``doi`` word just before a reference (``arXiv: 2606.17935``). Only ids that can
 exist count (``normalize.is_arxiv_id``): ``2606`` or ``9999.99999`` name nothing.
 
-``references_in`` and everything above it are pure; ``find_named`` asks the store which
-of the named papers it holds, and ``named_first`` puts them in front of a result list.
+A query of three or more words that is a stored paper's whole title (compared by
+``title_key``: case, accents, spacing and punctuation aside) names that paper too
+(``titled``), whatever search syntax its words hold: a pasted title such as "... from a
+Single Image -3D Asset Generation ..." finds its paper although ``-3D`` alone would
+exclude it.
+
+``references_in`` and everything above it are pure; ``find_named`` and ``titled`` ask
+the store which of the named papers it holds, and ``named_first`` and ``put_first`` put
+them in front of a result list.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import unquote, urlsplit
@@ -53,6 +60,10 @@ _OPENING = "\"'([{<“‘«"
 _CLOSING = "\"'”’»,;:!?."
 _BRACKETS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _DIGIT = re.compile(r"[0-9]")
+#: The fewest words of a query that names a paper by its whole title (``titled``).
+TITLE_MIN_WORDS = 3
+#: The reason a paper named by its title gives.
+TITLE_REASON = "named: its title"
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,12 +227,28 @@ def find_named(store: Store, text: str) -> Named:
     return Named(tuple(references), tuple(papers), rest)
 
 
+def titled(store: Store, text: str) -> list[str]:
+    """The stored papers whose whole title ``text`` is, if it has ``TITLE_MIN_WORDS``
+    words or more (a shorter query is a topic more often than a title)."""
+    if len(text.split()) < TITLE_MIN_WORDS:
+        return []
+    return store.ids_with_title(text)
+
+
+def put_first(
+    ids: Sequence[str], found: Sequence[Scored], *, limit: int, reason: Callable[[str], str]
+) -> list[Scored]:
+    """``ids`` in front of ``found``, scored as high as its best so the list stays best
+    first, each with its ``reason``, then ``found`` without them."""
+    first = set(ids)
+    top = max([1.0, *(s.score for s in found)])
+    ahead = [Scored(pid, top, reason(pid)) for pid in ids]
+    return (ahead + [s for s in found if s.paper_id not in first])[:limit]
+
+
 def named_first(
     named: Named, found: Sequence[Scored], *, limit: int, keep: Container[str] | None = None
 ) -> list[Scored]:
-    """The named papers (those in ``keep``, when given) in front of ``found``, scored as
-    high as its best so the list stays best first, then ``found`` without them."""
+    """The named papers (those in ``keep``, when given) in front of ``found``."""
     first = [pid for pid in named.stored if keep is None or pid in keep]
-    top = max([1.0, *(s.score for s in found)])
-    ahead = [Scored(pid, top, named.reason(pid)) for pid in first]
-    return (ahead + [s for s in found if s.paper_id not in first])[:limit]
+    return put_first(first, found, limit=limit, reason=named.reason)

@@ -42,7 +42,7 @@ from paperwire.index.keyword import FieldWeights, KeywordIndex, Matches
 from paperwire.index.query_kind import query_kind, question_terms
 from paperwire.index.semantic import EF_NUDGE, FOLLOW_SECONDS, Neighbour, VectorSearch
 from paperwire.index.tiers import FAST, QUALITY
-from paperwire.lookup import Named, find_named, named_first
+from paperwire.lookup import TITLE_REASON, Named, find_named, named_first, put_first, titled
 from paperwire.models import Filters, Scored
 from paperwire.normalize import title_key
 from paperwire.store.base import Store
@@ -263,6 +263,21 @@ class Searcher:
             return self._named_first(named, mode=mode, limit=limit, filters=filters)
         if not query.strip():
             return []
+        limit = min(limit, MAX_RESULTS)
+        found = self.search_index(query, mode=mode, limit=limit, filters=filters)
+        # A pasted title names its paper, whatever search syntax its words hold.
+        title = titled(self.store, query)
+        if title and not filters.is_empty:
+            kept = self.store.filter_ids(title, filters)
+            title = [pid for pid in title if pid in kept]
+        return put_first(title, found, limit=limit, reason=lambda _: TITLE_REASON)
+
+    def search_index(
+        self, query: str, *, mode: Mode = "hybrid", limit: int = 20, filters: Filters | None = None
+    ) -> list[Scored]:
+        """What the keyword index and the vectors find for ``query``, no paper named by id,
+        link, DOI or title put first (``search`` does that)."""
+        filters = filters or Filters()
         limit = min(limit, MAX_RESULTS)
         depth = min(max(50, limit * 3), max(limit, MAX_DEPTH))
         lists: list[Ranked] = []

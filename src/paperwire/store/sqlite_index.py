@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from paperwire.models import Filters, Paper, Scored
-from paperwire.normalize import utcnow
+from paperwire.normalize import title_key, utcnow
 from paperwire.store.base import SimilarList, VectorRow
 from paperwire.store.sqlite_base import NO_LIMIT, SQLiteParts
 from paperwire.store.sqlite_rows import SELECT_PAPERS, SELECT_PAPERS_P, paper_from_row
@@ -106,6 +106,17 @@ class IndexSupport(SQLiteParts):
         rows = self._db().execute(
             "SELECT id FROM papers WHERE doi = ? COLLATE NOCASE ORDER BY id LIMIT ?",
             (doi, _CHUNK),
+        )
+        return [r[0] for r in rows]
+
+    def ids_with_title(self, title: str) -> list[str]:
+        """The papers whose title is ``title`` (by ``title_key``), by id; at most ``_CHUNK``."""
+        key = title_key(title)
+        if not key:
+            return []
+        self._require_schema()
+        rows = self._db().execute(
+            "SELECT id FROM papers WHERE title_key = ? ORDER BY id LIMIT ?", (key, _CHUNK)
         )
         return [r[0] for r in rows]
 
