@@ -155,7 +155,8 @@ def search(
 ) -> None:
     """Search papers by words, by meaning, or both (hybrid, the default).
 
-    A paper named by its arXiv id, an arxiv.org or Hugging Face link, or a DOI comes first.
+    A paper named by its arXiv id, an arxiv.org or Hugging Face link, or a DOI comes first,
+    and so does a paper whose whole title the query is (three words or more).
     """
     from paperwire.index.search import Searcher
     from paperwire.lookup import find_named
