@@ -158,7 +158,7 @@ def main() -> None:
     )
     for line in (folder / "worker.log").read_text().splitlines():
         if "index" in line and ("indexed" in line or "papers" in line):
-            print("  worker:", line.strip()[-160:])
+            print("  worker:", line.strip())
 
 
 if __name__ == "__main__":
