@@ -81,6 +81,32 @@ def test_the_store_finds_papers_by_title_whatever_the_case_and_spacing(store: St
     assert store.ids_with_title("!?") == []
 
 
+#: What a query may hold that is no title: control characters, SQL, wildcards, a very long
+#: text, nothing but punctuation, other scripts.
+HOSTILE = [
+    "\x00",
+    "Graph\x00 Transformers at Scale",
+    "'; DROP TABLE papers; --",
+    "% _ %",
+    "x " * 50_000,
+    "- - -",
+    '"" "" ""',
+    "🙂 🙂 🙂",
+]
+
+
+def full_width(text: str) -> str:
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+@pytest.mark.both_backends
+@pytest.mark.parametrize("title", HOSTILE)
+def test_the_store_names_nothing_for_hostile_titles(store: Store, title: str) -> None:
+    store.upsert_papers(papers())
+    assert store.ids_with_title(title) == []
+    assert store.count_papers() == len(papers())
+
+
 @pytest.fixture(scope="module")
 def searcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Searcher]:
     settings, store = fresh_store(tmp_path_factory.mktemp("titles"))
@@ -108,6 +134,32 @@ def test_a_pasted_title_finds_its_paper_first(searcher: Searcher, mode: str) -> 
     assert found[0].score >= max(s.score for s in found[1:])
     assert [s.paper_id for s in found].count(DASHED) == 1
     assert len(found) > 1, "the other results still follow"
+
+
+@pytest.mark.both_backends
+def test_the_store_folds_width_and_invisible_marks(store: Store) -> None:
+    store.upsert_papers(papers())
+    assert store.ids_with_title(full_width(DASHED_TITLE)) == [DASHED]
+    assert store.ids_with_title(f"\u202e{DASHED_TITLE}\u202c") == [DASHED]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "\u202e Graph Transformers \u202c",
+        full_width("Graph Transformers"),
+        "- Graph - Transformers -",
+    ],
+)
+def test_marks_and_punctuation_are_no_words(searcher: Searcher, query: str) -> None:
+    """Two words stay a topic, whatever stands between them."""
+    assert all(s.reason != TITLE_REASON for s in searcher.search(query))
+    assert ids(searcher, full_width(DASHED_TITLE))[0] == DASHED
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_name_no_paper(searcher: Searcher, query: str) -> None:
+    assert all(s.reason != TITLE_REASON for s in searcher.search(query))
 
 
 def test_case_and_punctuation_do_not_matter(searcher: Searcher) -> None:

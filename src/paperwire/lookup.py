@@ -62,6 +62,8 @@ _BRACKETS = {")": "(", "]": "[", "}": "{", ">": "<"}
 _DIGIT = re.compile(r"[0-9]")
 #: The fewest words of a query that names a paper by its whole title (``titled``).
 TITLE_MIN_WORDS = 3
+#: A word of a query, for counting them: marks and punctuation between words are none.
+_WORD = re.compile(r"\w+")
 #: The reason a paper named by its title gives.
 TITLE_REASON = "named: its title"
 
@@ -230,7 +232,7 @@ def find_named(store: Store, text: str) -> Named:
 def titled(store: Store, text: str) -> list[str]:
     """The stored papers whose whole title ``text`` is, if it has ``TITLE_MIN_WORDS``
     words or more (a shorter query is a topic more often than a title)."""
-    if len(text.split()) < TITLE_MIN_WORDS:
+    if len(_WORD.findall(text)) < TITLE_MIN_WORDS:
         return []
     return store.ids_with_title(text)
 
